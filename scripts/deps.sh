@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every build, test and benchmark dependency from Debian's packages.
+# Idempotent: installs only what is missing, so `make up` on a prepared machine is instant.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git
+  librdkafka-dev libpq-dev libsimdjson-dev libboost-dev libcurl4-openssl-dev
+  libhiredis-dev libsqlite3-dev libspdlog-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  postgresql redis-server sqlite3 util-linux procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian starts the packaged servers as services; the tests start their own throwaway
+# instances on free ports, so the system-wide ones are not needed (and may not exist
+# on a machine without systemd). Leave them as the package left them.

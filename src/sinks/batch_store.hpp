@@ -1,0 +1,50 @@
+// BatchStore: a database that receives batches of transfers together with the Kafka
+// positions they cover, in one transaction. This is what makes an at-least-once Kafka
+// consumer exactly-once in the database: rows are keyed by event id (duplicates ignored)
+// and the next offsets live beside them, so after any crash the sink resumes from the
+// positions that match the rows exactly.
+//
+// Lifecycle: created by the cli, used by one thread (the sink's loop) only. connect() may be
+// called again after any error reported as sinks::errc::unavailable.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/position.hpp"
+#include "core/result.hpp"
+#include "core/transfer.hpp"
+
+namespace tokenflow::sinks {
+
+class BatchStore {
+ public:
+  virtual ~BatchStore() = default;
+
+  // Where rows go, for log lines: "raw.transfers_kafka" (the table's qualified name).
+  virtual const std::string& table_name() const = 0;
+
+  // (Re)connects. Errors: errc::unavailable (retry later), errc::rejected (configuration).
+  virtual core::Result<void> connect() = 0;
+
+  // Creates schema, tables, indexes and the positions table if missing. Idempotent.
+  virtual core::Result<void> init_schema() = 0;
+
+  // The stored next offsets of these partitions of `topic`; partitions never written are
+  // absent from the answer.
+  virtual core::Result<core::Positions> load_positions(
+      const std::string& topic, const std::vector<core::Partition>& partitions) = 0;
+
+  // One transaction: insert `rows` (a row whose id is already stored, or repeated within
+  // `rows`, is ignored) and store `positions` (never moving a stored position backwards).
+  // Returns how many rows were new. On error nothing of the batch is stored.
+  virtual core::Result<std::size_t> write(std::span<const core::Transfer> rows,
+                                          const core::Positions& positions) = 0;
+
+  // Rows in the table (for progress lines and tests).
+  virtual core::Result<std::uint64_t> count_rows() = 0;
+};
+
+}  // namespace tokenflow::sinks

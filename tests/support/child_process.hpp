@@ -1,0 +1,55 @@
+// ChildProcess: runs a program (usually the tokenflow binary) for an integration test, with
+// its output captured to a file, and lets the test signal it (SIGKILL, SIGTERM) and wait.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tokenflow::testing {
+
+class ChildProcess {
+ public:
+  // Starts `argv` with `env` added to this process's environment; stdout and stderr go to
+  // `log_path` (appended), so a failing test can print them.
+  ChildProcess(std::vector<std::string> argv, std::string log_path,
+               std::map<std::string, std::string> env = {});
+  ~ChildProcess();  // SIGKILLs the child if it still runs
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  bool running();
+  void signal(int sig);
+  // Waits for exit; returns the exit code (128+signal when killed), nullopt on timeout.
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+  std::string output() const;  // what the child printed so far
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> exit_code_;
+  std::string log_path_;
+};
+
+// Runs a command to completion and returns its exit code and output (for short commands).
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+CommandResult run_command(std::vector<std::string> argv, std::chrono::milliseconds timeout,
+                          std::map<std::string, std::string> env = {});
+
+// A TCP port on 127.0.0.1 that nothing listens on right now.
+int free_loopback_port();
+
+// A fresh directory under $TMPDIR (or /tmp), removed by the caller when done.
+std::string make_temp_dir(const std::string& prefix);
+
+// Path of the tokenflow binary built alongside the tests.
+std::string tokenflow_binary();
+
+}  // namespace tokenflow::testing
