@@ -13,6 +13,9 @@ class SinksCategory final : public std::error_category {
       case errc::ok: return "success";
       case errc::unavailable: return "database unavailable; the batch is kept and retried";
       case errc::rejected: return "database rejected the statement";
+      case errc::rewind:
+        return "database lost recently acknowledged batches; reload the stored positions and "
+               "seek the consumer to them before writing again";
     }
     return "unknown sinks error";
   }

@@ -11,6 +11,8 @@ enum class errc {
   ok = 0,
   unavailable,  // the database cannot be reached or went away: keep the batch, retry
   rejected,     // the database refused the statement (permissions, schema): stop and say why
+  rewind,       // the database lost batches it had acknowledged (asynchronous commit and a
+                // server crash): reload positions (load_positions) and seek the consumer there
 };
 
 const std::error_category& sinks_category() noexcept;

@@ -1,0 +1,52 @@
+# tokenflow: the two commands a new user runs are `make up` and `make test`.
+# Everything is installed from Debian's packages by scripts/deps.sh (idempotent).
+
+BUILD_DIR      ?= build
+ASAN_BUILD_DIR ?= build-asan
+JOBS           ?= $(shell nproc)
+CMAKE_FLAGS    ?=
+
+.PHONY: all deps build build-asan up test test-unit test-asan bench fuzz clean help
+
+all: build
+
+help:
+	@echo "make up         install dependencies, build, run the whole pipeline on the embedded cluster"
+	@echo "make test       install, build (normal and ASan+UBSan), run every test"
+	@echo "make bench      run the benchmarks and print their tables"
+	@echo "make deps       install the Debian packages the build and tests need"
+	@echo "make build      build into $(BUILD_DIR)/ (binary: $(BUILD_DIR)/tokenflow)"
+
+deps:
+	@./scripts/deps.sh
+
+$(BUILD_DIR)/Makefile: CMakeLists.txt
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+build: deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) > /dev/null
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+build-asan: deps
+	cmake -S . -B $(ASAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DTOKENFLOW_SANITIZE=ON $(CMAKE_FLAGS) > /dev/null
+	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
+
+# The whole pipeline in one process: embedded Kafka cluster, simulator, sink (SQLite unless
+# DATABASE_URL names a PostgreSQL server). Ctrl-C stops it and prints a summary.
+up: build
+	./$(BUILD_DIR)/tokenflow up
+
+# Every test, in the normal build and under AddressSanitizer + UndefinedBehaviorSanitizer.
+# The integration tests start their own PostgreSQL and embedded Kafka cluster.
+test: build build-asan
+	./scripts/run-tests.sh $(BUILD_DIR)
+	./scripts/run-tests.sh $(ASAN_BUILD_DIR)
+
+test-unit: build
+	cd $(BUILD_DIR) && ctest -L unit --output-on-failure -j $(JOBS)
+
+bench: build
+	./scripts/run-benchmarks.sh $(BUILD_DIR)
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

@@ -1,0 +1,31 @@
+// How subcommands plug into the cli: each register_* adds its CLI11 subcommand, declares its
+// settings (flag, environment variable, default, validation, help) in one place, and sets
+// the action to run once parsing succeeded. Nothing below the cli reads the environment.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+#include "core/stop_signal.hpp"
+
+namespace tokenflow::cli {
+
+struct CommandContext {
+  std::function<int()> action;  // set by the chosen subcommand's parse callback
+  core::StopSignal stop;        // set by SIGINT/SIGTERM
+  int verbosity = 0;            // -v, -vv
+};
+
+void register_broker(CLI::App& app, CommandContext& ctx);
+void register_init_schema(CLI::App& app, CommandContext& ctx);
+void register_produce(CLI::App& app, CommandContext& ctx);
+void register_sink(CLI::App& app, CommandContext& ctx);
+void register_up(CLI::App& app, CommandContext& ctx);
+
+// Exit codes: 0 done, 1 failed at run time, 2 bad usage or configuration.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+}  // namespace tokenflow::cli

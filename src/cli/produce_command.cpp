@@ -1,0 +1,183 @@
+#include <spdlog/spdlog.h>
+
+#include "cli/command.hpp"
+#include "cli/kafka_flags.hpp"
+#include "cli/topics.hpp"
+#include "codec/token_registry_file.hpp"
+#include "kafka/admin.hpp"
+#include "kafka/dead_letter.hpp"
+#include "kafka/producer.hpp"
+#include "sources/file_source.hpp"
+#include "sources/simulate_source.hpp"
+
+namespace tokenflow::cli {
+namespace {
+
+struct ProducerFlags {
+  KafkaFlags kafka;
+  std::string topic{kTransfersTopic};
+  std::string compression = "lz4";
+  int linger_ms = 5;
+  int partitions = 12;
+};
+
+void add_producer_flags(CLI::App& cmd, ProducerFlags& flags) {
+  add_kafka_flags(cmd, flags.kafka);
+  cmd.add_option("--kafka-topic,--topic", flags.topic, "Topic to publish to")
+      ->envname("KAFKA_TOPIC")
+      ->capture_default_str();
+  cmd.add_option("--compression", flags.compression, "Producer compression")
+      ->check(CLI::IsMember({"none", "gzip", "snappy", "lz4", "zstd"}))
+      ->capture_default_str();
+  cmd.add_option("--linger-ms", flags.linger_ms, "How long the producer waits to fill a batch")
+      ->check(CLI::Range(0, 60'000))
+      ->capture_default_str();
+  cmd.add_option("--partitions", flags.partitions,
+                 "Partitions of the topic if tokenflow creates it (a cluster that refuses "
+                 "CreateTopics, like the embedded one, keeps its own)")
+      ->check(CLI::Range(1, 10'000))
+      ->capture_default_str();
+}
+
+// Opens the producer and makes sure the topic exists. Exits with a usage error on bad flags.
+std::unique_ptr<kafka::Producer> open_producer(const ProducerFlags& flags, int& exit_code) {
+  auto config = to_client_config(flags.kafka);
+  if (!config.ok()) {
+    spdlog::error("{}", config.error().message);
+    exit_code = kExitUsage;
+    return nullptr;
+  }
+  // An existing topic keeps its partitions; a missing one is created (a cluster that refuses
+  // CreateTopics, like the embedded one, auto-creates it on first use instead).
+  if (auto count = kafka::partition_count(*config, flags.topic, std::chrono::seconds(5)); count.ok()) {
+    spdlog::info("topic {} has {} partitions", flags.topic, *count);
+  } else if (auto ensured = kafka::ensure_topic(*config, flags.topic, flags.partitions, 1,
+                                                std::chrono::seconds(5));
+             !ensured.ok()) {
+    spdlog::warn("could not create topic {} ({}); publishing anyway", flags.topic,
+                 ensured.error().message);
+  }
+  kafka::ProducerOptions options;
+  options.compression = flags.compression;
+  options.linger_ms = flags.linger_ms;
+  auto producer = kafka::Producer::create(*config, options);
+  if (!producer.ok()) {
+    spdlog::error("{}", producer.error().message);
+    exit_code = kExitUsage;
+    return nullptr;
+  }
+  return std::move(producer).value();
+}
+
+struct SimulateFlags {
+  ProducerFlags producer;
+  sources::SimulateOptions options;
+  std::string registry_file;
+};
+
+int run_simulate(SimulateFlags& flags, CommandContext& ctx) {
+  auto registry = core::TokenRegistry::builtin();
+  if (!flags.registry_file.empty()) {
+    if (auto loaded = codec::load_token_registry_file(flags.registry_file, registry); !loaded.ok()) {
+      spdlog::error("{}", loaded.error().message);
+      return kExitUsage;
+    }
+  }
+  if (registry.on_chain(flags.options.chain.chain_id).empty()) {
+    spdlog::error("the token registry has no token on chain {}: add some with --registry",
+                  flags.options.chain.chain_id);
+    return kExitUsage;
+  }
+  int exit_code = kExitOk;
+  auto producer = open_producer(flags.producer, exit_code);
+  if (!producer) return exit_code;
+  flags.options.topic = flags.producer.topic;
+  flags.options.chain.start_time = core::now_millis();
+  sources::SourceProbe probe;
+  spdlog::info("simulate: publishing {} transfers to {} {}",
+               flags.options.count == 0 ? std::string("unlimited") : std::to_string(flags.options.count),
+               flags.options.topic,
+               flags.options.rate > 0 ? "at " + std::to_string(static_cast<long>(flags.options.rate)) + "/s"
+                                      : std::string("as fast as possible"));
+  auto summary = sources::run_simulation(flags.options, registry, *producer, ctx.stop, probe);
+  if (!summary.ok()) {
+    spdlog::error("simulate: {}", summary.error().message);
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+struct FileFlags {
+  ProducerFlags producer;
+  sources::FileReplayOptions options;
+};
+
+int run_file(FileFlags& flags, CommandContext& ctx) {
+  int exit_code = kExitOk;
+  auto producer = open_producer(flags.producer, exit_code);
+  if (!producer) return exit_code;
+  flags.options.topic = flags.producer.topic;
+  kafka::DeadLetterPublisher dead_letters(*producer);
+  sources::SourceProbe probe;
+  auto summary = sources::replay_file(flags.options, *producer, dead_letters, ctx.stop, probe);
+  if (!summary.ok()) {
+    spdlog::error("file: {}", summary.error().message);
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_produce(CLI::App& app, CommandContext& ctx) {
+  auto* produce = app.add_subcommand("produce", "Publish events to Kafka from a source");
+  produce->require_subcommand(1);
+
+  auto sim = std::make_shared<SimulateFlags>();
+  auto* simulate = produce->add_subcommand(
+      "simulate", "Publish realistic simulated stablecoin transfers (registry tokens, heavy-tailed "
+                  "amounts, mints and burns, many transfers per block)");
+  add_producer_flags(*simulate, sim->producer);
+  simulate->add_option("--count", sim->options.count, "Messages to publish; 0 = until stopped")
+      ->capture_default_str();
+  sim->options.rate = 1000;
+  simulate->add_option("--rate", sim->options.rate, "Messages per second; 0 = as fast as possible")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  simulate->add_option("--duplicate-share", sim->options.duplicate_share,
+                       "Share (0-1) of messages that re-send an earlier one, for testing")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  simulate->add_option("--malformed-share", sim->options.malformed_share,
+                       "Share (0-1) of messages that are invalid on purpose, for testing")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  simulate->add_option("--seed", sim->options.chain.seed, "Random seed (same seed, same stream)")
+      ->capture_default_str();
+  simulate->add_option("--start-block", sim->options.chain.start_block, "First block number")
+      ->capture_default_str();
+  simulate->add_option("--chain-id", sim->options.chain.chain_id, "Chain whose registry tokens to use")
+      ->capture_default_str();
+  simulate->add_option("--transfers-per-block", sim->options.chain.mean_transfers_per_block,
+                       "Mean transfers per block")
+      ->check(CLI::Range(1, 100'000))
+      ->capture_default_str();
+  simulate->add_option("--registry", sim->registry_file,
+                       "Token registry JSON file adding to the built-in tokens")
+      ->check(CLI::ExistingFile);
+  simulate->callback([sim, &ctx] { ctx.action = [sim, &ctx] { return run_simulate(*sim, ctx); }; });
+
+  auto file_flags = std::make_shared<FileFlags>();
+  auto* file = produce->add_subcommand(
+      "file", "Replay an NDJSON file of transfers (one JSON object per line; '-' for stdin)");
+  add_producer_flags(*file, file_flags->producer);
+  file->add_option("path", file_flags->options.path, "NDJSON file")->required();
+  file->add_flag("--raw", file_flags->options.raw,
+                 "Publish lines untouched, valid or not (to exercise consumers' dead letters)");
+  file->add_option("--rate", file_flags->options.rate, "Lines per second; 0 = as fast as possible")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  file->callback([file_flags, &ctx] { ctx.action = [file_flags, &ctx] { return run_file(*file_flags, ctx); }; });
+}
+
+}  // namespace tokenflow::cli

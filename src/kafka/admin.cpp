@@ -1,0 +1,261 @@
+#include "kafka/admin.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <climits>
+
+#include "kafka/errc.hpp"
+#include "kafka/topic_partition.hpp"
+
+namespace tokenflow::kafka {
+namespace {
+
+struct NewTopicDeleter {
+  void operator()(rd_kafka_NewTopic_t* p) const noexcept { rd_kafka_NewTopic_destroy(p); }
+};
+struct AdminOptionsDeleter {
+  void operator()(rd_kafka_AdminOptions_t* p) const noexcept { rd_kafka_AdminOptions_destroy(p); }
+};
+struct ListGroupOffsetsDeleter {
+  void operator()(rd_kafka_ListConsumerGroupOffsets_t* p) const noexcept {
+    rd_kafka_ListConsumerGroupOffsets_destroy(p);
+  }
+};
+
+// Admin results arrive on our queue; a result we did not ask for (an earlier call that
+// timed out) is skipped.
+EventHandle wait_for(rd_kafka_queue_t* queue, rd_kafka_event_type_t type, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return nullptr;
+    EventHandle event(rd_kafka_queue_poll(queue, static_cast<int>(left.count())));
+    if (!event) return nullptr;
+    if (rd_kafka_event_type(event.get()) == type) return event;
+  }
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<Admin>> Admin::create(const ClientConfig& config,
+                                                   std::chrono::milliseconds timeout) {
+  const Properties defaults = {
+      {"client.id", "tokenflow-admin"},
+      // Looking a topic up must never create it.
+      {"allow.auto.create.topics", "false"},
+  };
+  auto conf = make_conf(config, defaults);
+  if (!conf) return std::move(conf).error();
+  std::array<char, 512> errstr{};
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf->get(), errstr.data(), errstr.size());
+  if (rk == nullptr) {
+    return make_error(errc::invalid_config,
+                      std::string("cannot create Kafka admin client: ") + errstr.data());
+  }
+  conf->release();
+  std::unique_ptr<Admin> admin(new Admin(timeout));
+  admin->rk_.reset(rk);
+  admin->queue_.reset(rd_kafka_queue_new(rk));
+  return admin;
+}
+
+Admin::~Admin() {
+  queue_.reset();
+  rk_.reset();
+}
+
+int Admin::timeout_ms() const {
+  return static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(timeout_.count(), 1, INT_MAX));
+}
+
+core::Result<void> Admin::ensure_topic(const std::string& topic, int partitions,
+                                       int replication) {
+  std::array<char, 512> errstr{};
+  std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter> new_topic(
+      rd_kafka_NewTopic_new(topic.c_str(), partitions, replication, errstr.data(), errstr.size()));
+  if (!new_topic) {
+    return make_error(errc::invalid_config, "cannot create topic " + topic + " with " +
+                                                std::to_string(partitions) +
+                                                " partition(s), replication " +
+                                                std::to_string(replication) + ": " + errstr.data());
+  }
+  std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
+      rd_kafka_AdminOptions_new(rk_.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS));
+  rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms(), errstr.data(),
+                                            errstr.size());
+  rd_kafka_AdminOptions_set_operation_timeout(options.get(), timeout_ms(), errstr.data(),
+                                              errstr.size());
+  rd_kafka_NewTopic_t* topics[] = {new_topic.get()};
+  rd_kafka_CreateTopics(rk_.get(), topics, 1, options.get(), queue_.get());
+
+  auto event = wait_for(queue_.get(), RD_KAFKA_EVENT_CREATETOPICS_RESULT, timeout_ms() + 1000);
+  if (!event) {
+    return make_error(errc::timed_out, "creating topic " + topic + ": no answer within " +
+                                           std::to_string(timeout_.count()) +
+                                           " ms; check --kafka-bootstrap");
+  }
+  if (const auto err = rd_kafka_event_error(event.get()); err) {
+    std::string context = "creating topic " + topic + " (" +
+                          rd_kafka_event_error_string(event.get()) + ")";
+    if (classify(err) == errc::timed_out) {
+      context += "; the cluster did not answer CreateTopics within " +
+                 std::to_string(timeout_.count()) +
+                 " ms (the embedded cluster never does: its topics are created on first use)";
+    }
+    return make_error(err, context);
+  }
+  const auto* result = rd_kafka_event_CreateTopics_result(event.get());
+  std::size_t count = 0;
+  const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(result, &count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto err = rd_kafka_topic_result_error(results[i]);
+    if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+      auto existing = partition_count(topic);
+      if (existing && *existing < partitions) {
+        spdlog::warn("topic {} already exists with {} partition(s), fewer than the {} asked "
+                     "for; it is used as it is",
+                     topic, *existing, partitions);
+      }
+      return core::success();
+    }
+    if (err) {
+      const char* why = rd_kafka_topic_result_error_string(results[i]);
+      return make_error(err, "creating topic " + topic + (why != nullptr ? std::string(" (") + why + ")" : std::string()));
+    }
+  }
+  spdlog::info("created topic {} with {} partition(s), replication {}", topic, partitions,
+               replication);
+  return core::success();
+}
+
+core::Result<int> Admin::partition_count(const std::string& topic) {
+  TopicHandle rkt(rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr));
+  const rd_kafka_metadata_t* raw = nullptr;
+  const auto err = rd_kafka_metadata(rk_.get(), 0, rkt.get(), &raw, timeout_ms());
+  if (err) return make_error(err, "reading metadata of topic " + topic);
+  MetadataHandle metadata(raw);
+  for (int i = 0; i < metadata->topic_cnt; ++i) {
+    const auto& t = metadata->topics[i];
+    if (topic != t.topic) continue;
+    if (t.err) return make_error(t.err, "topic " + topic);
+    return t.partition_cnt;
+  }
+  return make_error(errc::unknown_topic, "topic " + topic + " does not exist");
+}
+
+core::Result<Watermarks> Admin::watermarks(const std::string& topic, core::Partition partition) {
+  std::int64_t low = -1;
+  std::int64_t high = -1;
+  const auto err = rd_kafka_query_watermark_offsets(rk_.get(), topic.c_str(), partition.value,
+                                                    &low, &high, timeout_ms());
+  if (err) {
+    return make_error(err, "reading the watermarks of " + topic + "[" +
+                               std::to_string(partition.value) + "]");
+  }
+  return Watermarks{core::Offset{low}, core::Offset{high}};
+}
+
+core::Result<core::Offset> Admin::high_watermark(const std::string& topic,
+                                                 core::Partition partition) {
+  auto marks = watermarks(topic, partition);
+  if (!marks) return std::move(marks).error();
+  return marks->high;
+}
+
+core::Result<core::Positions> Admin::committed_offsets(const std::string& group,
+                                                       const std::string& topic) {
+  auto partitions = partition_count(topic);
+  if (!partitions) return std::move(partitions).error();
+  TopicPartitions wanted;
+  for (int p = 0; p < *partitions; ++p) wanted.push_back({topic, core::Partition{p}});
+  auto list = to_partition_list(wanted);
+
+  std::unique_ptr<rd_kafka_ListConsumerGroupOffsets_t, ListGroupOffsetsDeleter> request(
+      rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), list.get()));
+  std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
+      rd_kafka_AdminOptions_new(rk_.get(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS));
+  std::array<char, 512> errstr{};
+  rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms(), errstr.data(),
+                                            errstr.size());
+  rd_kafka_ListConsumerGroupOffsets_t* requests[] = {request.get()};
+  rd_kafka_ListConsumerGroupOffsets(rk_.get(), requests, 1, options.get(), queue_.get());
+
+  const std::string what = "reading the committed offsets of group " + group + " on " + topic;
+  auto event =
+      wait_for(queue_.get(), RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, timeout_ms() + 1000);
+  if (!event) {
+    return make_error(errc::timed_out,
+                      what + ": no answer within " + std::to_string(timeout_.count()) + " ms");
+  }
+  if (const auto err = rd_kafka_event_error(event.get()); err) {
+    return make_error(err, what + " (" + rd_kafka_event_error_string(event.get()) + ")");
+  }
+  const auto* result = rd_kafka_event_ListConsumerGroupOffsets_result(event.get());
+  std::size_t count = 0;
+  const rd_kafka_group_result_t** groups =
+      rd_kafka_ListConsumerGroupOffsets_result_groups(result, &count);
+  core::Positions out;
+  for (std::size_t g = 0; g < count; ++g) {
+    if (const rd_kafka_error_t* error = rd_kafka_group_result_error(groups[g]); error != nullptr) {
+      return make_error(rd_kafka_error_code(error),
+                        what + " (" + rd_kafka_error_string(error) + ")");
+    }
+    const rd_kafka_topic_partition_list_t* offsets = rd_kafka_group_result_partitions(groups[g]);
+    for (int i = 0; offsets != nullptr && i < offsets->cnt; ++i) {
+      const auto& e = offsets->elems[i];
+      if (e.err) {
+        return make_error(e.err, what + "[" + std::to_string(e.partition) + "]");
+      }
+      if (topic == e.topic && e.offset >= 0) {
+        out.push_back({e.topic, core::Partition{e.partition}, core::Offset{e.offset}});
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.partition < b.partition; });
+  return out;
+}
+
+core::Result<std::vector<PartitionLag>> Admin::lag(const std::string& group,
+                                                   const std::string& topic) {
+  auto committed = committed_offsets(group, topic);
+  if (!committed) return std::move(committed).error();
+  auto partitions = partition_count(topic);
+  if (!partitions) return std::move(partitions).error();
+  std::vector<PartitionLag> out;
+  out.reserve(static_cast<std::size_t>(*partitions));
+  for (int p = 0; p < *partitions; ++p) {
+    auto marks = watermarks(topic, core::Partition{p});
+    if (!marks) return std::move(marks).error();
+    PartitionLag entry{core::Partition{p}, *marks, std::nullopt, 0, false};
+    for (const auto& position : *committed) {
+      if (position.partition.value == p) entry.committed = position.next_offset;
+    }
+    const std::int64_t from = entry.committed ? entry.committed->value : marks->low.value;
+    entry.lag = std::max<std::int64_t>(0, marks->high.value - from);
+    entry.committed_out_of_range =
+        entry.committed && (entry.committed->value < marks->low.value ||
+                            entry.committed->value > marks->high.value);
+    out.push_back(entry);
+  }
+  return out;
+}
+
+core::Result<void> ensure_topic(const ClientConfig& config, const std::string& topic,
+                                int partitions, int replication,
+                                std::chrono::milliseconds timeout) {
+  auto admin = Admin::create(config, timeout);
+  if (!admin) return std::move(admin).error();
+  return (*admin)->ensure_topic(topic, partitions, replication);
+}
+
+core::Result<int> partition_count(const ClientConfig& config, const std::string& topic,
+                                  std::chrono::milliseconds timeout) {
+  auto admin = Admin::create(config, timeout);
+  if (!admin) return std::move(admin).error();
+  return (*admin)->partition_count(topic);
+}
+
+}  // namespace tokenflow::kafka

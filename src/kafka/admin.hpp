@@ -1,0 +1,87 @@
+// Admin: the operations side of a Kafka cluster that roles and `tokenflow topics` / `lag`
+// need: make sure a topic exists, how many partitions it has, where each partition's log
+// ends (watermarks), and how far a consumer group's committed offsets trail them (lag).
+//
+// ensure_topic() uses the CreateTopics admin request, which real clusters (Kafka, Redpanda)
+// answer and librdkafka's mock cluster does not: code that runs an EmbeddedCluster in the
+// same process creates topics with EmbeddedCluster::create_topic() instead. Everything else
+// here works on both.
+//
+// Lifecycle: create() connects lazily; every call blocks for at most the timeout given to
+// create(). Thread-safe (librdkafka's admin and metadata calls are).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/position.hpp"
+#include "core/result.hpp"
+#include "kafka/client_config.hpp"
+#include "kafka/handles.hpp"
+
+namespace tokenflow::kafka {
+
+struct Watermarks {
+  core::Offset low;   // the first offset still in the log
+  core::Offset high;  // the offset the next message will get
+};
+
+struct PartitionLag {
+  core::Partition partition;
+  Watermarks watermarks;
+  std::optional<core::Offset> committed;  // nullopt: the group never committed here
+  // Messages the group has yet to read: high - committed, or high - low when nothing is
+  // committed (everything retained is unread); never negative.
+  std::int64_t lag = 0;
+  // The committed offset is below the log start: that data is gone (offset out of range).
+  bool committed_out_of_range = false;
+};
+
+class Admin {
+ public:
+  static core::Result<std::unique_ptr<Admin>> create(
+      const ClientConfig& config, std::chrono::milliseconds timeout = std::chrono::seconds{10});
+  ~Admin();
+  Admin(const Admin&) = delete;
+  Admin& operator=(const Admin&) = delete;
+
+  // Creates the topic unless it exists (an existing topic is success, with a warning when
+  // it has fewer partitions than asked). Errors: errc::timed_out, errc::request_failed
+  // naming the topic and the broker's reason.
+  core::Result<void> ensure_topic(const std::string& topic, int partitions, int replication);
+
+  // Errors: errc::unknown_topic when the topic does not exist.
+  core::Result<int> partition_count(const std::string& topic);
+
+  core::Result<Watermarks> watermarks(const std::string& topic, core::Partition partition);
+  core::Result<core::Offset> high_watermark(const std::string& topic, core::Partition partition);
+
+  // The group's committed next offsets for every partition of `topic`; partitions the
+  // group never committed are absent.
+  core::Result<core::Positions> committed_offsets(const std::string& group,
+                                                  const std::string& topic);
+
+  // Lag of `group` on every partition of `topic`, in partition order.
+  core::Result<std::vector<PartitionLag>> lag(const std::string& group, const std::string& topic);
+
+ private:
+  explicit Admin(std::chrono::milliseconds timeout) : timeout_(timeout) {}
+  int timeout_ms() const;
+
+  std::chrono::milliseconds timeout_;
+  KafkaHandle rk_;
+  QueueHandle queue_;  // admin results; released before rk_
+};
+
+// One-shot helpers for callers that need a single answer.
+core::Result<void> ensure_topic(const ClientConfig& config, const std::string& topic,
+                                int partitions, int replication,
+                                std::chrono::milliseconds timeout = std::chrono::seconds{10});
+core::Result<int> partition_count(const ClientConfig& config, const std::string& topic,
+                                  std::chrono::milliseconds timeout = std::chrono::seconds{10});
+
+}  // namespace tokenflow::kafka

@@ -1,0 +1,504 @@
+#include "kafka/consumer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <climits>
+#include <cstring>
+
+#include "kafka/errc.hpp"
+
+namespace tokenflow::kafka {
+namespace {
+
+int to_ms(std::chrono::milliseconds d) {
+  return static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(d.count(), 0, INT_MAX));
+}
+
+// The logical offset a partition without a committed offset starts at, or nullopt when the
+// policy is not one we know.
+std::optional<std::int64_t> reset_offset_of(const std::string& policy) {
+  if (policy == "earliest" || policy == "smallest" || policy == "beginning") {
+    return RD_KAFKA_OFFSET_BEGINNING;
+  }
+  if (policy == "latest" || policy == "largest" || policy == "end") return RD_KAFKA_OFFSET_END;
+  if (policy == "error") return RD_KAFKA_OFFSET_INVALID;
+  return std::nullopt;
+}
+
+const char* reset_name(std::int64_t offset) {
+  if (offset == RD_KAFKA_OFFSET_BEGINNING) return "the earliest offset";
+  if (offset == RD_KAFKA_OFFSET_END) return "the end of the log";
+  return "nowhere (auto_offset_reset=error)";
+}
+
+}  // namespace
+
+Consumer::Consumer(ConsumerOptions options, RebalanceListener* listener,
+                   std::int64_t reset_offset)
+    : options_(std::move(options)), listener_(listener), reset_offset_(reset_offset) {}
+
+core::Result<std::unique_ptr<Consumer>> Consumer::create(const ClientConfig& config,
+                                                         ConsumerOptions options,
+                                                         RebalanceListener* listener) {
+  if (options.group_id.empty()) {
+    return make_error(errc::invalid_config,
+                      "a Kafka consumer needs a consumer group: set --kafka-group or "
+                      "KAFKA_CONSUMER_GROUP");
+  }
+  if (options.topics.empty()) {
+    return make_error(errc::invalid_config,
+                      "Kafka consumer group " + options.group_id +
+                          " has no topic to subscribe to: set --kafka-topic or KAFKA_TOPIC");
+  }
+  // auto.offset.reset is ours to apply (to partitions without a committed offset only); a
+  // user's -X auto.offset.reset chooses that policy and never reaches librdkafka.
+  ClientConfig client = config;
+  if (auto user_reset = find_property(client, "auto.offset.reset")) {
+    options.auto_offset_reset = *user_reset;
+    std::erase_if(client.properties,
+                  [](const Property& p) { return p.first == "auto.offset.reset"; });
+  }
+  const auto reset_offset = reset_offset_of(options.auto_offset_reset);
+  if (!reset_offset) {
+    return make_error(errc::invalid_config,
+                      "auto.offset.reset '" + options.auto_offset_reset +
+                          "' is not one of earliest, latest, error (for consumer group " +
+                          options.group_id + ")");
+  }
+
+  const Properties defaults = {
+      {"group.id", options.group_id},
+      {"client.id", options.client_id},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"enable.partition.eof", "false"},
+      {"session.timeout.ms", std::to_string(options.session_timeout_ms)},
+      {"heartbeat.interval.ms", std::to_string(options.heartbeat_interval_ms)},
+      {"fetch.wait.max.ms", std::to_string(options.fetch_wait_max_ms)},
+      {"partition.assignment.strategy", options.partition_assignment_strategy},
+  };
+  auto conf = make_conf(client, defaults);
+  if (!conf) return std::move(conf).error();
+  // Set after the user's properties: an out-of-range offset is never reset silently.
+  if (auto r = set_property(conf->get(), "auto.offset.reset", "error"); !r) {
+    return std::move(r).error();
+  }
+
+  std::unique_ptr<Consumer> consumer(new Consumer(std::move(options), listener, *reset_offset));
+  rd_kafka_conf_set_opaque(conf->get(), consumer.get());
+  rd_kafka_conf_set_rebalance_cb(conf->get(), &Consumer::on_rebalance);
+  rd_kafka_conf_set_error_cb(conf->get(), &Consumer::on_error);
+
+  std::array<char, 512> errstr{};
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), errstr.data(), errstr.size());
+  if (rk == nullptr) {
+    return make_error(errc::invalid_config, "cannot create Kafka consumer for group " +
+                                                consumer->options_.group_id + ": " +
+                                                errstr.data());
+  }
+  conf->release();
+  consumer->rk_.reset(rk);
+  // Everything (rebalances, errors, commit results) is served by rd_kafka_consumer_poll().
+  rd_kafka_poll_set_consumer(rk);
+  consumer->consumer_queue_.reset(rd_kafka_queue_get_consumer(rk));
+
+  PartitionListHandle subscription(
+      rd_kafka_topic_partition_list_new(static_cast<int>(consumer->options_.topics.size())));
+  std::string topic_names;
+  for (const auto& topic : consumer->options_.topics) {
+    rd_kafka_topic_partition_list_add(subscription.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+    topic_names += topic_names.empty() ? topic : "," + topic;
+  }
+  if (const auto err = rd_kafka_subscribe(rk, subscription.get()); err) {
+    auto error = make_error(err, "consumer group " + consumer->options_.group_id +
+                                     " cannot subscribe to " + topic_names);
+    consumer->close().ok();
+    return error;
+  }
+  spdlog::info("kafka consumer {} joined group {} for {} ({}; without a committed offset a "
+               "partition starts at {})",
+               rd_kafka_name(rk), consumer->options_.group_id, topic_names,
+               consumer->options_.partition_assignment_strategy, reset_name(*reset_offset));
+  return consumer;
+}
+
+Consumer::~Consumer() {
+  if (rk_ && !closed_) {
+    if (auto closed = close(); !closed) {
+      spdlog::error("kafka consumer group {}: {}", options_.group_id, closed.error().message);
+    }
+  }
+  consumer_queue_.reset();
+  rk_.reset();
+}
+
+std::optional<Message> Consumer::poll(std::chrono::milliseconds timeout) {
+  if (closed_) return std::nullopt;
+  rd_kafka_message_t* raw = rd_kafka_consumer_poll(rk_.get(), to_ms(timeout));
+  if (raw == nullptr) return std::nullopt;
+  Message message(raw);
+  switch (message.error_code()) {
+    case RD_KAFKA_RESP_ERR_NO_ERROR:
+      probe_.messages.add();
+      return message;
+    case RD_KAFKA_RESP_ERR__PARTITION_EOF:
+      return std::nullopt;
+    case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
+    case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
+      probe_.offset_out_of_range.add();
+      probe_.errors.add();
+      spdlog::error("{}: OFFSET OUT OF RANGE for consumer group {}: {}. Not resetting: the "
+                    "partition is stopped so no unread data is skipped. The data was deleted "
+                    "by retention (the consumer fell too far behind) or the offset is ahead "
+                    "of the log; reset it deliberately (tokenflow replay) and restart",
+                    message.describe(), options_.group_id,
+                    message.error().value_or(core::Error{}).message);
+      return message;
+    default:
+      probe_.errors.add();
+      spdlog::error("kafka consumer group {}: {}", options_.group_id,
+                    message.error().value_or(core::Error{}).message);
+      return message;
+  }
+}
+
+core::Result<void> Consumer::commit(const core::Positions& positions, bool async) {
+  if (positions.empty()) return core::success();
+  if (closed_) {
+    return make_error(errc::commit_failed,
+                      "consumer group " + options_.group_id + " is closed; nothing committed");
+  }
+  auto list = to_partition_list(positions);
+  if (async) {
+    const auto err =
+        rd_kafka_commit_queue(rk_.get(), list.get(), consumer_queue_.get(), &Consumer::on_commit,
+                              this);
+    if (err) {
+      probe_.commit_failures.add();
+      return make_error(err, "consumer group " + options_.group_id + " cannot commit " +
+                                 describe(list.get()));
+    }
+    return core::success();
+  }
+  // Without a queue librdkafka waits for the answer and calls on_commit before returning.
+  last_commit_error_.reset();
+  const auto err =
+      rd_kafka_commit_queue(rk_.get(), list.get(), nullptr, &Consumer::on_commit, this);
+  if (last_commit_error_) return std::exchange(last_commit_error_, std::nullopt).value();
+  if (err) {
+    return make_error(err, "consumer group " + options_.group_id + " cannot commit " +
+                               describe(list.get()));
+  }
+  return core::success();
+}
+
+core::Result<core::Positions> Consumer::committed(const TopicPartitions& partitions,
+                                                  std::chrono::milliseconds timeout) {
+  auto list = to_partition_list(partitions);
+  const auto err = rd_kafka_committed(rk_.get(), list.get(), to_ms(timeout));
+  if (err) {
+    return make_error(err, "consumer group " + options_.group_id +
+                               " cannot read committed offsets of " + describe(list.get()));
+  }
+  core::Positions out;
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& e = list->elems[i];
+    if (e.err) {
+      return make_error(e.err, "consumer group " + options_.group_id +
+                                   " cannot read the committed offset of " + e.topic + "[" +
+                                   std::to_string(e.partition) + "]");
+    }
+    if (e.offset >= 0) {
+      out.push_back(core::PartitionPosition{e.topic, core::Partition{e.partition},
+                                            core::Offset{e.offset}});
+    }
+  }
+  return out;
+}
+
+core::Result<void> Consumer::seek(const core::Positions& positions,
+                                  std::chrono::milliseconds timeout) {
+  if (positions.empty()) return core::success();
+  auto list = to_partition_list(positions);
+  ErrorHandle error(rd_kafka_seek_partitions(rk_.get(), list.get(), to_ms(timeout)));
+  if (error) {
+    return make_error(rd_kafka_error_code(error.get()),
+                      "consumer group " + options_.group_id + " cannot seek " +
+                          describe(list.get()) + " (" + rd_kafka_error_string(error.get()) + ")");
+  }
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& e = list->elems[i];
+    if (e.err) {
+      return make_error(e.err, "consumer group " + options_.group_id + " cannot seek " +
+                                   e.topic + "[" + std::to_string(e.partition) + "] to " +
+                                   std::to_string(e.offset));
+    }
+  }
+  return core::success();
+}
+
+core::Result<void> Consumer::pause(const TopicPartitions& partitions) {
+  auto list = to_partition_list(partitions);
+  if (const auto err = rd_kafka_pause_partitions(rk_.get(), list.get()); err) {
+    return make_error(err, "cannot pause " + describe(list.get()));
+  }
+  for (int i = 0; i < list->cnt; ++i) {
+    if (list->elems[i].err) {
+      return make_error(list->elems[i].err,
+                        "cannot pause " + std::string(list->elems[i].topic) + "[" +
+                            std::to_string(list->elems[i].partition) + "]");
+    }
+  }
+  return core::success();
+}
+
+core::Result<void> Consumer::resume(const TopicPartitions& partitions) {
+  auto list = to_partition_list(partitions);
+  if (const auto err = rd_kafka_resume_partitions(rk_.get(), list.get()); err) {
+    return make_error(err, "cannot resume " + describe(list.get()));
+  }
+  for (int i = 0; i < list->cnt; ++i) {
+    if (list->elems[i].err) {
+      return make_error(list->elems[i].err,
+                        "cannot resume " + std::string(list->elems[i].topic) + "[" +
+                            std::to_string(list->elems[i].partition) + "]");
+    }
+  }
+  return core::success();
+}
+
+core::Result<TopicPartitions> Consumer::assignment() {
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (const auto err = rd_kafka_assignment(rk_.get(), &raw); err) {
+    return make_error(err, "consumer group " + options_.group_id + ": cannot read assignment");
+  }
+  PartitionListHandle list(raw);
+  return to_topic_partitions(list.get());
+}
+
+core::Result<void> Consumer::close() {
+  if (closed_ || !rk_) return core::success();
+  closing_ = true;
+  const auto err = rd_kafka_consumer_close(rk_.get());
+  closed_ = true;
+  probe_.assigned_partitions.set(0);
+  if (err) return make_error(err, "consumer group " + options_.group_id + ": close");
+  spdlog::info("kafka consumer {} left group {}", rd_kafka_name(rk_.get()), options_.group_id);
+  return core::success();
+}
+
+std::optional<core::Error> Consumer::fatal_error() const {
+  std::lock_guard lock(fatal_mutex_);
+  return fatal_error_;
+}
+
+bool Consumer::cooperative() {
+  // rd_kafka_rebalance_protocol() can block during rd_kafka_consumer_close() (librdkafka
+  // #4041); the protocol cannot change within a group generation, so it is asked at the
+  // first rebalance and remembered.
+  if (!cooperative_ && !closing_) {
+    const char* protocol = rd_kafka_rebalance_protocol(rk_.get());
+    if (protocol != nullptr && std::strcmp(protocol, "NONE") != 0) {
+      cooperative_ = std::strcmp(protocol, "COOPERATIVE") == 0;
+    }
+  }
+  if (cooperative_) return *cooperative_;
+  return options_.partition_assignment_strategy.find("cooperative") != std::string::npos;
+}
+
+void Consumer::resolve_start_offsets(rd_kafka_topic_partition_list_t* partitions) {
+  if (listener_ != nullptr) {
+    for (const auto& position : listener_->on_assigned(to_topic_partitions(partitions))) {
+      rd_kafka_topic_partition_t* e = rd_kafka_topic_partition_list_find(
+          partitions, position.topic.c_str(), position.partition.value);
+      if (e == nullptr) {
+        spdlog::warn("consumer group {}: rebalance listener returned a position for {}[{}], "
+                     "which was not assigned; ignored",
+                     options_.group_id, position.topic, position.partition.value);
+        continue;
+      }
+      e->offset = position.next_offset.value;
+    }
+  }
+  PartitionListHandle unknown(rd_kafka_topic_partition_list_new(partitions->cnt));
+  for (int i = 0; i < partitions->cnt; ++i) {
+    const auto& e = partitions->elems[i];
+    if (e.offset == RD_KAFKA_OFFSET_INVALID) {
+      rd_kafka_topic_partition_list_add(unknown.get(), e.topic, e.partition);
+    }
+  }
+  if (unknown->cnt == 0) return;
+  const auto err = rd_kafka_committed(rk_.get(), unknown.get(), to_ms(options_.committed_timeout));
+  if (err) {
+    // librdkafka looks the committed offsets up itself; a partition without one is then
+    // reported as an error rather than reset, which is loud and safe.
+    probe_.errors.add();
+    spdlog::error("consumer group {}: cannot read committed offsets of {}: {}; librdkafka "
+                  "will look them up when fetching",
+                  options_.group_id, describe(unknown.get()), rd_kafka_err2str(err));
+    return;
+  }
+  for (int i = 0; i < unknown->cnt; ++i) {
+    const auto& c = unknown->elems[i];
+    rd_kafka_topic_partition_t* e = rd_kafka_topic_partition_list_find(partitions, c.topic,
+                                                                       c.partition);
+    if (c.err) {
+      probe_.errors.add();
+      spdlog::error("consumer group {}: committed offset of {}[{}]: {}", options_.group_id,
+                    c.topic, c.partition, rd_kafka_err2str(c.err));
+      continue;
+    }
+    if (c.offset >= 0) {
+      e->offset = c.offset;
+    } else {
+      spdlog::info("consumer group {} has no committed offset for {}[{}]: starting at {}",
+                   options_.group_id, c.topic, c.partition, reset_name(reset_offset_));
+      e->offset = reset_offset_;
+    }
+  }
+}
+
+void Consumer::handle_rebalance(rd_kafka_resp_err_t err,
+                                rd_kafka_topic_partition_list_t* partitions) {
+  probe_.rebalances.add();
+  const bool incremental = cooperative();
+  const char* protocol = incremental ? "cooperative" : "eager";
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    resolve_start_offsets(partitions);
+    spdlog::info("consumer group {} ({} rebalance): {} assigned {}", options_.group_id,
+                 protocol, rd_kafka_name(rk_.get()), describe(partitions));
+    if (incremental) {
+      ErrorHandle error(rd_kafka_incremental_assign(rk_.get(), partitions));
+      if (error) {
+        probe_.errors.add();
+        spdlog::error("consumer group {}: incremental assign of {} failed: {}",
+                      options_.group_id, describe(partitions), rd_kafka_error_string(error.get()));
+        return;
+      }
+      probe_.assigned_partitions.set(probe_.assigned_partitions.get() + partitions->cnt);
+    } else {
+      if (const auto e = rd_kafka_assign(rk_.get(), partitions); e) {
+        probe_.errors.add();
+        spdlog::error("consumer group {}: assign of {} failed: {}", options_.group_id,
+                      describe(partitions), rd_kafka_err2str(e));
+        return;
+      }
+      probe_.assigned_partitions.set(partitions->cnt);
+    }
+    return;
+  }
+
+  if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+    const bool lost = rd_kafka_assignment_lost(rk_.get()) != 0;
+    spdlog::info("consumer group {} ({} rebalance): {} {} {}", options_.group_id, protocol,
+                 rd_kafka_name(rk_.get()), lost ? "lost" : "revoked", describe(partitions));
+    if (listener_ != nullptr) {
+      const auto revoked = to_topic_partitions(partitions);
+      if (lost) {
+        listener_->on_lost(revoked);
+      } else {
+        listener_->on_revoked(revoked);
+      }
+    }
+    if (incremental) {
+      ErrorHandle error(rd_kafka_incremental_unassign(rk_.get(), partitions));
+      if (error) {
+        probe_.errors.add();
+        spdlog::error("consumer group {}: incremental unassign of {} failed: {}",
+                      options_.group_id, describe(partitions), rd_kafka_error_string(error.get()));
+        return;
+      }
+      probe_.assigned_partitions.set(
+          std::max<std::int64_t>(0, probe_.assigned_partitions.get() - partitions->cnt));
+    } else {
+      if (const auto e = rd_kafka_assign(rk_.get(), nullptr); e) {
+        probe_.errors.add();
+        spdlog::error("consumer group {}: unassign failed: {}", options_.group_id,
+                      rd_kafka_err2str(e));
+        return;
+      }
+      probe_.assigned_partitions.set(0);
+    }
+    return;
+  }
+
+  // Any other error: librdkafka asks us to drop the assignment and rejoin.
+  probe_.errors.add();
+  spdlog::error("consumer group {}: rebalance error {}; dropping the assignment",
+                options_.group_id, rd_kafka_err2str(err));
+  if (listener_ != nullptr) listener_->on_lost(to_topic_partitions(partitions));
+  if (incremental) {
+    if (partitions != nullptr) {
+      ErrorHandle error(rd_kafka_incremental_unassign(rk_.get(), partitions));
+      if (error) {
+        spdlog::error("consumer group {}: incremental unassign failed: {}", options_.group_id,
+                      rd_kafka_error_string(error.get()));
+      }
+    }
+  } else {
+    rd_kafka_assign(rk_.get(), nullptr);
+  }
+  probe_.assigned_partitions.set(0);
+}
+
+void Consumer::handle_commit_result(rd_kafka_resp_err_t err,
+                                    const rd_kafka_topic_partition_list_t* offsets) {
+  rd_kafka_resp_err_t first = err;
+  std::string failed;
+  for (int i = 0; offsets != nullptr && i < offsets->cnt; ++i) {
+    const auto& e = offsets->elems[i];
+    if (e.err) {
+      if (!first) first = e.err;
+      if (!failed.empty()) failed += ", ";
+      failed += std::string(e.topic) + "[" + std::to_string(e.partition) + "]@" +
+                std::to_string(e.offset) + " (" + rd_kafka_err2str(e.err) + ")";
+    }
+  }
+  if (!first) {
+    probe_.commits.add();
+    spdlog::debug("consumer group {} committed {}", options_.group_id, describe(offsets));
+    return;
+  }
+  probe_.commit_failures.add();
+  auto error = make_error(first, "consumer group " + options_.group_id + " failed to commit " +
+                                     (failed.empty() ? describe(offsets) : failed) +
+                                     "; the work is redone from the last committed offset");
+  spdlog::error("kafka {}", error.message);
+  last_commit_error_ = std::move(error);
+}
+
+void Consumer::on_rebalance(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
+                            rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  static_cast<Consumer*>(opaque)->handle_rebalance(err, partitions);
+}
+
+void Consumer::on_commit(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t* offsets, void* opaque) {
+  static_cast<Consumer*>(opaque)->handle_commit_result(err, offsets);
+}
+
+void Consumer::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<Consumer*>(opaque);
+  const auto code = static_cast<rd_kafka_resp_err_t>(err);
+  self->probe_.errors.add();
+  if (code == RD_KAFKA_RESP_ERR__FATAL) {
+    std::array<char, 512> buf{};
+    const auto original = rd_kafka_fatal_error(rk, buf.data(), buf.size());
+    auto error = make_error(errc::fatal, "kafka consumer group " + self->options_.group_id +
+                                             " fatal error " + rd_kafka_err2name(original) +
+                                             ": " + buf.data() +
+                                             "; the consumer must be restarted");
+    spdlog::critical("{}", error.message);
+    std::lock_guard lock(self->fatal_mutex_);
+    if (!self->fatal_error_) self->fatal_error_ = std::move(error);
+    return;
+  }
+  // A connection failure was already logged by librdkafka itself; librdkafka retries.
+  spdlog::log(code == RD_KAFKA_RESP_ERR__TRANSPORT ? spdlog::level::debug : spdlog::level::warn,
+              "kafka consumer group {} ({}): {} ({})", self->options_.group_id, rd_kafka_name(rk),
+              reason != nullptr ? reason : "", rd_kafka_err2name(code));
+}
+
+}  // namespace tokenflow::kafka

@@ -1,0 +1,713 @@
+#include "sinks/postgres_store.hpp"
+
+#include <libpq-fe.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+
+#include "sinks/errc.hpp"
+
+namespace tokenflow::sinks {
+namespace {
+
+// COPY data goes to libpq in chunks this size while the rest of the batch is encoded, so
+// the server starts on the rows before the client has encoded the last of them.
+constexpr std::size_t kChunkBytes = 256 * 1024;
+// After a duplicate id undid a fast attempt, this many batches go straight to staging: a
+// replayed range tends to be followed by more of itself.
+constexpr int kCooldownBatches = 16;
+constexpr const char* kUpsertStatement = "tokenflow_upsert_positions";
+constexpr const char* kMergeStatement = "tokenflow_merge_staged";
+constexpr const char* kStagingTable = "pg_temp.tokenflow_staging";
+// The longest suffix appended to the table's name to name its indexes.
+constexpr std::size_t kLongestIndexSuffix = std::string_view("_contract_address_idx").size();
+constexpr std::size_t kMaxIdentifier = 63;  // PostgreSQL's NAMEDATALEN - 1
+
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+bool valid_identifier(std::string_view name, std::size_t max_size) {
+  if (name.empty() || name.size() > max_size) return false;
+  if (name[0] >= '0' && name[0] <= '9') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// Kafka's own rule for topic names; it also means a name needs no quoting inside SQL.
+bool valid_topic(std::string_view topic) {
+  if (topic.empty() || topic.size() > 249) return false;
+  return std::all_of(topic.begin(), topic.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '.' || c == '_' || c == '-';
+  });
+}
+
+// Failures worth retrying with the same batch after connect(): the connection (class 08),
+// the server shutting down or starting (57P01-57P03), no free connection slot (53300), and
+// transaction conflicts (40001, 40P01).
+bool is_retryable(std::string_view sqlstate) {
+  return sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" ||
+         sqlstate == "57P03" || sqlstate == "53300" || sqlstate == "40001" ||
+         sqlstate == "40P01";
+}
+
+std::string trimmed(const char* text) {
+  std::string s = text == nullptr ? "" : text;
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string escape_identifier(PGconn* conn, const std::string& name) {
+  char* escaped = PQescapeIdentifier(conn, name.data(), name.size());
+  if (escaped == nullptr) return "\"" + name + "\"";  // names are validated: no quotes inside
+  std::string out = escaped;
+  PQfreemem(escaped);
+  return out;
+}
+
+std::string escape_literal(PGconn* conn, const std::string& text) {
+  char* escaped = PQescapeLiteral(conn, text.data(), text.size());
+  if (escaped == nullptr) return "'" + text + "'";
+  std::string out = escaped;
+  PQfreemem(escaped);
+  return out;
+}
+
+void append_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  out.append(buf, end);
+}
+
+std::string position_name(const std::string& topic, std::int32_t partition) {
+  return topic + "[" + std::to_string(partition) + "]";
+}
+
+void log_notice(void*, const PGresult* result) {
+  spdlog::debug("postgres: {}", trimmed(PQresultErrorMessage(result)));
+}
+
+}  // namespace
+
+void PostgresStore::ConnDeleter::operator()(pg_conn* conn) const { PQfinish(conn); }
+
+PostgresStore::PostgresStore(PostgresStoreOptions options)
+    : options_(std::move(options)),
+      table_name_(options_.schema + "." + options_.table),
+      described_url_(describe_url(options_.url)),
+      encoder_(options_.copy_format) {}
+
+PostgresStore::~PostgresStore() = default;
+
+core::Result<void> PostgresStore::validate(const PostgresStoreOptions& options) {
+  auto bad = [](const std::string& what, const std::string& name, std::size_t max) {
+    return make_error(errc::rejected,
+                      "PostgreSQL " + what + " name '" + name + "' is not usable: use 1 to " +
+                          std::to_string(max) +
+                          " letters, digits or '_', not starting with a digit");
+  };
+  if (!valid_identifier(options.schema, kMaxIdentifier)) {
+    return bad("schema", options.schema, kMaxIdentifier);
+  }
+  if (!valid_identifier(options.table, kMaxIdentifier - kLongestIndexSuffix)) {
+    return bad("table", options.table, kMaxIdentifier - kLongestIndexSuffix);
+  }
+  if (!valid_identifier(options.positions_table, kMaxIdentifier)) {
+    return bad("positions table", options.positions_table, kMaxIdentifier);
+  }
+  if (options.positions_table == options.table) {
+    return make_error(errc::rejected, "the positions table cannot be the transfers table '" +
+                                          options.table + "': give --positions-table another name");
+  }
+  char* parse_error = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(options.url.c_str(), &parse_error);
+  if (parsed == nullptr) {
+    std::string why = parse_error != nullptr ? trimmed(parse_error) : "out of memory";
+    PQfreemem(parse_error);
+    return make_error(errc::rejected, "DATABASE_URL '" + describe_url(options.url) +
+                                          "' is not a PostgreSQL connection string: " + why);
+  }
+  PQconninfoFree(parsed);
+  return core::success();
+}
+
+std::string PostgresStore::describe_url(std::string_view url) {
+  for (std::string_view scheme : {"postgresql://", "postgres://"}) {
+    if (!url.starts_with(scheme)) continue;
+    std::string out(scheme);
+    std::string_view rest = url.substr(scheme.size());
+    const std::size_t authority_end = std::min(rest.find_first_of("/?"), rest.size());
+    const std::size_t at = rest.substr(0, authority_end).rfind('@');
+    if (at != std::string_view::npos) {
+      std::string_view userinfo = rest.substr(0, at);
+      out += userinfo.substr(0, userinfo.find(':'));  // the user, not the password
+      out += '@';
+      rest.remove_prefix(at + 1);
+    }
+    const std::size_t query = rest.find('?');
+    out += rest.substr(0, query);
+    if (query != std::string_view::npos) {
+      std::string_view params = rest.substr(query + 1);
+      char separator = '?';
+      while (!params.empty()) {
+        const std::size_t amp = params.find('&');
+        std::string_view param = params.substr(0, amp);
+        if (!param.starts_with("password=")) {
+          out += separator;
+          out += param;
+          separator = '&';
+        }
+        params = amp == std::string_view::npos ? std::string_view() : params.substr(amp + 1);
+      }
+    }
+    return out;
+  }
+  // key=value form: keep every setting but the password.
+  std::string copy(url);
+  PQconninfoOption* options = PQconninfoParse(copy.c_str(), nullptr);
+  if (options == nullptr) return "<unparsable connection string>";
+  std::string out;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr || std::strcmp(o->keyword, "password") == 0) continue;
+    if (!out.empty()) out += ' ';
+    out += o->keyword;
+    out += '=';
+    out += o->val;
+  }
+  PQconninfoFree(options);
+  return out;
+}
+
+core::Error PostgresStore::connection_error(const char* what) {
+  return make_error(errc::unavailable,
+                    "PostgreSQL at " + described_url_ + " is unavailable while " + what + " " +
+                        table_name_ + ": " + trimmed(conn_ ? PQerrorMessage(conn_.get()) : "") +
+                        "; the batch is kept: reconnect and retry");
+}
+
+core::Error PostgresStore::error_from(PGresult* result, const char* what) {
+  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string sqlstate = state != nullptr ? state : "";
+  const bool connection_lost = !conn_ || PQstatus(conn_.get()) != CONNECTION_OK;
+  if (connection_lost || sqlstate.empty() || is_retryable(sqlstate)) {
+    if (connection_lost || sqlstate.empty()) {
+      std::string message = result != nullptr ? trimmed(PQresultErrorMessage(result)) : "";
+      if (message.empty()) message = trimmed(conn_ ? PQerrorMessage(conn_.get()) : "");
+      if (!connection_lost && sqlstate.empty()) {
+        // libpq itself refused (a protocol state it did not expect): not a server answer.
+        return make_error(errc::rejected, "libpq refused " + std::string(what) + " " +
+                                              table_name_ + ": " + message);
+      }
+      return make_error(errc::unavailable, "PostgreSQL at " + described_url_ +
+                                               " went away while " + what + " " + table_name_ +
+                                               ": " + message +
+                                               "; the batch is kept: reconnect and retry");
+    }
+    return make_error(errc::unavailable,
+                      "PostgreSQL at " + described_url_ + " cannot serve " + what + " " +
+                          table_name_ + " right now: " +
+                          trimmed(PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY)) +
+                          " (SQLSTATE " + sqlstate + "); the batch is kept: reconnect and retry");
+  }
+  std::string message = "PostgreSQL rejected " + std::string(what) + " " + table_name_ + ": " +
+                        trimmed(PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY)) +
+                        " (SQLSTATE " + sqlstate + ")";
+  if (const char* detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL)) {
+    message += "; " + trimmed(detail);
+  }
+  if (const char* hint = PQresultErrorField(result, PG_DIAG_MESSAGE_HINT)) {
+    message += "; hint: " + trimmed(hint);
+  }
+  if (sqlstate == "42P01" || sqlstate == "3F000") {
+    message += "; run `tokenflow init-schema` to create the schema and tables";
+  }
+  return make_error(errc::rejected, std::move(message));
+}
+
+void PostgresStore::rollback_if_open() {
+  if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) return;
+  const auto status = PQtransactionStatus(conn_.get());
+  if (status == PQTRANS_IDLE) return;
+  if (status == PQTRANS_INTRANS || status == PQTRANS_INERROR) {
+    ResultPtr result(PQexec(conn_.get(), "ROLLBACK"));
+    if (PQresultStatus(result.get()) == PGRES_COMMAND_OK) return;
+  }
+  // A session in a state we cannot vouch for is dropped: the next call reconnects.
+  conn_.reset();
+}
+
+core::Result<void> PostgresStore::ensure_connected() {
+  if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) {
+    return make_error(errc::unavailable, "not connected to PostgreSQL at " + described_url_ +
+                                             " (" + table_name_ + "): call connect() first");
+  }
+  return core::success();
+}
+
+core::Result<void> PostgresStore::exec(const std::string& sql, const char* what) {
+  if (auto c = ensure_connected(); !c) return c;
+  ResultPtr result(PQexec(conn_.get(), sql.c_str()));
+  const auto status = PQresultStatus(result.get());
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return core::success();
+  core::Error error = error_from(result.get(), what);
+  rollback_if_open();
+  return error;
+}
+
+core::Result<void> PostgresStore::connect() {
+  if (auto v = validate(options_); !v) return v;
+  conn_.reset();
+  session_prepared_ = false;
+  staging_ready_ = false;
+  const std::string timeout = std::to_string(options_.connect_timeout_seconds);
+  // Later keywords win, so what the URL says overrides the timeout and application name.
+  const char* keywords[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
+  const char* values[] = {timeout.c_str(), options_.application_name.c_str(),
+                          options_.url.c_str(), nullptr};
+  conn_.reset(PQconnectdbParams(keywords, values, 1));
+  if (!conn_) {
+    return make_error(errc::unavailable, "cannot connect to PostgreSQL at " + described_url_ +
+                                             ": out of memory");
+  }
+  if (PQstatus(conn_.get()) != CONNECTION_OK) {
+    core::Error error = make_error(
+        errc::unavailable, "cannot connect to PostgreSQL at " + described_url_ + " (" +
+                               table_name_ + "): " + trimmed(PQerrorMessage(conn_.get())) +
+                               "; retrying");
+    conn_.reset();
+    return error;
+  }
+  PQsetNoticeReceiver(conn_.get(), log_notice, nullptr);
+  target_sql_ = escape_identifier(conn_.get(), options_.schema) + "." +
+                escape_identifier(conn_.get(), options_.table);
+  positions_sql_ = escape_identifier(conn_.get(), options_.schema) + "." +
+                   escape_identifier(conn_.get(), options_.positions_table);
+  // Asynchronous commit is safe for this sink because a batch's positions commit in the same
+  // transaction as its rows: a server crash loses both together, and the sink reads them
+  // from Kafka again (see README.md and check_lost_positions()).
+  switch (options_.synchronous_commit) {
+    case SynchronousCommit::off:
+      if (auto r = exec("SET synchronous_commit = off", "configuring the session for"); !r) {
+        return r;
+      }
+      break;
+    case SynchronousCommit::on:
+      if (auto r = exec("SET synchronous_commit = on", "configuring the session for"); !r) {
+        return r;
+      }
+      break;
+    case SynchronousCommit::server_default: break;
+  }
+  return check_lost_positions();
+}
+
+core::Result<void> PostgresStore::check_lost_positions() {
+  if (acknowledged_.empty()) return core::success();
+  const std::string sql = "SELECT topic, \"partition\", next_offset FROM " + positions_sql_ +
+                          " WHERE target_table = $1";
+  const char* params[] = {table_name_.c_str()};
+  ResultPtr result(
+      PQexecParams(conn_.get(), sql.c_str(), 1, nullptr, params, nullptr, nullptr, 0));
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> stored;
+  if (PQresultStatus(result.get()) == PGRES_TUPLES_OK) {
+    for (int i = 0; i < PQntuples(result.get()); ++i) {
+      stored[{PQgetvalue(result.get(), i, 0),
+              static_cast<std::int32_t>(std::atol(PQgetvalue(result.get(), i, 1)))}] =
+          std::atoll(PQgetvalue(result.get(), i, 2));
+    }
+  } else {
+    const char* state = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
+    if (state == nullptr || std::string_view(state) != "42P01") {
+      core::Error error = error_from(result.get(), "checking the stored positions of");
+      rollback_if_open();
+      return error;
+    }
+    // The positions table itself is gone: everything acknowledged is lost.
+  }
+  for (const auto& [key, offset] : acknowledged_) {
+    auto it = stored.find(key);
+    const std::int64_t now_stored = it == stored.end() ? -1 : it->second;
+    if (now_stored >= offset) continue;
+    spdlog::warn(
+        "{}: PostgreSQL at {} holds next offset {} in {} but {} was committed before the "
+        "connection was lost (asynchronous commit and a server crash?); writes to it are "
+        "refused until the sink reloads its positions and reads from there again",
+        position_name(key.first, key.second), described_url_, now_stored, table_name_, offset);
+    rewind_.insert(key);
+  }
+  return core::success();
+}
+
+core::Result<void> PostgresStore::init_schema() {
+  if (auto c = ensure_connected(); !c) return c;
+  const std::string& t = options_.table;
+  const std::string sql =
+      // Two sinks starting at once would race on the catalog; the lock serialises them.
+      "BEGIN; SELECT pg_advisory_xact_lock(hashtext('tokenflow.init_schema'));"
+      "CREATE SCHEMA IF NOT EXISTS " +
+      escape_identifier(conn_.get(), options_.schema) +
+      ";"
+      "CREATE TABLE IF NOT EXISTS " +
+      target_sql_ +
+      " (id TEXT PRIMARY KEY, block_number BIGINT NOT NULL, \"timestamp\" TIMESTAMPTZ NOT NULL,"
+      " contract_address TEXT NOT NULL, from_address TEXT NOT NULL, to_address TEXT NOT NULL,"
+      " \"value\" NUMERIC(78,0) NOT NULL);"
+      "CREATE INDEX IF NOT EXISTS " +
+      escape_identifier(conn_.get(), t + "_block_number_idx") + " ON " + target_sql_ +
+      " (block_number DESC);"
+      "CREATE INDEX IF NOT EXISTS " +
+      escape_identifier(conn_.get(), t + "_contract_address_idx") + " ON " + target_sql_ +
+      " (contract_address);"
+      "CREATE INDEX IF NOT EXISTS " +
+      escape_identifier(conn_.get(), t + "_timestamp_idx") + " ON " + target_sql_ +
+      " (\"timestamp\" DESC);"
+      "CREATE TABLE IF NOT EXISTS " +
+      positions_sql_ +
+      " (target_table TEXT NOT NULL, topic TEXT NOT NULL, \"partition\" INT NOT NULL,"
+      " next_offset BIGINT NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
+      " PRIMARY KEY (target_table, topic, \"partition\"));"
+      "COMMIT";
+  // Statements already prepared stay valid: PostgreSQL re-plans them when tables change.
+  return exec(sql, "creating the schema of");
+}
+
+core::Result<void> PostgresStore::prepare_session() {
+  if (session_prepared_) return core::success();
+  // One statement for all of a batch's positions; GROUP BY tolerates a partition listed
+  // twice, GREATEST keeps a stored position from moving back (a replay, a late retry).
+  const std::string upsert =
+      "INSERT INTO " + positions_sql_ +
+      " AS p (target_table, topic, \"partition\", next_offset) SELECT " +
+      escape_literal(conn_.get(), table_name_) +
+      ", u.topic, u.part, max(u.next_offset) FROM unnest($1::text[], $2::int[], $3::bigint[])"
+      " AS u(topic, part, next_offset) GROUP BY u.topic, u.part"
+      " ON CONFLICT (target_table, topic, \"partition\") DO UPDATE"
+      " SET next_offset = GREATEST(p.next_offset, EXCLUDED.next_offset), updated_at = now()";
+  ResultPtr result(PQprepare(conn_.get(), kUpsertStatement, upsert.c_str(), 3, nullptr));
+  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+    return error_from(result.get(), "preparing the positions upsert of");
+  }
+  session_prepared_ = true;
+  return core::success();
+}
+
+core::Result<void> PostgresStore::ensure_staging() {
+  if (staging_ready_) return core::success();
+  // No indexes: rows land as fast as COPY can take them, and ON COMMIT DELETE ROWS empties
+  // it at the end of each transaction that used it.
+  std::string sql = "CREATE TEMP TABLE IF NOT EXISTS " + std::string(kStagingTable) +
+                    " (LIKE " + target_sql_ + " INCLUDING DEFAULTS) ON COMMIT DELETE ROWS";
+  if (auto r = exec(sql, "creating the staging table for"); !r) return r;
+  // DISTINCT ON drops ids repeated inside the batch, ON CONFLICT those already stored.
+  const std::string columns(kCopyColumns);
+  const std::string merge = "INSERT INTO " + target_sql_ + " " + columns + " SELECT DISTINCT ON (id) " +
+                            columns.substr(1, columns.size() - 2) + " FROM " + kStagingTable +
+                            " ORDER BY id ON CONFLICT (id) DO NOTHING";
+  ResultPtr result(PQprepare(conn_.get(), kMergeStatement, merge.c_str(), 0, nullptr));
+  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+    return error_from(result.get(), "preparing the staged insert into");
+  }
+  staging_ready_ = true;
+  return core::success();
+}
+
+void PostgresStore::append_positions_sql(const core::Positions& positions) {
+  // Topic names are checked against Kafka's alphabet, so they need no escaping here.
+  sql_ += "EXECUTE ";
+  sql_ += kUpsertStatement;
+  sql_ += "('{";
+  for (std::size_t i = 0; i < positions.size(); ++i) {
+    if (i != 0) sql_ += ',';
+    sql_ += '"';
+    sql_ += positions[i].topic;
+    sql_ += '"';
+  }
+  sql_ += "}','{";
+  for (std::size_t i = 0; i < positions.size(); ++i) {
+    if (i != 0) sql_ += ',';
+    append_int(sql_, positions[i].partition.value);
+  }
+  sql_ += "}','{";
+  for (std::size_t i = 0; i < positions.size(); ++i) {
+    if (i != 0) sql_ += ',';
+    append_int(sql_, positions[i].next_offset.value);
+  }
+  sql_ += "}');";
+}
+
+core::Result<std::size_t> PostgresStore::run_batch(std::span<const core::Transfer> rows,
+                                                   const core::Positions& positions, Path path,
+                                                   bool& unique_violation) {
+  unique_violation = false;
+  PGconn* conn = conn_.get();
+  // The whole batch is one simple-query message: the server runs the statements after COPY
+  // as soon as the data ends, so a batch costs two round trips.
+  sql_.clear();
+  sql_ += "BEGIN;";
+  if (!rows.empty()) {
+    sql_ += "COPY ";
+    sql_ += path == Path::fast ? target_sql_ : std::string_view(kStagingTable);
+    sql_ += ' ';
+    sql_ += kCopyColumns;
+    sql_ += " FROM STDIN";
+    sql_ += encoder_.copy_options();
+    sql_ += ';';
+    if (path == Path::staged) {
+      sql_ += "EXECUTE ";
+      sql_ += kMergeStatement;
+      sql_ += ';';
+    }
+  }
+  if (!positions.empty()) append_positions_sql(positions);
+  sql_ += "COMMIT";
+
+  const char* what = "writing a batch to";
+  if (PQsendQuery(conn, sql_.c_str()) == 0) {
+    if (PQstatus(conn) != CONNECTION_OK) return connection_error(what);
+    core::Error error = make_error(errc::rejected, "libpq refused to send a batch for " +
+                                                       table_name_ + ": " +
+                                                       trimmed(PQerrorMessage(conn)));
+    rollback_if_open();
+    return error;
+  }
+
+  std::optional<core::Error> failure;
+  std::string failure_state;
+  auto note_failure = [&](PGresult* result) {
+    if (failure) return;
+    const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    failure_state = state != nullptr ? state : "";
+    failure = error_from(result, what);
+  };
+
+  // BEGIN, then COPY's request for data (or an error, or the end when there is no COPY).
+  bool in_copy = false;
+  bool committed = false;
+  std::size_t copied = 0;
+  std::size_t merged = 0;
+  int after_copy = 0;
+  auto note_result = [&](PGresult* result) {
+    const auto status = PQresultStatus(result);
+    if (status == PGRES_COMMAND_OK) {
+      const std::string_view tag = PQcmdStatus(result);
+      if (tag.starts_with("COPY ")) {
+        copied = std::strtoull(PQcmdTuples(result), nullptr, 10);
+        after_copy = 1;
+      } else if (tag.starts_with("INSERT ") && after_copy == 1 && path == Path::staged) {
+        merged = std::strtoull(PQcmdTuples(result), nullptr, 10);
+        after_copy = 2;
+      } else if (tag == "COMMIT") {
+        committed = true;
+      }
+    } else if (status != PGRES_TUPLES_OK) {
+      note_failure(result);
+    }
+  };
+  while (PGresult* raw = PQgetResult(conn)) {
+    ResultPtr result(raw);
+    if (PQresultStatus(raw) == PGRES_COPY_IN) {
+      in_copy = true;
+      break;
+    }
+    note_result(raw);
+  }
+
+  std::optional<core::Error> encode_error;
+  if (in_copy) {
+    bool sent = true;
+    encoder_.begin();
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const core::Transfer& row = order_.empty() ? rows[i] : rows[order_[i]];
+      if (auto a = encoder_.append(row); !a) {
+        encode_error = std::move(a).error();
+        break;
+      }
+      if (encoder_.pending().size() >= kChunkBytes) {
+        const auto bytes = encoder_.pending();
+        if (PQputCopyData(conn, bytes.data(), static_cast<int>(bytes.size())) != 1) {
+          sent = false;
+          break;
+        }
+        encoder_.consume();
+      }
+    }
+    if (sent && !encode_error) {
+      encoder_.finish();
+      const auto bytes = encoder_.pending();
+      sent = PQputCopyData(conn, bytes.data(), static_cast<int>(bytes.size())) == 1;
+    }
+    encoder_.consume();
+    // A refused row aborts the COPY, and with it the transaction.
+    PQputCopyEnd(conn, encode_error ? "tokenflow: a row of the batch cannot be stored" : nullptr);
+    while (PGresult* raw = PQgetResult(conn)) {
+      ResultPtr result(raw);
+      if (PQresultStatus(raw) == PGRES_COPY_IN) {
+        // Only if libpq could not deliver the end of data; the connection is unusable.
+        conn_.reset();
+        return make_error(errc::unavailable, "lost the COPY stream to PostgreSQL at " +
+                                                 described_url_ + " (" + table_name_ +
+                                                 "); the batch is kept: reconnect and retry");
+      }
+      note_result(raw);
+    }
+  }
+
+  if (!failure && !committed) {
+    failure = make_error(errc::rejected, "PostgreSQL did not commit a batch for " + table_name_ +
+                                             " (no COMMIT acknowledged)");
+  }
+  if (failure) {
+    if (!conn_ || PQstatus(conn) != CONNECTION_OK) {
+      if (failure->code != make_error_code(errc::unavailable)) return connection_error(what);
+      return *failure;
+    }
+    rollback_if_open();
+    if (encode_error) return *encode_error;
+    unique_violation = failure_state == "23505" && path == Path::fast;
+    return *failure;
+  }
+  return path == Path::fast ? copied : merged;
+}
+
+core::Result<std::size_t> PostgresStore::write(std::span<const core::Transfer> rows,
+                                               const core::Positions& positions) {
+  if (auto c = ensure_connected(); !c) return std::move(c).error();
+  for (const auto& position : positions) {
+    if (!valid_topic(position.topic)) {
+      return make_error(errc::rejected, "cannot store a position of topic '" +
+                                            position.topic.substr(0, 300) + "' in " +
+                                            table_name_ + ": not a Kafka topic name");
+    }
+    if (!rewind_.empty() && rewind_.count({position.topic, position.partition.value}) != 0) {
+      return make_error(errc::rewind,
+                        position_name(position.topic, position.partition.value) + ": " +
+                            table_name_ + " lost rows this sink had committed (asynchronous "
+                            "commit and a server crash); reload its positions and read from "
+                            "there again before writing");
+    }
+  }
+  if (rows.empty() && positions.empty()) return std::size_t{0};
+  if (auto p = prepare_session(); !p) return std::move(p).error();
+
+  // Ids repeated inside the batch would fail the fast path for sure: spot them first.
+  bool repeats = false;
+  order_.clear();
+  if (rows.size() > 1 && options_.sort_by_id) {
+    // Sorted, the rows reach the primary key's B-tree in key order: each insert finds the
+    // pages the one before it used still in cache. Repeats end up side by side.
+    order_.resize(rows.size());
+    for (std::uint32_t i = 0; i < order_.size(); ++i) order_[i] = i;
+    std::sort(order_.begin(), order_.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return rows[a].id.value < rows[b].id.value;
+    });
+    for (std::size_t i = 1; i < order_.size() && !repeats; ++i) {
+      repeats = rows[order_[i]].id.value == rows[order_[i - 1]].id.value;
+    }
+  } else if (rows.size() > 1) {
+    // By hash: a collision only costs the slower path.
+    hashes_.clear();
+    for (const auto& row : rows) hashes_.push_back(std::hash<std::string_view>{}(row.id.value));
+    std::sort(hashes_.begin(), hashes_.end());
+    repeats = std::adjacent_find(hashes_.begin(), hashes_.end()) != hashes_.end();
+  }
+
+  bool try_fast = options_.fast_path && !repeats && !rows.empty();
+  if (try_fast && fast_path_cooldown_ > 0) {
+    --fast_path_cooldown_;
+    try_fast = false;
+  }
+  bool unique_violation = false;
+  if (try_fast) {
+    auto r = run_batch(rows, positions, Path::fast, unique_violation);
+    if (r) {
+      ++stats_.fast_batches;
+      stats_.rows_written += *r;
+      remember_written(positions);
+      return r;
+    }
+    if (!unique_violation) return r;
+    ++stats_.fast_conflicts;
+    fast_path_cooldown_ = kCooldownBatches;
+    spdlog::debug("{}: a batch of {} rows holds ids already stored; writing it through the "
+                  "staging table",
+                  table_name_, rows.size());
+  }
+  if (!rows.empty()) {
+    if (auto s = ensure_staging(); !s) return std::move(s).error();
+  }
+  auto r = run_batch(rows, positions, Path::staged, unique_violation);
+  if (r) {
+    if (!rows.empty()) ++stats_.staged_batches;
+    stats_.rows_written += *r;
+    remember_written(positions);
+  }
+  return r;
+}
+
+void PostgresStore::remember_written(const core::Positions& positions) {
+  for (const auto& position : positions) {
+    auto [it, inserted] = acknowledged_.try_emplace({position.topic, position.partition.value},
+                                                    position.next_offset.value);
+    if (!inserted) it->second = std::max(it->second, position.next_offset.value);
+  }
+}
+
+core::Result<core::Positions> PostgresStore::load_positions(
+    const std::string& topic, const std::vector<core::Partition>& partitions) {
+  if (auto c = ensure_connected(); !c) return std::move(c).error();
+  core::Positions out;
+  if (partitions.empty()) return out;
+  std::string array = "{";
+  for (std::size_t i = 0; i < partitions.size(); ++i) {
+    if (i != 0) array += ',';
+    append_int(array, partitions[i].value);
+  }
+  array += '}';
+  const std::string sql = "SELECT \"partition\", next_offset FROM " + positions_sql_ +
+                          " WHERE target_table = $1 AND topic = $2 AND \"partition\" = "
+                          "ANY($3::int[]) ORDER BY \"partition\"";
+  const char* params[] = {table_name_.c_str(), topic.c_str(), array.c_str()};
+  ResultPtr result(
+      PQexecParams(conn_.get(), sql.c_str(), 3, nullptr, params, nullptr, nullptr, 0));
+  if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
+    core::Error error = error_from(result.get(), "loading the positions of");
+    rollback_if_open();
+    return error;
+  }
+  for (int i = 0; i < PQntuples(result.get()); ++i) {
+    core::PartitionPosition position;
+    position.topic = topic;
+    position.partition.value = static_cast<std::int32_t>(std::atol(PQgetvalue(result.get(), i, 0)));
+    position.next_offset.value = std::atoll(PQgetvalue(result.get(), i, 1));
+    out.push_back(std::move(position));
+  }
+  // The consumer now resumes from these: they are what this store vouches for.
+  for (const auto& partition : partitions) {
+    const std::pair<std::string, std::int32_t> key{topic, partition.value};
+    rewind_.erase(key);
+    acknowledged_.erase(key);
+  }
+  remember_written(out);
+  return out;
+}
+
+core::Result<std::uint64_t> PostgresStore::count_rows() {
+  if (auto c = ensure_connected(); !c) return std::move(c).error();
+  const std::string sql = "SELECT count(*) FROM " + target_sql_;
+  ResultPtr result(PQexec(conn_.get(), sql.c_str()));
+  if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
+    core::Error error = error_from(result.get(), "counting the rows of");
+    rollback_if_open();
+    return error;
+  }
+  return static_cast<std::uint64_t>(std::strtoull(PQgetvalue(result.get(), 0, 0), nullptr, 10));
+}
+
+}  // namespace tokenflow::sinks

@@ -1,0 +1,130 @@
+#include "sources/simulate_source.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "codec/transfer_encoder.hpp"
+
+namespace tokenflow::sources {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Recent messages kept for re-sending as duplicates.
+constexpr std::size_t kDuplicatePool = 1024;
+
+}  // namespace
+
+std::string malformed_message(std::uint64_t n, const std::string& valid_json) {
+  auto replace = [&](std::string_view from, std::string_view to) {
+    std::string s = valid_json;
+    if (auto pos = s.find(from); pos != std::string::npos) s.replace(pos, from.size(), to);
+    return s;
+  };
+  switch (n % 10) {
+    case 0: return valid_json.substr(0, valid_json.size() / 2);             // truncated
+    case 1: return "this is not json";
+    case 2: return replace("\"value\":\"", "\"value\":\"-");                   // negative amount
+    case 3: return replace("\"to_address\":\"0x", "\"to_address\":\"0xzz");   // bad address
+    case 4: return replace("\"id\":", "\"id_missing\":");                      // missing id
+    case 5: return "[" + valid_json + "]";                                     // not an object
+    case 6: return valid_json + valid_json;                                    // two objects
+    case 7: return replace("\"block_number\":", "\"block_number\":\"x\",\"b\":");  // mistyped
+    case 8: return replace("\"value\":\"", "\"value\":\"\xff");                // invalid UTF-8
+    default: return "";                                                        // empty
+  }
+}
+
+core::Result<SimulateSummary> run_simulation(const SimulateOptions& options,
+                                             const core::TokenRegistry& registry,
+                                             kafka::Producer& producer,
+                                             const core::StopSignal& stop, SourceProbe& probe) {
+  SimulatorOptions chain = options.chain;
+  ChainSimulator simulator(registry, chain);
+  simulator.follow_wall_clock(options.live_timestamps);
+  std::mt19937_64 rng(chain.seed ^ 0x5eed);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+
+  struct Sent {
+    std::string key;
+    std::string payload;
+  };
+  std::vector<Sent> recent;
+  recent.reserve(kDuplicatePool);
+
+  SimulateSummary summary;
+  core::Transfer transfer;
+  std::string json;
+  char key[core::Address::kTextSize];
+  auto started = Clock::now();
+  auto last_log = started;
+  std::uint64_t sent = 0;
+
+  while (!stop.requested() && (options.count == 0 || sent < options.count)) {
+    if (options.rate > 0) {
+      auto due = started + std::chrono::duration_cast<Clock::duration>(
+                               std::chrono::duration<double>(static_cast<double>(sent) / options.rate));
+      auto now = Clock::now();
+      if (due > now) std::this_thread::sleep_for(std::min<Clock::duration>(due - now, std::chrono::milliseconds(50)));
+      if (Clock::now() < due) continue;
+    }
+    double roll = unit(rng);
+    core::Result<void> produced = core::success();
+    if (roll < options.malformed_share && !recent.empty()) {
+      std::string bad = malformed_message(summary.malformed, recent.back().payload);
+      produced = producer.produce(options.topic, recent.back().key, bad);
+      if (produced.ok()) {
+        ++summary.malformed;
+        probe.malformed_injected.add();
+      }
+    } else if (roll < options.malformed_share + options.duplicate_share && !recent.empty()) {
+      const Sent& again = recent[rng() % recent.size()];
+      produced = producer.produce(options.topic, again.key, again.payload);
+      if (produced.ok()) {
+        ++summary.duplicates;
+        probe.duplicates_injected.add();
+      }
+    } else {
+      simulator.next(transfer);
+      probe.read.add();
+      codec::encode_transfer(transfer, json);
+      transfer.contract_address.write_hex(key);
+      std::string_view key_view(key, sizeof key);
+      produced = producer.produce(options.topic, key_view, json);
+      if (produced.ok()) {
+        ++summary.transfers;
+        if (recent.size() < kDuplicatePool) {
+          recent.push_back({std::string(key_view), json});
+        } else {
+          auto& slot = recent[summary.transfers % kDuplicatePool];
+          slot.key.assign(key_view);
+          slot.payload.assign(json);
+        }
+      }
+    }
+    if (!produced.ok()) return std::move(produced).error();
+    probe.published.add();
+    ++sent;
+    auto now = Clock::now();
+    if (now - last_log >= std::chrono::seconds(5)) {
+      double secs = std::chrono::duration<double>(now - started).count();
+      spdlog::info("simulate: {} messages published ({:.0f}/s), block {}", sent,
+                   static_cast<double>(sent) / secs, simulator.current_block());
+      last_log = now;
+    }
+  }
+  auto flushed = producer.flush(std::chrono::seconds(60));
+  summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  if (!flushed.ok()) return std::move(flushed).error();
+  spdlog::info("simulate: published {} transfers, {} duplicates, {} malformed to {} in {:.1f} s "
+               "({:.0f} msgs/s), all acknowledged",
+               summary.transfers, summary.duplicates, summary.malformed, options.topic,
+               summary.seconds,
+               static_cast<double>(sent) / std::max(summary.seconds, 1e-9));
+  return summary;
+}
+
+}  // namespace tokenflow::sources
