@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <array>
-#include <climits>
 
 #include "kafka/errc.hpp"
+#include "kafka/timeout.hpp"
 #include "kafka/topic_partition.hpp"
 
 namespace tokenflow::kafka {
@@ -67,12 +67,9 @@ Admin::~Admin() {
   rk_.reset();
 }
 
-int Admin::timeout_ms() const {
-  return static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(timeout_.count(), 1, INT_MAX));
-}
+int Admin::timeout_ms() const { return std::max(1, to_timeout_ms(timeout_)); }
 
-core::Result<void> Admin::ensure_topic(const std::string& topic, int partitions,
-                                       int replication) {
+core::Result<void> Admin::ensure_topic(const std::string& topic, int partitions, int replication) {
   std::array<char, 512> errstr{};
   std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter> new_topic(
       rd_kafka_NewTopic_new(topic.c_str(), partitions, replication, errstr.data(), errstr.size()));
@@ -98,8 +95,8 @@ core::Result<void> Admin::ensure_topic(const std::string& topic, int partitions,
                                            " ms; check --kafka-bootstrap");
   }
   if (const auto err = rd_kafka_event_error(event.get()); err) {
-    std::string context = "creating topic " + topic + " (" +
-                          rd_kafka_event_error_string(event.get()) + ")";
+    std::string context =
+        "creating topic " + topic + " (" + rd_kafka_event_error_string(event.get()) + ")";
     if (classify(err) == errc::timed_out) {
       context += "; the cluster did not answer CreateTopics within " +
                  std::to_string(timeout_.count()) +
@@ -115,15 +112,17 @@ core::Result<void> Admin::ensure_topic(const std::string& topic, int partitions,
     if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
       auto existing = partition_count(topic);
       if (existing && *existing < partitions) {
-        spdlog::warn("topic {} already exists with {} partition(s), fewer than the {} asked "
-                     "for; it is used as it is",
-                     topic, *existing, partitions);
+        spdlog::warn(
+            "topic {} already exists with {} partition(s), fewer than the {} asked "
+            "for; it is used as it is",
+            topic, *existing, partitions);
       }
       return core::success();
     }
     if (err) {
       const char* why = rd_kafka_topic_result_error_string(results[i]);
-      return make_error(err, "creating topic " + topic + (why != nullptr ? std::string(" (") + why + ")" : std::string()));
+      return make_error(err, "creating topic " + topic +
+                                 (why != nullptr ? std::string(" (") + why + ")" : std::string()));
     }
   }
   spdlog::info("created topic {} with {} partition(s), replication {}", topic, partitions,
@@ -149,11 +148,11 @@ core::Result<int> Admin::partition_count(const std::string& topic) {
 core::Result<Watermarks> Admin::watermarks(const std::string& topic, core::Partition partition) {
   std::int64_t low = -1;
   std::int64_t high = -1;
-  const auto err = rd_kafka_query_watermark_offsets(rk_.get(), topic.c_str(), partition.value,
-                                                    &low, &high, timeout_ms());
+  const auto err = rd_kafka_query_watermark_offsets(rk_.get(), topic.c_str(), partition.value, &low,
+                                                    &high, timeout_ms());
   if (err) {
-    return make_error(err, "reading the watermarks of " + topic + "[" +
-                               std::to_string(partition.value) + "]");
+    return make_error(
+        err, "reading the watermarks of " + topic + "[" + std::to_string(partition.value) + "]");
   }
   return Watermarks{core::Offset{low}, core::Offset{high}};
 }
@@ -214,7 +213,8 @@ core::Result<core::Positions> Admin::committed_offsets(const std::string& group,
       }
     }
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.partition < b.partition; });
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.partition < b.partition; });
   return out;
 }
 
@@ -235,9 +235,8 @@ core::Result<std::vector<PartitionLag>> Admin::lag(const std::string& group,
     }
     const std::int64_t from = entry.committed ? entry.committed->value : marks->low.value;
     entry.lag = std::max<std::int64_t>(0, marks->high.value - from);
-    entry.committed_out_of_range =
-        entry.committed && (entry.committed->value < marks->low.value ||
-                            entry.committed->value > marks->high.value);
+    entry.committed_out_of_range = entry.committed && (entry.committed->value < marks->low.value ||
+                                                       entry.committed->value > marks->high.value);
     out.push_back(entry);
   }
   return out;

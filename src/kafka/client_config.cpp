@@ -57,8 +57,9 @@ std::optional<std::string> find_property(const ClientConfig& config, std::string
 bool is_secret_property(std::string_view key) noexcept {
   static constexpr std::array<std::string_view, 5> kSecretWords = {
       "password", "secret", "ssl.key.pem", "sasl.oauthbearer.config", "ssl_key"};
-  return std::any_of(kSecretWords.begin(), kSecretWords.end(),
-                     [key](std::string_view word) { return key.find(word) != std::string_view::npos; });
+  return std::any_of(kSecretWords.begin(), kSecretWords.end(), [key](std::string_view word) {
+    return key.find(word) != std::string_view::npos;
+  });
 }
 
 core::Result<void> set_property(rd_kafka_conf_t* conf, const std::string& key,

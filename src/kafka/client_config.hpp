@@ -40,7 +40,8 @@ std::optional<std::string> find_property(const ClientConfig& config, std::string
 // the user's properties; log lines are routed to spdlog. Every rd_kafka_conf_set is checked
 // and a failure names the key, the value (secrets redacted) and librdkafka's reason.
 // Errors: kafka::errc::invalid_config.
-core::Result<ConfHandle> make_conf(const ClientConfig& config, const Properties& role_defaults = {});
+core::Result<ConfHandle> make_conf(const ClientConfig& config,
+                                   const Properties& role_defaults = {});
 
 // Sets one property, checked as make_conf does.
 core::Result<void> set_property(rd_kafka_conf_t* conf, const std::string& key,

@@ -4,17 +4,13 @@
 
 #include <algorithm>
 #include <array>
-#include <climits>
 #include <cstring>
 
 #include "kafka/errc.hpp"
+#include "kafka/timeout.hpp"
 
 namespace tokenflow::kafka {
 namespace {
-
-int to_ms(std::chrono::milliseconds d) {
-  return static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(d.count(), 0, INT_MAX));
-}
 
 // The logical offset a partition without a committed offset starts at, or nullopt when the
 // policy is not one we know.
@@ -27,16 +23,15 @@ std::optional<std::int64_t> reset_offset_of(const std::string& policy) {
   return std::nullopt;
 }
 
-const char* reset_name(std::int64_t offset) {
+}  // namespace
+
+const char* Consumer::describe_reset(std::int64_t offset) noexcept {
   if (offset == RD_KAFKA_OFFSET_BEGINNING) return "the earliest offset";
   if (offset == RD_KAFKA_OFFSET_END) return "the end of the log";
   return "nowhere (auto_offset_reset=error)";
 }
 
-}  // namespace
-
-Consumer::Consumer(ConsumerOptions options, RebalanceListener* listener,
-                   std::int64_t reset_offset)
+Consumer::Consumer(ConsumerOptions options, RebalanceListener* listener, std::int64_t reset_offset)
     : options_(std::move(options)), listener_(listener), reset_offset_(reset_offset) {}
 
 core::Result<std::unique_ptr<Consumer>> Consumer::create(const ClientConfig& config,
@@ -95,8 +90,7 @@ core::Result<std::unique_ptr<Consumer>> Consumer::create(const ClientConfig& con
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), errstr.data(), errstr.size());
   if (rk == nullptr) {
     return make_error(errc::invalid_config, "cannot create Kafka consumer for group " +
-                                                consumer->options_.group_id + ": " +
-                                                errstr.data());
+                                                consumer->options_.group_id + ": " + errstr.data());
   }
   conf->release();
   consumer->rk_.reset(rk);
@@ -117,10 +111,11 @@ core::Result<std::unique_ptr<Consumer>> Consumer::create(const ClientConfig& con
     consumer->close().ok();
     return error;
   }
-  spdlog::info("kafka consumer {} joined group {} for {} ({}; without a committed offset a "
-               "partition starts at {})",
-               rd_kafka_name(rk), consumer->options_.group_id, topic_names,
-               consumer->options_.partition_assignment_strategy, reset_name(*reset_offset));
+  spdlog::info(
+      "kafka consumer {} joined group {} for {} ({}; without a committed offset a "
+      "partition starts at {})",
+      rd_kafka_name(rk), consumer->options_.group_id, topic_names,
+      consumer->options_.partition_assignment_strategy, describe_reset(*reset_offset));
   return consumer;
 }
 
@@ -136,7 +131,7 @@ Consumer::~Consumer() {
 
 std::optional<Message> Consumer::poll(std::chrono::milliseconds timeout) {
   if (closed_) return std::nullopt;
-  rd_kafka_message_t* raw = rd_kafka_consumer_poll(rk_.get(), to_ms(timeout));
+  rd_kafka_message_t* raw = rd_kafka_consumer_poll(rk_.get(), to_timeout_ms(timeout));
   if (raw == nullptr) return std::nullopt;
   Message message(raw);
   switch (message.error_code()) {
@@ -149,12 +144,12 @@ std::optional<Message> Consumer::poll(std::chrono::milliseconds timeout) {
     case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
       probe_.offset_out_of_range.add();
       probe_.errors.add();
-      spdlog::error("{}: OFFSET OUT OF RANGE for consumer group {}: {}. Not resetting: the "
-                    "partition is stopped so no unread data is skipped. The data was deleted "
-                    "by retention (the consumer fell too far behind) or the offset is ahead "
-                    "of the log; reset it deliberately (tokenflow replay) and restart",
-                    message.describe(), options_.group_id,
-                    message.error().value_or(core::Error{}).message);
+      spdlog::error(
+          "{}: OFFSET OUT OF RANGE for consumer group {}: {}. Not resetting: the "
+          "partition is stopped so no unread data is skipped. The data was deleted "
+          "by retention (the consumer fell too far behind) or the offset is ahead "
+          "of the log; reset it deliberately (tokenflow replay) and restart",
+          message.describe(), options_.group_id, message.error().value_or(core::Error{}).message);
       return message;
     default:
       probe_.errors.add();
@@ -172,13 +167,12 @@ core::Result<void> Consumer::commit(const core::Positions& positions, bool async
   }
   auto list = to_partition_list(positions);
   if (async) {
-    const auto err =
-        rd_kafka_commit_queue(rk_.get(), list.get(), consumer_queue_.get(), &Consumer::on_commit,
-                              this);
+    const auto err = rd_kafka_commit_queue(rk_.get(), list.get(), consumer_queue_.get(),
+                                           &Consumer::on_commit, this);
     if (err) {
       probe_.commit_failures.add();
-      return make_error(err, "consumer group " + options_.group_id + " cannot commit " +
-                                 describe(list.get()));
+      return make_error(
+          err, "consumer group " + options_.group_id + " cannot commit " + describe(list.get()));
     }
     return core::success();
   }
@@ -188,8 +182,8 @@ core::Result<void> Consumer::commit(const core::Positions& positions, bool async
       rd_kafka_commit_queue(rk_.get(), list.get(), nullptr, &Consumer::on_commit, this);
   if (last_commit_error_) return std::exchange(last_commit_error_, std::nullopt).value();
   if (err) {
-    return make_error(err, "consumer group " + options_.group_id + " cannot commit " +
-                               describe(list.get()));
+    return make_error(
+        err, "consumer group " + options_.group_id + " cannot commit " + describe(list.get()));
   }
   return core::success();
 }
@@ -197,7 +191,7 @@ core::Result<void> Consumer::commit(const core::Positions& positions, bool async
 core::Result<core::Positions> Consumer::committed(const TopicPartitions& partitions,
                                                   std::chrono::milliseconds timeout) {
   auto list = to_partition_list(partitions);
-  const auto err = rd_kafka_committed(rk_.get(), list.get(), to_ms(timeout));
+  const auto err = rd_kafka_committed(rk_.get(), list.get(), to_timeout_ms(timeout));
   if (err) {
     return make_error(err, "consumer group " + options_.group_id +
                                " cannot read committed offsets of " + describe(list.get()));
@@ -211,8 +205,8 @@ core::Result<core::Positions> Consumer::committed(const TopicPartitions& partiti
                                    std::to_string(e.partition) + "]");
     }
     if (e.offset >= 0) {
-      out.push_back(core::PartitionPosition{e.topic, core::Partition{e.partition},
-                                            core::Offset{e.offset}});
+      out.push_back(
+          core::PartitionPosition{e.topic, core::Partition{e.partition}, core::Offset{e.offset}});
     }
   }
   return out;
@@ -222,7 +216,7 @@ core::Result<void> Consumer::seek(const core::Positions& positions,
                                   std::chrono::milliseconds timeout) {
   if (positions.empty()) return core::success();
   auto list = to_partition_list(positions);
-  ErrorHandle error(rd_kafka_seek_partitions(rk_.get(), list.get(), to_ms(timeout)));
+  ErrorHandle error(rd_kafka_seek_partitions(rk_.get(), list.get(), to_timeout_ms(timeout)));
   if (error) {
     return make_error(rd_kafka_error_code(error.get()),
                       "consumer group " + options_.group_id + " cannot seek " +
@@ -231,8 +225,8 @@ core::Result<void> Consumer::seek(const core::Positions& positions,
   for (int i = 0; i < list->cnt; ++i) {
     const auto& e = list->elems[i];
     if (e.err) {
-      return make_error(e.err, "consumer group " + options_.group_id + " cannot seek " +
-                                   e.topic + "[" + std::to_string(e.partition) + "] to " +
+      return make_error(e.err, "consumer group " + options_.group_id + " cannot seek " + e.topic +
+                                   "[" + std::to_string(e.partition) + "] to " +
                                    std::to_string(e.offset));
     }
   }
@@ -246,9 +240,9 @@ core::Result<void> Consumer::pause(const TopicPartitions& partitions) {
   }
   for (int i = 0; i < list->cnt; ++i) {
     if (list->elems[i].err) {
-      return make_error(list->elems[i].err,
-                        "cannot pause " + std::string(list->elems[i].topic) + "[" +
-                            std::to_string(list->elems[i].partition) + "]");
+      return make_error(list->elems[i].err, "cannot pause " + std::string(list->elems[i].topic) +
+                                                "[" + std::to_string(list->elems[i].partition) +
+                                                "]");
     }
   }
   return core::success();
@@ -261,9 +255,9 @@ core::Result<void> Consumer::resume(const TopicPartitions& partitions) {
   }
   for (int i = 0; i < list->cnt; ++i) {
     if (list->elems[i].err) {
-      return make_error(list->elems[i].err,
-                        "cannot resume " + std::string(list->elems[i].topic) + "[" +
-                            std::to_string(list->elems[i].partition) + "]");
+      return make_error(list->elems[i].err, "cannot resume " + std::string(list->elems[i].topic) +
+                                                "[" + std::to_string(list->elems[i].partition) +
+                                                "]");
     }
   }
   return core::success();
@@ -292,155 +286,6 @@ core::Result<void> Consumer::close() {
 std::optional<core::Error> Consumer::fatal_error() const {
   std::lock_guard lock(fatal_mutex_);
   return fatal_error_;
-}
-
-bool Consumer::cooperative() {
-  // rd_kafka_rebalance_protocol() can block during rd_kafka_consumer_close() (librdkafka
-  // #4041); the protocol cannot change within a group generation, so it is asked at the
-  // first rebalance and remembered.
-  if (!cooperative_ && !closing_) {
-    const char* protocol = rd_kafka_rebalance_protocol(rk_.get());
-    if (protocol != nullptr && std::strcmp(protocol, "NONE") != 0) {
-      cooperative_ = std::strcmp(protocol, "COOPERATIVE") == 0;
-    }
-  }
-  if (cooperative_) return *cooperative_;
-  return options_.partition_assignment_strategy.find("cooperative") != std::string::npos;
-}
-
-void Consumer::resolve_start_offsets(rd_kafka_topic_partition_list_t* partitions) {
-  if (listener_ != nullptr) {
-    for (const auto& position : listener_->on_assigned(to_topic_partitions(partitions))) {
-      rd_kafka_topic_partition_t* e = rd_kafka_topic_partition_list_find(
-          partitions, position.topic.c_str(), position.partition.value);
-      if (e == nullptr) {
-        spdlog::warn("consumer group {}: rebalance listener returned a position for {}[{}], "
-                     "which was not assigned; ignored",
-                     options_.group_id, position.topic, position.partition.value);
-        continue;
-      }
-      e->offset = position.next_offset.value;
-    }
-  }
-  PartitionListHandle unknown(rd_kafka_topic_partition_list_new(partitions->cnt));
-  for (int i = 0; i < partitions->cnt; ++i) {
-    const auto& e = partitions->elems[i];
-    if (e.offset == RD_KAFKA_OFFSET_INVALID) {
-      rd_kafka_topic_partition_list_add(unknown.get(), e.topic, e.partition);
-    }
-  }
-  if (unknown->cnt == 0) return;
-  const auto err = rd_kafka_committed(rk_.get(), unknown.get(), to_ms(options_.committed_timeout));
-  if (err) {
-    // librdkafka looks the committed offsets up itself; a partition without one is then
-    // reported as an error rather than reset, which is loud and safe.
-    probe_.errors.add();
-    spdlog::error("consumer group {}: cannot read committed offsets of {}: {}; librdkafka "
-                  "will look them up when fetching",
-                  options_.group_id, describe(unknown.get()), rd_kafka_err2str(err));
-    return;
-  }
-  for (int i = 0; i < unknown->cnt; ++i) {
-    const auto& c = unknown->elems[i];
-    rd_kafka_topic_partition_t* e = rd_kafka_topic_partition_list_find(partitions, c.topic,
-                                                                       c.partition);
-    if (c.err) {
-      probe_.errors.add();
-      spdlog::error("consumer group {}: committed offset of {}[{}]: {}", options_.group_id,
-                    c.topic, c.partition, rd_kafka_err2str(c.err));
-      continue;
-    }
-    if (c.offset >= 0) {
-      e->offset = c.offset;
-    } else {
-      spdlog::info("consumer group {} has no committed offset for {}[{}]: starting at {}",
-                   options_.group_id, c.topic, c.partition, reset_name(reset_offset_));
-      e->offset = reset_offset_;
-    }
-  }
-}
-
-void Consumer::handle_rebalance(rd_kafka_resp_err_t err,
-                                rd_kafka_topic_partition_list_t* partitions) {
-  probe_.rebalances.add();
-  const bool incremental = cooperative();
-  const char* protocol = incremental ? "cooperative" : "eager";
-  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    resolve_start_offsets(partitions);
-    spdlog::info("consumer group {} ({} rebalance): {} assigned {}", options_.group_id,
-                 protocol, rd_kafka_name(rk_.get()), describe(partitions));
-    if (incremental) {
-      ErrorHandle error(rd_kafka_incremental_assign(rk_.get(), partitions));
-      if (error) {
-        probe_.errors.add();
-        spdlog::error("consumer group {}: incremental assign of {} failed: {}",
-                      options_.group_id, describe(partitions), rd_kafka_error_string(error.get()));
-        return;
-      }
-      probe_.assigned_partitions.set(probe_.assigned_partitions.get() + partitions->cnt);
-    } else {
-      if (const auto e = rd_kafka_assign(rk_.get(), partitions); e) {
-        probe_.errors.add();
-        spdlog::error("consumer group {}: assign of {} failed: {}", options_.group_id,
-                      describe(partitions), rd_kafka_err2str(e));
-        return;
-      }
-      probe_.assigned_partitions.set(partitions->cnt);
-    }
-    return;
-  }
-
-  if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-    const bool lost = rd_kafka_assignment_lost(rk_.get()) != 0;
-    spdlog::info("consumer group {} ({} rebalance): {} {} {}", options_.group_id, protocol,
-                 rd_kafka_name(rk_.get()), lost ? "lost" : "revoked", describe(partitions));
-    if (listener_ != nullptr) {
-      const auto revoked = to_topic_partitions(partitions);
-      if (lost) {
-        listener_->on_lost(revoked);
-      } else {
-        listener_->on_revoked(revoked);
-      }
-    }
-    if (incremental) {
-      ErrorHandle error(rd_kafka_incremental_unassign(rk_.get(), partitions));
-      if (error) {
-        probe_.errors.add();
-        spdlog::error("consumer group {}: incremental unassign of {} failed: {}",
-                      options_.group_id, describe(partitions), rd_kafka_error_string(error.get()));
-        return;
-      }
-      probe_.assigned_partitions.set(
-          std::max<std::int64_t>(0, probe_.assigned_partitions.get() - partitions->cnt));
-    } else {
-      if (const auto e = rd_kafka_assign(rk_.get(), nullptr); e) {
-        probe_.errors.add();
-        spdlog::error("consumer group {}: unassign failed: {}", options_.group_id,
-                      rd_kafka_err2str(e));
-        return;
-      }
-      probe_.assigned_partitions.set(0);
-    }
-    return;
-  }
-
-  // Any other error: librdkafka asks us to drop the assignment and rejoin.
-  probe_.errors.add();
-  spdlog::error("consumer group {}: rebalance error {}; dropping the assignment",
-                options_.group_id, rd_kafka_err2str(err));
-  if (listener_ != nullptr) listener_->on_lost(to_topic_partitions(partitions));
-  if (incremental) {
-    if (partitions != nullptr) {
-      ErrorHandle error(rd_kafka_incremental_unassign(rk_.get(), partitions));
-      if (error) {
-        spdlog::error("consumer group {}: incremental unassign failed: {}", options_.group_id,
-                      rd_kafka_error_string(error.get()));
-      }
-    }
-  } else {
-    rd_kafka_assign(rk_.get(), nullptr);
-  }
-  probe_.assigned_partitions.set(0);
 }
 
 void Consumer::handle_commit_result(rd_kafka_resp_err_t err,
@@ -487,9 +332,8 @@ void Consumer::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaqu
     std::array<char, 512> buf{};
     const auto original = rd_kafka_fatal_error(rk, buf.data(), buf.size());
     auto error = make_error(errc::fatal, "kafka consumer group " + self->options_.group_id +
-                                             " fatal error " + rd_kafka_err2name(original) +
-                                             ": " + buf.data() +
-                                             "; the consumer must be restarted");
+                                             " fatal error " + rd_kafka_err2name(original) + ": " +
+                                             buf.data() + "; the consumer must be restarted");
     spdlog::critical("{}", error.message);
     std::lock_guard lock(self->fatal_mutex_);
     if (!self->fatal_error_) self->fatal_error_ = std::move(error);

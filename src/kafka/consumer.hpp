@@ -39,15 +39,15 @@
 namespace tokenflow::kafka {
 
 struct ConsumerOptions {
-  std::string group_id{};           // --kafka-group; required
+  std::string group_id{};             // --kafka-group; required
   std::vector<std::string> topics{};  // required
   // Where a partition the group never committed starts: "earliest" (nothing is skipped),
   // "latest", or "error" (report it like an out-of-range offset). Aliases smallest,
   // beginning, largest and end are accepted.
   std::string auto_offset_reset = "earliest";
-  int session_timeout_ms = 6000;    // a killed consumer's partitions move on within seconds
+  int session_timeout_ms = 6000;  // a killed consumer's partitions move on within seconds
   int heartbeat_interval_ms = 1500;
-  int fetch_wait_max_ms = 500;      // latency-sensitive roles lower it
+  int fetch_wait_max_ms = 500;  // latency-sensitive roles lower it
   // "cooperative-sticky" (incremental rebalances) or eager ones such as "range,roundrobin".
   std::string partition_assignment_strategy = "cooperative-sticky";
   std::string client_id = "tokenflow-consumer";
@@ -108,6 +108,7 @@ class Consumer {
   void handle_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
   void resolve_start_offsets(rd_kafka_topic_partition_list_t* partitions);
   bool cooperative();
+  static const char* describe_reset(std::int64_t offset) noexcept;
   void handle_commit_result(rd_kafka_resp_err_t err,
                             const rd_kafka_topic_partition_list_t* offsets);
 

@@ -44,8 +44,7 @@ class DeadLetterPublisher {
   // log line naming source_topic[partition]@offset.
   core::Result<void> publish(std::string_view original_bytes, std::string_view key,
                              const std::string& source_topic, core::Partition partition,
-                             core::Offset offset, std::string_view reason,
-                             std::uint64_t tag = 0);
+                             core::Offset offset, std::string_view reason, std::uint64_t tag = 0);
 
   const std::string& topic() const noexcept { return options_.topic; }
   std::uint64_t published() const noexcept { return probe_.published.get(); }

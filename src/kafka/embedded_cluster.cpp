@@ -30,8 +30,10 @@ core::Result<void> check(rd_kafka_resp_err_t err, const std::string& what) {
 
 core::Result<std::unique_ptr<EmbeddedCluster>> EmbeddedCluster::create(int brokers) {
   if (brokers < 1) {
-    return make_error(errc::cluster_failed, "embedded Kafka cluster needs at least one broker, "
-                                            "not " + std::to_string(brokers));
+    return make_error(errc::cluster_failed,
+                      "embedded Kafka cluster needs at least one broker, "
+                      "not " +
+                          std::to_string(brokers));
   }
   ConfHandle conf(rd_kafka_conf_new());
   rd_kafka_conf_set_log_cb(conf.get(), host_log_cb);
@@ -41,9 +43,9 @@ core::Result<std::unique_ptr<EmbeddedCluster>> EmbeddedCluster::create(int broke
   std::array<char, 512> errstr{};
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr.data(), errstr.size());
   if (rk == nullptr) {
-    return make_error(errc::cluster_failed,
-                      std::string("embedded Kafka cluster: cannot create its host handle: ") +
-                          errstr.data());
+    return make_error(
+        errc::cluster_failed,
+        std::string("embedded Kafka cluster: cannot create its host handle: ") + errstr.data());
   }
   conf.release();
 
@@ -51,15 +53,16 @@ core::Result<std::unique_ptr<EmbeddedCluster>> EmbeddedCluster::create(int broke
   cluster->host_.reset(rk);
   cluster->cluster_ = rd_kafka_mock_cluster_new(rk, brokers);
   if (cluster->cluster_ == nullptr) {
-    return make_error(errc::cluster_failed,
-                      "embedded Kafka cluster: cannot start " + std::to_string(brokers) +
-                          " mock brokers (no free localhost ports?)");
+    return make_error(errc::cluster_failed, "embedded Kafka cluster: cannot start " +
+                                                std::to_string(brokers) +
+                                                " mock brokers (no free localhost ports?)");
   }
   cluster->brokers_ = brokers;
   cluster->bootstrap_servers_ = rd_kafka_mock_cluster_bootstraps(cluster->cluster_);
-  spdlog::info("embedded Kafka cluster: {} broker(s) at {} (in memory: nothing is kept "
-               "across restarts)",
-               brokers, cluster->bootstrap_servers_);
+  spdlog::info(
+      "embedded Kafka cluster: {} broker(s) at {} (in memory: nothing is kept "
+      "across restarts)",
+      brokers, cluster->bootstrap_servers_);
   return cluster;
 }
 
@@ -87,8 +90,7 @@ core::Result<void> EmbeddedCluster::broker_up(std::int32_t broker_id) {
                "cannot bring broker " + std::to_string(broker_id) + " up");
 }
 
-core::Result<void> EmbeddedCluster::set_rtt(std::int32_t broker_id,
-                                            std::chrono::milliseconds rtt) {
+core::Result<void> EmbeddedCluster::set_rtt(std::int32_t broker_id, std::chrono::milliseconds rtt) {
   return check(rd_kafka_mock_broker_set_rtt(cluster_, broker_id, static_cast<int>(rtt.count())),
                "cannot set the round-trip time of broker " + std::to_string(broker_id));
 }

@@ -10,22 +10,31 @@ class KafkaCategory final : public std::error_category {
   const char* name() const noexcept override { return "tokenflow.kafka"; }
   std::string message(int code) const override {
     switch (static_cast<errc>(code)) {
-      case errc::ok: return "success";
+      case errc::ok:
+        return "success";
       case errc::invalid_config:
         return "Kafka client configuration is invalid; fix the named property (-X key=value)";
       case errc::transport_failure:
         return "Kafka brokers cannot be reached; check --kafka-bootstrap and the network";
-      case errc::delivery_failed: return "a message was not acknowledged by Kafka";
-      case errc::fatal: return "the Kafka client hit a fatal error and must be restarted";
+      case errc::delivery_failed:
+        return "a message was not acknowledged by Kafka";
+      case errc::fatal:
+        return "the Kafka client hit a fatal error and must be restarted";
       case errc::offset_out_of_range:
         return "offset out of range: the data was deleted by retention or the offset is "
                "ahead of the log; reset it deliberately (tokenflow replay)";
-      case errc::timed_out: return "a Kafka operation timed out";
-      case errc::unknown_topic: return "the Kafka topic or partition does not exist";
-      case errc::commit_failed: return "the consumer group coordinator refused the commit";
-      case errc::assignment_failed: return "partitions could not be (un)assigned after a rebalance";
-      case errc::request_failed: return "a Kafka request failed";
-      case errc::cluster_failed: return "the embedded Kafka cluster could not be created or changed";
+      case errc::timed_out:
+        return "a Kafka operation timed out";
+      case errc::unknown_topic:
+        return "the Kafka topic or partition does not exist";
+      case errc::commit_failed:
+        return "the consumer group coordinator refused the commit";
+      case errc::assignment_failed:
+        return "partitions could not be (un)assigned after a rebalance";
+      case errc::request_failed:
+        return "a Kafka request failed";
+      case errc::cluster_failed:
+        return "the embedded Kafka cluster could not be created or changed";
     }
     return "unknown kafka error";
   }
@@ -40,7 +49,8 @@ const std::error_category& kafka_category() noexcept {
 
 errc classify(rd_kafka_resp_err_t err) noexcept {
   switch (err) {
-    case RD_KAFKA_RESP_ERR_NO_ERROR: return errc::ok;
+    case RD_KAFKA_RESP_ERR_NO_ERROR:
+      return errc::ok;
     case RD_KAFKA_RESP_ERR__FATAL:
     case RD_KAFKA_RESP_ERR__FENCED:
     case RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER:

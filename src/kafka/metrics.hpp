@@ -42,7 +42,12 @@ struct ProducerProbe {
 
   template <typename F>
   void for_each(F&& f) const {
-    f(produced); f(delivered); f(failed); f(queue_full); f(errors); f(fatal_errors);
+    f(produced);
+    f(delivered);
+    f(failed);
+    f(queue_full);
+    f(errors);
+    f(fatal_errors);
   }
 };
 
@@ -62,11 +67,17 @@ struct ConsumerProbe {
 
   template <typename F>
   void for_each(F&& f) const {
-    f(messages); f(errors); f(rebalances); f(commits); f(commit_failures);
+    f(messages);
+    f(errors);
+    f(rebalances);
+    f(commits);
+    f(commit_failures);
     f(offset_out_of_range);
   }
   template <typename F>
-  void for_each_gauge(F&& f) const { f(assigned_partitions); }
+  void for_each_gauge(F&& f) const {
+    f(assigned_partitions);
+  }
 };
 
 struct DeadLetterProbe {
@@ -76,7 +87,10 @@ struct DeadLetterProbe {
                  "dead letters that could not be handed to the producer"};
 
   template <typename F>
-  void for_each(F&& f) const { f(published); f(failed); }
+  void for_each(F&& f) const {
+    f(published);
+    f(failed);
+  }
 };
 
 }  // namespace tokenflow::kafka

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "kafka/errc.hpp"
+#include "kafka/timeout.hpp"
 
 namespace tokenflow::kafka {
 namespace {
@@ -22,10 +23,6 @@ std::uint64_t opaque_to_tag(void* opaque) {
   return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(opaque));
 }
 
-int to_ms(std::chrono::milliseconds d) {
-  return static_cast<int>(std::min<std::chrono::milliseconds::rep>(d.count(), INT32_MAX));
-}
-
 std::string_view key_of(const rd_kafka_message_t* m) {
   if (m->key == nullptr) return {};
   return {static_cast<const char*>(m->key), m->key_len};
@@ -33,9 +30,12 @@ std::string_view key_of(const rd_kafka_message_t* m) {
 
 const char* persistence_of(const rd_kafka_message_t* m) {
   switch (rd_kafka_message_status(m)) {
-    case RD_KAFKA_MSG_STATUS_NOT_PERSISTED: return "not persisted";
-    case RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED: return "possibly persisted";
-    case RD_KAFKA_MSG_STATUS_PERSISTED: return "persisted";
+    case RD_KAFKA_MSG_STATUS_NOT_PERSISTED:
+      return "not persisted";
+    case RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED:
+      return "possibly persisted";
+    case RD_KAFKA_MSG_STATUS_PERSISTED:
+      return "persisted";
   }
   return "unknown";
 }
@@ -81,9 +81,10 @@ Producer::~Producer() {
   if (queued > 0) {
     if (auto flushed = flush(options_.close_timeout); !flushed) {
       const int left = rd_kafka_outq_len(rk_.get());
-      spdlog::error("kafka producer {} closing: {}; {} message(s) left undelivered are "
-                    "abandoned (the source re-sends what it did not see acknowledged)",
-                    rd_kafka_name(rk_.get()), flushed.error().message, left);
+      spdlog::error(
+          "kafka producer {} closing: {}; {} message(s) left undelivered are "
+          "abandoned (the source re-sends what it did not see acknowledged)",
+          rd_kafka_name(rk_.get()), flushed.error().message, left);
       // Purged messages get a failed delivery report, so the owner's counts stay true.
       rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
       rd_kafka_poll(rk_.get(), 0);
@@ -114,9 +115,8 @@ core::Result<void> Producer::produce_impl(const std::string& topic, std::int32_t
   if (!headers.empty()) {
     owned_headers.reset(rd_kafka_headers_new(headers.size()));
     for (const auto& h : headers) {
-      rd_kafka_header_add(owned_headers.get(), h.name.data(),
-                          static_cast<ssize_t>(h.name.size()), h.value.data(),
-                          static_cast<ssize_t>(h.value.size()));
+      rd_kafka_header_add(owned_headers.get(), h.name.data(), static_cast<ssize_t>(h.name.size()),
+                          h.value.data(), static_cast<ssize_t>(h.value.size()));
     }
   }
 
@@ -153,8 +153,7 @@ core::Result<void> Producer::produce_impl(const std::string& topic, std::int32_t
       // reports (which frees room) and try again; never drop the message.
       probe_.queue_full.add();
       if (!waited) {
-        spdlog::debug("kafka producer queue full producing to {}: waiting for deliveries",
-                      topic);
+        spdlog::debug("kafka producer queue full producing to {}: waiting for deliveries", topic);
         waited = true;
       }
       rd_kafka_poll(rk_.get(), kQueueFullPollMs);
@@ -176,11 +175,11 @@ core::Result<void> Producer::produce_impl(const std::string& topic, std::int32_t
 }
 
 int Producer::poll(std::chrono::milliseconds timeout) {
-  return rd_kafka_poll(rk_.get(), to_ms(timeout));
+  return rd_kafka_poll(rk_.get(), to_timeout_ms(timeout));
 }
 
 core::Result<void> Producer::flush(std::chrono::milliseconds timeout) {
-  const rd_kafka_resp_err_t err = rd_kafka_flush(rk_.get(), to_ms(timeout));
+  const rd_kafka_resp_err_t err = rd_kafka_flush(rk_.get(), to_timeout_ms(timeout));
   if (fatal_.load(std::memory_order_acquire)) {
     return fatal_or(make_error(errc::fatal, "producer is in a fatal state"));
   }
@@ -237,9 +236,8 @@ void Producer::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaqu
     std::array<char, 512> buf{};
     const rd_kafka_resp_err_t original = rd_kafka_fatal_error(rk, buf.data(), buf.size());
     auto error = make_error(errc::fatal, std::string("kafka producer ") + rd_kafka_name(rk) +
-                                             " fatal error " + rd_kafka_err2name(original) +
-                                             ": " + buf.data() +
-                                             "; the producer must be restarted");
+                                             " fatal error " + rd_kafka_err2name(original) + ": " +
+                                             buf.data() + "; the producer must be restarted");
     spdlog::critical("{}", error.message);
     self->probe_.fatal_errors.add();
     {

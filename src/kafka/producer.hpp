@@ -43,7 +43,7 @@ struct DeliveryReport {
   core::Partition partition{};  // -1 if the message never got a partition
   core::Offset offset{};        // -1 unless delivered
   std::string_view key{};
-  std::uint64_t tag = 0;      // what the owner passed to produce()
+  std::uint64_t tag = 0;               // what the owner passed to produce()
   std::optional<core::Error> error{};  // set when the message was not delivered
 
   bool ok() const noexcept { return !error.has_value(); }
@@ -53,7 +53,7 @@ struct ProducerOptions {
   std::string compression = "lz4";  // none, gzip, snappy, lz4, zstd
   int linger_ms = 5;                // batching delay; the benchmark lowers it
   std::string client_id = "tokenflow-producer";
-  std::chrono::milliseconds close_timeout{10'000};  // the destructor's flush bound
+  std::chrono::milliseconds close_timeout{10'000};           // the destructor's flush bound
   std::function<void(const DeliveryReport&)> on_delivery{};  // optional
 };
 

@@ -7,8 +7,7 @@ std::string to_string(const TopicPartition& tp) {
 }
 
 PartitionListHandle to_partition_list(const TopicPartitions& partitions) {
-  PartitionListHandle list(
-      rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+  PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
   for (const auto& tp : partitions) {
     rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition.value);
   }
@@ -16,8 +15,7 @@ PartitionListHandle to_partition_list(const TopicPartitions& partitions) {
 }
 
 PartitionListHandle to_partition_list(const core::Positions& positions) {
-  PartitionListHandle list(
-      rd_kafka_topic_partition_list_new(static_cast<int>(positions.size())));
+  PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(positions.size())));
   for (const auto& p : positions) {
     rd_kafka_topic_partition_list_add(list.get(), p.topic.c_str(), p.partition.value)->offset =
         p.next_offset.value;

@@ -291,7 +291,7 @@ core::Result<void> PostgresStore::connect() {
                    escape_identifier(conn_.get(), options_.positions_table);
   // Asynchronous commit is safe for this sink because a batch's positions commit in the same
   // transaction as its rows: a server crash loses both together, and the sink reads them
-  // from Kafka again (see README.md and check_lost_positions()).
+  // from Kafka again, provided it rewinds when told (README.md, check_lost_positions()).
   switch (options_.synchronous_commit) {
     case SynchronousCommit::off:
       if (auto r = exec("SET synchronous_commit = off", "configuring the session for"); !r) {

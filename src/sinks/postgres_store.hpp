@@ -28,8 +28,9 @@ struct pg_result;
 namespace tokenflow::sinks {
 
 enum class SynchronousCommit {
-  off,             // COMMIT returns before its WAL reaches disk (safe here: see README.md)
   on,              // COMMIT waits for the WAL flush
+  off,             // COMMIT returns before its WAL reaches disk: safe only with a sink loop
+                   // that answers errc::rewind (README.md, "Asynchronous commit")
   server_default,  // leave the server's setting alone
 };
 
@@ -38,7 +39,9 @@ struct PostgresStoreOptions {
   std::string schema = "raw";
   std::string table = "transfers_kafka";
   std::string positions_table = "tokenflow_offsets";  // in `schema` too
-  SynchronousCommit synchronous_commit = SynchronousCommit::off;
+  // `on` costs nothing measurable at batches of thousands (README.md, Benchmark); `off`
+  // pays off for batches of ~100.
+  SynchronousCommit synchronous_commit = SynchronousCommit::on;
   CopyFormat copy_format = CopyFormat::binary;
   // COPY straight into the table and fall back to the staging table only on a unique
   // violation. Off: every batch goes through the staging table.

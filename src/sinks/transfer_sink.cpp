@@ -206,11 +206,12 @@ core::Result<bool> TransferSink::flush(const core::StopSignal* stop, bool single
       probe_.stored.add(*written);
       probe_.duplicates.add(row_count_ - *written);
       probe_.batches.add();
+      auto level = options_.log_batches ? spdlog::level::info : spdlog::level::debug;
       if (row_count_ == *written) {
-        spdlog::info("Loaded {} records to {}", row_count_, store_.table_name());
+        spdlog::log(level, "Loaded {} records to {}", row_count_, store_.table_name());
       } else {
-        spdlog::info("Loaded {} records to {} ({} duplicates ignored)", *written,
-                     store_.table_name(), row_count_ - *written);
+        spdlog::log(level, "Loaded {} records to {} ({} duplicates ignored)", *written,
+                    store_.table_name(), row_count_ - *written);
       }
       if (consumer_) {
         if (auto committed = consumer_->commit(positions, true); !committed.ok()) {

@@ -42,6 +42,9 @@ struct TransferSinkOptions {
   std::uint64_t max_records = 0;  // stop after this many consumed messages; 0: never
   core::RetryPolicy retry{std::chrono::milliseconds(250), std::chrono::milliseconds(10'000), 2.0, 0};
   std::chrono::milliseconds dead_letter_flush_timeout{30'000};
+  // "Loaded N records to <table>" at info level (the sink role); debug when another display
+  // reports progress (`tokenflow up`).
+  bool log_batches = true;
 };
 
 struct SinkProbe {

@@ -57,13 +57,18 @@ int java_partition(const std::string& key, int partitions) {
   }
   const std::uint32_t tail = blocks * 4;
   switch (length % 4) {
-    case 3: h ^= static_cast<std::uint32_t>(data[tail + 2]) << 16; [[fallthrough]];
-    case 2: h ^= static_cast<std::uint32_t>(data[tail + 1]) << 8; [[fallthrough]];
+    case 3:
+      h ^= static_cast<std::uint32_t>(data[tail + 2]) << 16;
+      [[fallthrough]];
+    case 2:
+      h ^= static_cast<std::uint32_t>(data[tail + 1]) << 8;
+      [[fallthrough]];
     case 1:
       h ^= data[tail];
       h *= kM;
       break;
-    default: break;
+    default:
+      break;
   }
   h ^= h >> 13;
   h *= kM;
@@ -230,8 +235,9 @@ TEST_F(KafkaLayerTest, TenThousandKeyedMessagesRoundTripExactlyAndPartitionLikeJ
   auto producer = make_producer(std::move(options));
   ASSERT_NE(producer, nullptr);
   for (int i = 0; i < kCount; ++i) {
-    ASSERT_TRUE(producer->produce(kTopic, token_key(i), payload_of(i), {},
-                                  static_cast<std::uint64_t>(i)).ok());
+    ASSERT_TRUE(
+        producer->produce(kTopic, token_key(i), payload_of(i), {}, static_cast<std::uint64_t>(i))
+            .ok());
   }
   ASSERT_TRUE(producer->flush(15s).ok());
   EXPECT_EQ(producer->probe().produced.get(), static_cast<std::uint64_t>(kCount));
@@ -300,8 +306,8 @@ TEST_F(KafkaLayerTest, ANewConsumerResumesAfterTheCommittedOffsetsAndLagSeesThem
     auto committed = first->commit(positions, /*async=*/false);
     ASSERT_TRUE(committed.ok()) << committed.error().message;
     EXPECT_EQ(first->probe().commits.get(), 1u);
-    auto read_back = first->committed({{kTopic, core::Partition{0}}, {kTopic, core::Partition{1}}},
-                                      5s);
+    auto read_back =
+        first->committed({{kTopic, core::Partition{0}}, {kTopic, core::Partition{1}}}, 5s);
     ASSERT_TRUE(read_back.ok()) << read_back.error().message;
     ASSERT_EQ(read_back->size(), 2u);
     EXPECT_EQ(read_back->front().next_offset.value, 50);
@@ -336,8 +342,10 @@ TEST_F(KafkaLayerTest, ANewConsumerResumesAfterTheCommittedOffsetsAndLagSeesThem
   for (int p = 0; p < kPartitions; ++p) EXPECT_EQ(first_offset[p], 50) << "partition " << p;
 
   // Async commits are counted when their answer is served by poll().
-  ASSERT_TRUE(second->commit({{kTopic, core::Partition{0}, core::Offset{size_of[0]}}},
-                             /*async=*/true).ok());
+  ASSERT_TRUE(second
+                  ->commit({{kTopic, core::Partition{0}, core::Offset{size_of[0]}}},
+                           /*async=*/true)
+                  .ok());
   const auto until = Clock::now() + 5s;
   while (second->probe().commits.get() == 0 && Clock::now() < until) (void)second->poll(50ms);
   EXPECT_EQ(second->probe().commits.get(), 1u);
@@ -360,8 +368,9 @@ TEST_F(KafkaLayerTest, ListenerOffsetsChooseWhereConsumptionStarts) {
   auto producer = make_producer();
   ASSERT_NE(producer, nullptr);
   for (int i = 0; i < kCount; ++i) {
-    ASSERT_TRUE(producer->produce(kTopic, core::Partition{i % kPartitions}, token_key(i),
-                                  payload_of(i)).ok());
+    ASSERT_TRUE(
+        producer->produce(kTopic, core::Partition{i % kPartitions}, token_key(i), payload_of(i))
+            .ok());
   }
   ASSERT_TRUE(producer->flush(10s).ok());
 
@@ -397,17 +406,21 @@ TEST_F(KafkaLayerTest, DeadLettersCarryTheOriginalBytesAndTheirHeaders) {
   ASSERT_NE(producer, nullptr);
   DeadLetterPublisher dead_letters(*producer);
   const std::string bad = "{\"id\":\"tx1_0\",\"value\":-5}";
-  ASSERT_TRUE(dead_letters.publish(bad, "0xabc", kTopic, core::Partition{2}, core::Offset{1534},
-                                   "value '-5' is not an unsigned integer").ok());
+  ASSERT_TRUE(dead_letters
+                  .publish(bad, "0xabc", kTopic, core::Partition{2}, core::Offset{1534},
+                           "value '-5' is not an unsigned integer")
+                  .ok());
   // A file replay has no Kafka position: partition -1 and the line number.
-  ASSERT_TRUE(dead_letters.publish("not json", "", "file:transfers.ndjson", core::Partition{-1},
-                                   core::Offset{17}, "not a JSON object").ok());
+  ASSERT_TRUE(dead_letters
+                  .publish("not json", "", "file:transfers.ndjson", core::Partition{-1},
+                           core::Offset{17}, "not a JSON object")
+                  .ok());
   ASSERT_TRUE(producer->flush(10s).ok());
   EXPECT_EQ(dead_letters.published(), 2u);
   EXPECT_EQ(producer->probe().delivered.get(), 2u);
 
-  auto consumer = make_consumer("dlq-reader", nullptr, "cooperative-sticky",
-                                {std::string(kDeadLetterTopic)});
+  auto consumer =
+      make_consumer("dlq-reader", nullptr, "cooperative-sticky", {std::string(kDeadLetterTopic)});
   ASSERT_NE(consumer, nullptr);
   std::vector<Message> messages;
   const auto until = Clock::now() + 15s;
@@ -448,8 +461,9 @@ TEST_F(KafkaLayerTest, AnOffsetOutOfRangeIsLoudAndNeverResetPastData) {
   auto producer = make_producer();
   ASSERT_NE(producer, nullptr);
   for (int i = 0; i < 30; ++i) {
-    ASSERT_TRUE(producer->produce(kTopic, core::Partition{i % kPartitions}, token_key(i),
-                                  payload_of(i)).ok());
+    ASSERT_TRUE(
+        producer->produce(kTopic, core::Partition{i % kPartitions}, token_key(i), payload_of(i))
+            .ok());
   }
   ASSERT_TRUE(producer->flush(10s).ok());
 
@@ -520,6 +534,8 @@ TEST_F(KafkaLayerTest, IdempotentProducerDeliversExactlyOnceThroughALeaderGoingD
     ASSERT_TRUE(producer->produce(kTopic, token_key(i), payload_of(i)).ok());
     if (i % 200 == 0) std::this_thread::sleep_for(100ms);
   }
+  producer->poll(200ms);
+  EXPECT_GT(producer->in_flight(), 0) << "partition 1's messages should be waiting for broker 2";
   ASSERT_TRUE(cluster_->broker_up(2).ok());
   for (; i < kCount; ++i) ASSERT_TRUE(producer->produce(kTopic, token_key(i), payload_of(i)).ok());
   auto flushed = producer->flush(20s);
@@ -543,10 +559,12 @@ TEST_F(KafkaLayerTest, RetriableProduceErrorsStillDeliverExactlyOnce) {
        RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND});
   // Per broker too, so the test can prove the errors were hit.
   for (int b = 1; b <= 3; ++b) {
-    ASSERT_TRUE(cluster_->push_broker_request_errors(
-                    b, kProduceApiKey,
-                    {RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION},
-                    20ms).ok());
+    ASSERT_TRUE(cluster_
+                    ->push_broker_request_errors(b, kProduceApiKey,
+                                                 {RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+                                                  RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION},
+                                                 20ms)
+                    .ok());
   }
   auto producer = make_producer();
   ASSERT_NE(producer, nullptr);
@@ -569,8 +587,7 @@ TEST_F(KafkaLayerTest, RetriableProduceErrorsStillDeliverExactlyOnce) {
 // Two members of one group, polled from this thread in turn. The first reads alone,
 // committing each message it processes; the second joins; partitions move and the second
 // continues exactly at the committed offsets: no message lost, none read twice.
-class RebalanceTest : public KafkaLayerTest,
-                      public ::testing::WithParamInterface<const char*> {};
+class RebalanceTest : public KafkaLayerTest, public ::testing::WithParamInterface<const char*> {};
 
 TEST_P(RebalanceTest, PartitionsMoveToANewMemberWithoutLossOrDuplicates) {
   const std::string strategy = GetParam();
@@ -579,8 +596,9 @@ TEST_P(RebalanceTest, PartitionsMoveToANewMemberWithoutLossOrDuplicates) {
   auto producer = make_producer();
   ASSERT_NE(producer, nullptr);
   for (int i = 0; i < kCount; ++i) {
-    ASSERT_TRUE(producer->produce(kTopic, core::Partition{i % kPartitions}, token_key(i),
-                                  payload_of(i)).ok());
+    ASSERT_TRUE(
+        producer->produce(kTopic, core::Partition{i % kPartitions}, token_key(i), payload_of(i))
+            .ok());
   }
   ASSERT_TRUE(producer->flush(10s).ok());
 
@@ -666,10 +684,10 @@ TEST_P(RebalanceTest, PartitionsMoveToANewMemberWithoutLossOrDuplicates) {
   ASSERT_TRUE(a->close().ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(Protocols, RebalanceTest,
-                         ::testing::Values("cooperative-sticky", "range"),
+INSTANTIATE_TEST_SUITE_P(Protocols, RebalanceTest, ::testing::Values("cooperative-sticky", "range"),
                          [](const auto& param_info) {
-                           return std::string(param_info.param) == "range" ? "Eager" : "Cooperative";
+                           return std::string(param_info.param) == "range" ? "Eager"
+                                                                           : "Cooperative";
                          });
 
 }  // namespace

@@ -1,0 +1,166 @@
+// Consumer's rebalance handling: where assigned partitions start, and the explicit
+// assign/unassign calls of the eager and the cooperative protocol (see consumer.hpp).
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "kafka/consumer.hpp"
+#include "kafka/errc.hpp"
+#include "kafka/timeout.hpp"
+
+namespace tokenflow::kafka {
+
+bool Consumer::cooperative() {
+  // rd_kafka_rebalance_protocol() can block during rd_kafka_consumer_close() (librdkafka
+  // #4041); the protocol cannot change within a group generation, so it is asked at the
+  // first rebalance and remembered.
+  if (!cooperative_ && !closing_) {
+    const char* protocol = rd_kafka_rebalance_protocol(rk_.get());
+    if (protocol != nullptr && std::strcmp(protocol, "NONE") != 0) {
+      cooperative_ = std::strcmp(protocol, "COOPERATIVE") == 0;
+    }
+  }
+  if (cooperative_) return *cooperative_;
+  return options_.partition_assignment_strategy.find("cooperative") != std::string::npos;
+}
+
+void Consumer::resolve_start_offsets(rd_kafka_topic_partition_list_t* partitions) {
+  if (listener_ != nullptr) {
+    for (const auto& position : listener_->on_assigned(to_topic_partitions(partitions))) {
+      rd_kafka_topic_partition_t* e = rd_kafka_topic_partition_list_find(
+          partitions, position.topic.c_str(), position.partition.value);
+      if (e == nullptr) {
+        spdlog::warn(
+            "consumer group {}: rebalance listener returned a position for {}[{}], "
+            "which was not assigned; ignored",
+            options_.group_id, position.topic, position.partition.value);
+        continue;
+      }
+      e->offset = position.next_offset.value;
+    }
+  }
+  PartitionListHandle unknown(rd_kafka_topic_partition_list_new(partitions->cnt));
+  for (int i = 0; i < partitions->cnt; ++i) {
+    const auto& e = partitions->elems[i];
+    if (e.offset == RD_KAFKA_OFFSET_INVALID) {
+      rd_kafka_topic_partition_list_add(unknown.get(), e.topic, e.partition);
+    }
+  }
+  if (unknown->cnt == 0) return;
+  const auto err =
+      rd_kafka_committed(rk_.get(), unknown.get(), to_timeout_ms(options_.committed_timeout));
+  if (err) {
+    // librdkafka looks the committed offsets up itself; a partition without one is then
+    // reported as an error rather than reset, which is loud and safe.
+    probe_.errors.add();
+    spdlog::error(
+        "consumer group {}: cannot read committed offsets of {}: {}; librdkafka "
+        "will look them up when fetching",
+        options_.group_id, describe(unknown.get()), rd_kafka_err2str(err));
+    return;
+  }
+  for (int i = 0; i < unknown->cnt; ++i) {
+    const auto& c = unknown->elems[i];
+    rd_kafka_topic_partition_t* e =
+        rd_kafka_topic_partition_list_find(partitions, c.topic, c.partition);
+    if (c.err) {
+      probe_.errors.add();
+      spdlog::error("consumer group {}: committed offset of {}[{}]: {}", options_.group_id, c.topic,
+                    c.partition, rd_kafka_err2str(c.err));
+      continue;
+    }
+    if (c.offset >= 0) {
+      e->offset = c.offset;
+    } else {
+      spdlog::info("consumer group {} has no committed offset for {}[{}]: starting at {}",
+                   options_.group_id, c.topic, c.partition, describe_reset(reset_offset_));
+      e->offset = reset_offset_;
+    }
+  }
+}
+
+void Consumer::handle_rebalance(rd_kafka_resp_err_t err,
+                                rd_kafka_topic_partition_list_t* partitions) {
+  probe_.rebalances.add();
+  const bool incremental = cooperative();
+  const char* protocol = incremental ? "cooperative" : "eager";
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    resolve_start_offsets(partitions);
+    spdlog::info("consumer group {} ({} rebalance): {} assigned {}", options_.group_id, protocol,
+                 rd_kafka_name(rk_.get()), describe(partitions));
+    if (incremental) {
+      ErrorHandle error(rd_kafka_incremental_assign(rk_.get(), partitions));
+      if (error) {
+        probe_.errors.add();
+        spdlog::error("consumer group {}: incremental assign of {} failed: {}", options_.group_id,
+                      describe(partitions), rd_kafka_error_string(error.get()));
+        return;
+      }
+      probe_.assigned_partitions.set(probe_.assigned_partitions.get() + partitions->cnt);
+    } else {
+      if (const auto e = rd_kafka_assign(rk_.get(), partitions); e) {
+        probe_.errors.add();
+        spdlog::error("consumer group {}: assign of {} failed: {}", options_.group_id,
+                      describe(partitions), rd_kafka_err2str(e));
+        return;
+      }
+      probe_.assigned_partitions.set(partitions->cnt);
+    }
+    return;
+  }
+
+  if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+    const bool lost = rd_kafka_assignment_lost(rk_.get()) != 0;
+    spdlog::info("consumer group {} ({} rebalance): {} {} {}", options_.group_id, protocol,
+                 rd_kafka_name(rk_.get()), lost ? "lost" : "revoked", describe(partitions));
+    if (listener_ != nullptr) {
+      const auto revoked = to_topic_partitions(partitions);
+      if (lost) {
+        listener_->on_lost(revoked);
+      } else {
+        listener_->on_revoked(revoked);
+      }
+    }
+    if (incremental) {
+      ErrorHandle error(rd_kafka_incremental_unassign(rk_.get(), partitions));
+      if (error) {
+        probe_.errors.add();
+        spdlog::error("consumer group {}: incremental unassign of {} failed: {}", options_.group_id,
+                      describe(partitions), rd_kafka_error_string(error.get()));
+        return;
+      }
+      probe_.assigned_partitions.set(
+          std::max<std::int64_t>(0, probe_.assigned_partitions.get() - partitions->cnt));
+    } else {
+      if (const auto e = rd_kafka_assign(rk_.get(), nullptr); e) {
+        probe_.errors.add();
+        spdlog::error("consumer group {}: unassign failed: {}", options_.group_id,
+                      rd_kafka_err2str(e));
+        return;
+      }
+      probe_.assigned_partitions.set(0);
+    }
+    return;
+  }
+
+  // Any other error: librdkafka asks us to drop the assignment and rejoin.
+  probe_.errors.add();
+  spdlog::error("consumer group {}: rebalance error {}; dropping the assignment", options_.group_id,
+                rd_kafka_err2str(err));
+  if (listener_ != nullptr) listener_->on_lost(to_topic_partitions(partitions));
+  if (incremental) {
+    if (partitions != nullptr) {
+      ErrorHandle error(rd_kafka_incremental_unassign(rk_.get(), partitions));
+      if (error) {
+        spdlog::error("consumer group {}: incremental unassign failed: {}", options_.group_id,
+                      rd_kafka_error_string(error.get()));
+      }
+    }
+  } else {
+    rd_kafka_assign(rk_.get(), nullptr);
+  }
+  probe_.assigned_partitions.set(0);
+}
+
+}  // namespace tokenflow::kafka

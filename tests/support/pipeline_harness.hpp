@@ -1,0 +1,124 @@
+// Pipeline: the real pieces of an end-to-end test of `tokenflow sink postgres`: an embedded
+// 3-broker Kafka cluster in this process (so the test can take brokers down and inject
+// request errors), a throwaway PostgreSQL server, tokenflow child processes, NDJSON input
+// with known transfers, and read-back of the database and of whole topics.
+//
+// Lifecycle: one test thread owns a Pipeline. Child processes a test starts must be destroyed
+// (they are SIGKILLed) before the Pipeline, so declare them after it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/transfer.hpp"
+#include "kafka/client_config.hpp"
+#include "kafka/embedded_cluster.hpp"
+#include "support/child_process.hpp"
+#include "support/postgres_server.hpp"
+
+namespace tokenflow::testing {
+
+inline constexpr const char* kPipelineTopic = "stablecoin-transfers";
+inline constexpr const char* kPipelineDeadLetterTopic = "tokenflow.dlq";
+inline constexpr const char* kPipelineTable = "raw.transfers_kafka";
+inline constexpr int kPipelinePartitions = 12;
+
+// `count` transfers with unique ids, spread over `tokens` contract addresses (so over every
+// partition), deterministic for `seed`. Values cover the edges: 0, 1, 2^256-1, and about one
+// in ten random 256-bit values (mostly 78 digits); the rest are ordinary amounts.
+std::vector<core::Transfer> make_transfers(std::size_t count, std::uint64_t seed,
+                                           int tokens = 48);
+// One JSON object per line (codec::encode_transfer).
+void write_ndjson(const std::string& path, const std::vector<core::Transfer>& transfers);
+// Lines written as given (any bytes), each followed by '\n'.
+void write_lines(const std::string& path, const std::vector<std::string>& lines);
+// id -> value as decimal text: what `SELECT id, value::text` must return.
+std::map<std::string, std::string> expected_rows(const std::vector<core::Transfer>& transfers);
+
+// One message read back from a topic, with all its headers (last value wins).
+struct TopicRecord {
+  int partition = -1;
+  std::int64_t offset = -1;
+  std::string key;
+  std::string payload;
+  std::map<std::string, std::string> headers;
+};
+
+class Pipeline {
+ public:
+  // Starts the cluster (topics `stablecoin-transfers` with kPipelinePartitions partitions and
+  // `tokenflow.dlq` with 3) and PostgreSQL. Throws std::runtime_error on failure.
+  Pipeline();
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  kafka::EmbeddedCluster& cluster() { return *cluster_; }
+  PostgresServer& postgres() { return *postgres_; }
+  const std::string& bootstrap() const { return cluster_->bootstrap_servers(); }
+  const std::string& dir() const { return dir_; }
+  std::string path(const std::string& name) const { return dir_ + "/" + name; }
+  // For clients in this process: short reconnect backoff so a broker back up is used at once.
+  kafka::ClientConfig client_config() const;
+
+  // `tokenflow <args>` with its output appended to dir()/<log>.
+  std::unique_ptr<ChildProcess> start_tokenflow(std::vector<std::string> args,
+                                                const std::string& log,
+                                                std::map<std::string, std::string> env = {});
+  // `tokenflow sink postgres --database-url <url> --kafka-bootstrap <bootstrap> <extra>`.
+  std::unique_ptr<ChildProcess> start_sink(std::vector<std::string> extra = {},
+                                           const std::string& log = "sink.log",
+                                           std::map<std::string, std::string> env = {});
+  // `tokenflow produce file <file> --kafka-bootstrap <bootstrap> <extra>`.
+  std::unique_ptr<ChildProcess> start_file_producer(const std::string& file,
+                                                    std::vector<std::string> extra = {},
+                                                    const std::string& log = "producer.log");
+
+  // count(*) of raw.transfers_kafka; nullopt while the server or the table is not there.
+  std::optional<std::int64_t> row_count() const;
+  // Polls row_count() until it is at least `expected`, `timeout` passes, or `watch` (if
+  // given) exits. Returns the last count seen (-1 if none).
+  std::int64_t wait_for_rows(std::int64_t expected, std::chrono::milliseconds timeout,
+                             ChildProcess* watch = nullptr) const;
+  // SELECT id, value::text FROM raw.transfers_kafka.
+  std::map<std::string, std::string> stored_rows() const;
+  // count(*) and count(DISTINCT id).
+  std::pair<std::int64_t, std::int64_t> row_and_id_counts() const;
+  // The sink's stored positions of `topic` for raw.transfers_kafka: partition -> next offset.
+  std::map<int, std::int64_t> stored_positions(const std::string& topic = kPipelineTopic) const;
+
+  // Every partition's high watermark (the next offset to be written): partition -> offset.
+  std::map<int, std::int64_t> end_offsets(const std::string& topic, int partitions) const;
+  // Reads `topic` with a fresh consumer group, from the start up to the high watermarks
+  // taken when called. Fails the test (ADD_FAILURE) if that takes longer than `timeout` or
+  // a partition's start was already deleted.
+  std::vector<TopicRecord> read_topic(const std::string& topic, int partitions,
+                                      std::chrono::milliseconds timeout) const;
+
+ private:
+  std::unique_ptr<kafka::EmbeddedCluster> cluster_;
+  std::unique_ptr<PostgresServer> postgres_;
+  std::string dir_;
+};
+
+// The last `max_bytes` of a child's output, for failure messages.
+std::string tail_of(const ChildProcess& child, std::size_t max_bytes = 6000);
+
+// Lines of `text` that contain every one of `needles`, in order.
+std::size_t count_lines_with(const std::string& text, const std::vector<std::string>& needles);
+
+// The N of every "Loaded N records to raw.transfers_kafka" line the sink logged.
+std::vector<std::int64_t> loaded_batch_sizes(const std::string& sink_output);
+
+// "" if `stored` equals `expected`; else how they differ (sizes and the first few ids that
+// are missing, unexpected or stored with another value).
+std::string describe_difference(const std::map<std::string, std::string>& expected,
+                                const std::map<std::string, std::string>& stored,
+                                std::size_t max_items = 8);
+
+}  // namespace tokenflow::testing
