@@ -64,6 +64,7 @@ void Consumer::resolve_start_offsets(rd_kafka_topic_partition_list_t* partitions
     const auto& c = unknown->elems[i];
     rd_kafka_topic_partition_t* e =
         rd_kafka_topic_partition_list_find(partitions, c.topic, c.partition);
+    if (e == nullptr) continue;
     if (c.err) {
       probe_.errors.add();
       spdlog::error("consumer group {}: committed offset of {}[{}]: {}", options_.group_id, c.topic,

@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "sinks/errc.hpp"
+#include "sinks/postgres_url.hpp"
 
 namespace tokenflow::sinks {
 namespace {
@@ -22,23 +23,11 @@ constexpr std::size_t kChunkBytes = 256 * 1024;
 constexpr int kCooldownBatches = 16;
 constexpr const char* kUpsertStatement = "tokenflow_upsert_positions";
 constexpr const char* kMergeStatement = "tokenflow_merge_staged";
-constexpr const char* kStagingTable = "pg_temp.tokenflow_staging";
-// The longest suffix appended to the table's name to name its indexes.
-constexpr std::size_t kLongestIndexSuffix = std::string_view("_contract_address_idx").size();
-constexpr std::size_t kMaxIdentifier = 63;  // PostgreSQL's NAMEDATALEN - 1
 
 struct ResultDeleter {
   void operator()(PGresult* r) const { PQclear(r); }
 };
 using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
-
-bool valid_identifier(std::string_view name, std::size_t max_size) {
-  if (name.empty() || name.size() > max_size) return false;
-  if (name[0] >= '0' && name[0] <= '9') return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-  });
-}
 
 // Kafka's own rule for topic names; it also means a name needs no quoting inside SQL.
 bool valid_topic(std::string_view topic) {
@@ -107,82 +96,16 @@ PostgresStore::PostgresStore(PostgresStoreOptions options)
 PostgresStore::~PostgresStore() = default;
 
 core::Result<void> PostgresStore::validate(const PostgresStoreOptions& options) {
-  auto bad = [](const std::string& what, const std::string& name, std::size_t max) {
-    return make_error(errc::rejected,
-                      "PostgreSQL " + what + " name '" + name + "' is not usable: use 1 to " +
-                          std::to_string(max) +
-                          " letters, digits or '_', not starting with a digit");
-  };
-  if (!valid_identifier(options.schema, kMaxIdentifier)) {
-    return bad("schema", options.schema, kMaxIdentifier);
+  if (auto names = PostgresSchema::validate(
+          {options.schema, options.table, options.positions_table});
+      !names) {
+    return names;
   }
-  if (!valid_identifier(options.table, kMaxIdentifier - kLongestIndexSuffix)) {
-    return bad("table", options.table, kMaxIdentifier - kLongestIndexSuffix);
-  }
-  if (!valid_identifier(options.positions_table, kMaxIdentifier)) {
-    return bad("positions table", options.positions_table, kMaxIdentifier);
-  }
-  if (options.positions_table == options.table) {
-    return make_error(errc::rejected, "the positions table cannot be the transfers table '" +
-                                          options.table + "': give --positions-table another name");
-  }
-  char* parse_error = nullptr;
-  PQconninfoOption* parsed = PQconninfoParse(options.url.c_str(), &parse_error);
-  if (parsed == nullptr) {
-    std::string why = parse_error != nullptr ? trimmed(parse_error) : "out of memory";
-    PQfreemem(parse_error);
-    return make_error(errc::rejected, "DATABASE_URL '" + describe_url(options.url) +
-                                          "' is not a PostgreSQL connection string: " + why);
-  }
-  PQconninfoFree(parsed);
-  return core::success();
+  return check_postgres_url(options.url);
 }
 
 std::string PostgresStore::describe_url(std::string_view url) {
-  for (std::string_view scheme : {"postgresql://", "postgres://"}) {
-    if (!url.starts_with(scheme)) continue;
-    std::string out(scheme);
-    std::string_view rest = url.substr(scheme.size());
-    const std::size_t authority_end = std::min(rest.find_first_of("/?"), rest.size());
-    const std::size_t at = rest.substr(0, authority_end).rfind('@');
-    if (at != std::string_view::npos) {
-      std::string_view userinfo = rest.substr(0, at);
-      out += userinfo.substr(0, userinfo.find(':'));  // the user, not the password
-      out += '@';
-      rest.remove_prefix(at + 1);
-    }
-    const std::size_t query = rest.find('?');
-    out += rest.substr(0, query);
-    if (query != std::string_view::npos) {
-      std::string_view params = rest.substr(query + 1);
-      char separator = '?';
-      while (!params.empty()) {
-        const std::size_t amp = params.find('&');
-        std::string_view param = params.substr(0, amp);
-        if (!param.starts_with("password=")) {
-          out += separator;
-          out += param;
-          separator = '&';
-        }
-        params = amp == std::string_view::npos ? std::string_view() : params.substr(amp + 1);
-      }
-    }
-    return out;
-  }
-  // key=value form: keep every setting but the password.
-  std::string copy(url);
-  PQconninfoOption* options = PQconninfoParse(copy.c_str(), nullptr);
-  if (options == nullptr) return "<unparsable connection string>";
-  std::string out;
-  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
-    if (o->val == nullptr || std::strcmp(o->keyword, "password") == 0) continue;
-    if (!out.empty()) out += ' ';
-    out += o->keyword;
-    out += '=';
-    out += o->val;
-  }
-  PQconninfoFree(options);
-  return out;
+  return describe_postgres_url(url);
 }
 
 core::Error PostgresStore::connection_error(const char* what) {
@@ -285,10 +208,10 @@ core::Result<void> PostgresStore::connect() {
     return error;
   }
   PQsetNoticeReceiver(conn_.get(), log_notice, nullptr);
-  target_sql_ = escape_identifier(conn_.get(), options_.schema) + "." +
-                escape_identifier(conn_.get(), options_.table);
-  positions_sql_ = escape_identifier(conn_.get(), options_.schema) + "." +
-                   escape_identifier(conn_.get(), options_.positions_table);
+  PGconn* conn = conn_.get();
+  schema_.emplace(PostgresNames{options_.schema, options_.table, options_.positions_table},
+                  [conn](const std::string& name) { return escape_identifier(conn, name); },
+                  [conn](const std::string& text) { return escape_literal(conn, text); });
   // Asynchronous commit is safe for this sink because a batch's positions commit in the same
   // transaction as its rows: a server crash loses both together, and the sink reads them
   // from Kafka again, provided it rewinds when told (README.md, check_lost_positions()).
@@ -310,11 +233,9 @@ core::Result<void> PostgresStore::connect() {
 
 core::Result<void> PostgresStore::check_lost_positions() {
   if (acknowledged_.empty()) return core::success();
-  const std::string sql = "SELECT topic, \"partition\", next_offset FROM " + positions_sql_ +
-                          " WHERE target_table = $1";
   const char* params[] = {table_name_.c_str()};
-  ResultPtr result(
-      PQexecParams(conn_.get(), sql.c_str(), 1, nullptr, params, nullptr, nullptr, 0));
+  ResultPtr result(PQexecParams(conn_.get(), schema_->positions_of_table.c_str(), 1, nullptr,
+                                params, nullptr, nullptr, 0));
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> stored;
   if (PQresultStatus(result.get()) == PGRES_TUPLES_OK) {
     for (int i = 0; i < PQntuples(result.get()); ++i) {
@@ -347,50 +268,14 @@ core::Result<void> PostgresStore::check_lost_positions() {
 
 core::Result<void> PostgresStore::init_schema() {
   if (auto c = ensure_connected(); !c) return c;
-  const std::string& t = options_.table;
-  const std::string sql =
-      // Two sinks starting at once would race on the catalog; the lock serialises them.
-      "BEGIN; SELECT pg_advisory_xact_lock(hashtext('tokenflow.init_schema'));"
-      "CREATE SCHEMA IF NOT EXISTS " +
-      escape_identifier(conn_.get(), options_.schema) +
-      ";"
-      "CREATE TABLE IF NOT EXISTS " +
-      target_sql_ +
-      " (id TEXT PRIMARY KEY, block_number BIGINT NOT NULL, \"timestamp\" TIMESTAMPTZ NOT NULL,"
-      " contract_address TEXT NOT NULL, from_address TEXT NOT NULL, to_address TEXT NOT NULL,"
-      " \"value\" NUMERIC(78,0) NOT NULL);"
-      "CREATE INDEX IF NOT EXISTS " +
-      escape_identifier(conn_.get(), t + "_block_number_idx") + " ON " + target_sql_ +
-      " (block_number DESC);"
-      "CREATE INDEX IF NOT EXISTS " +
-      escape_identifier(conn_.get(), t + "_contract_address_idx") + " ON " + target_sql_ +
-      " (contract_address);"
-      "CREATE INDEX IF NOT EXISTS " +
-      escape_identifier(conn_.get(), t + "_timestamp_idx") + " ON " + target_sql_ +
-      " (\"timestamp\" DESC);"
-      "CREATE TABLE IF NOT EXISTS " +
-      positions_sql_ +
-      " (target_table TEXT NOT NULL, topic TEXT NOT NULL, \"partition\" INT NOT NULL,"
-      " next_offset BIGINT NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
-      " PRIMARY KEY (target_table, topic, \"partition\"));"
-      "COMMIT";
   // Statements already prepared stay valid: PostgreSQL re-plans them when tables change.
-  return exec(sql, "creating the schema of");
+  return exec(schema_->create, "creating the schema of");
 }
 
 core::Result<void> PostgresStore::prepare_session() {
   if (session_prepared_) return core::success();
-  // One statement for all of a batch's positions; GROUP BY tolerates a partition listed
-  // twice, GREATEST keeps a stored position from moving back (a replay, a late retry).
-  const std::string upsert =
-      "INSERT INTO " + positions_sql_ +
-      " AS p (target_table, topic, \"partition\", next_offset) SELECT " +
-      escape_literal(conn_.get(), table_name_) +
-      ", u.topic, u.part, max(u.next_offset) FROM unnest($1::text[], $2::int[], $3::bigint[])"
-      " AS u(topic, part, next_offset) GROUP BY u.topic, u.part"
-      " ON CONFLICT (target_table, topic, \"partition\") DO UPDATE"
-      " SET next_offset = GREATEST(p.next_offset, EXCLUDED.next_offset), updated_at = now()";
-  ResultPtr result(PQprepare(conn_.get(), kUpsertStatement, upsert.c_str(), 3, nullptr));
+  ResultPtr result(
+      PQprepare(conn_.get(), kUpsertStatement, schema_->upsert_positions.c_str(), 3, nullptr));
   if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
     return error_from(result.get(), "preparing the positions upsert of");
   }
@@ -400,17 +285,9 @@ core::Result<void> PostgresStore::prepare_session() {
 
 core::Result<void> PostgresStore::ensure_staging() {
   if (staging_ready_) return core::success();
-  // No indexes: rows land as fast as COPY can take them, and ON COMMIT DELETE ROWS empties
-  // it at the end of each transaction that used it.
-  std::string sql = "CREATE TEMP TABLE IF NOT EXISTS " + std::string(kStagingTable) +
-                    " (LIKE " + target_sql_ + " INCLUDING DEFAULTS) ON COMMIT DELETE ROWS";
-  if (auto r = exec(sql, "creating the staging table for"); !r) return r;
-  // DISTINCT ON drops ids repeated inside the batch, ON CONFLICT those already stored.
-  const std::string columns(kCopyColumns);
-  const std::string merge = "INSERT INTO " + target_sql_ + " " + columns + " SELECT DISTINCT ON (id) " +
-                            columns.substr(1, columns.size() - 2) + " FROM " + kStagingTable +
-                            " ORDER BY id ON CONFLICT (id) DO NOTHING";
-  ResultPtr result(PQprepare(conn_.get(), kMergeStatement, merge.c_str(), 0, nullptr));
+  if (auto r = exec(schema_->create_staging, "creating the staging table for"); !r) return r;
+  ResultPtr result(
+      PQprepare(conn_.get(), kMergeStatement, schema_->merge_staged.c_str(), 0, nullptr));
   if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
     return error_from(result.get(), "preparing the staged insert into");
   }
@@ -453,7 +330,8 @@ core::Result<std::size_t> PostgresStore::run_batch(std::span<const core::Transfe
   sql_ += "BEGIN;";
   if (!rows.empty()) {
     sql_ += "COPY ";
-    sql_ += path == Path::fast ? target_sql_ : std::string_view(kStagingTable);
+    sql_ += path == Path::fast ? std::string_view(schema_->target)
+                               : std::string_view(PostgresSchema::kStagingTable);
     sql_ += ' ';
     sql_ += kCopyColumns;
     sql_ += " FROM STDIN";
@@ -670,12 +548,9 @@ core::Result<core::Positions> PostgresStore::load_positions(
     append_int(array, partitions[i].value);
   }
   array += '}';
-  const std::string sql = "SELECT \"partition\", next_offset FROM " + positions_sql_ +
-                          " WHERE target_table = $1 AND topic = $2 AND \"partition\" = "
-                          "ANY($3::int[]) ORDER BY \"partition\"";
   const char* params[] = {table_name_.c_str(), topic.c_str(), array.c_str()};
-  ResultPtr result(
-      PQexecParams(conn_.get(), sql.c_str(), 3, nullptr, params, nullptr, nullptr, 0));
+  ResultPtr result(PQexecParams(conn_.get(), schema_->positions_of_partitions.c_str(), 3, nullptr,
+                                params, nullptr, nullptr, 0));
   if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
     core::Error error = error_from(result.get(), "loading the positions of");
     rollback_if_open();
@@ -700,8 +575,7 @@ core::Result<core::Positions> PostgresStore::load_positions(
 
 core::Result<std::uint64_t> PostgresStore::count_rows() {
   if (auto c = ensure_connected(); !c) return std::move(c).error();
-  const std::string sql = "SELECT count(*) FROM " + target_sql_;
-  ResultPtr result(PQexec(conn_.get(), sql.c_str()));
+  ResultPtr result(PQexec(conn_.get(), schema_->count_rows.c_str()));
   if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
     core::Error error = error_from(result.get(), "counting the rows of");
     rollback_if_open();

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -20,6 +21,7 @@
 
 #include "sinks/batch_store.hpp"
 #include "sinks/copy_encoder.hpp"
+#include "sinks/postgres_schema.hpp"
 
 // libpq's handles, without its header in ours.
 struct pg_conn;
@@ -108,8 +110,7 @@ class PostgresStore final : public BatchStore {
 
   PostgresStoreOptions options_;
   std::string table_name_;     // raw.transfers_kafka: for log lines and the positions key
-  std::string target_sql_;     // "raw"."transfers_kafka"
-  std::string positions_sql_;  // "raw"."tokenflow_offsets"
+  std::optional<PostgresSchema> schema_;  // built by connect(), with the server's quoting
   std::string described_url_;
   ConnPtr conn_;
   bool session_prepared_ = false;

@@ -1,0 +1,498 @@
+// latency_bench: produce-to-row latency of the PostgreSQL sink at a paced rate, beside the
+// reference measured in the same run: produce-to-consume latency of Kafka alone (a plain
+// kafka::Consumer on the same embedded cluster, same producer, same pace), so the ratio and
+// the difference are what the sink and the database add.
+//
+//   latency_bench [--rate R] [--seconds S] [--batch-timeout-ms T] [--warmup-seconds W]
+//
+// Conditions (printed in the header): R = 10,000 transfers/s for S = 10 s (paced; each
+// message's send time is taken just before Producer::produce), producer linger.ms 1, lz4,
+// acks=all, idempotent; embedded cluster of 3 brokers in this process, a fresh 12-partition
+// topic per phase; consumers with fetch.wait.max.ms 10. The sink is the real TransferSink
+// (batch 5,000 rows or T = 20 ms, whichever comes first) into a throwaway PostgreSQL with
+// default settings, through PostgresStore as `tokenflow sink postgres` configures it (binary
+// COPY, synchronous_commit off; the positions commit with the rows).
+//
+// How latency is measured, exactly and without polling the database:
+// - Every message's send time is recorded by its sequence number; the producer's delivery
+//   reports map each sequence number to the partition and offset Kafka gave it.
+// - Kafka alone: the consumer thread records when poll() returned each partition/offset.
+// - Sink: the store the sink writes through is PostgresStore wrapped by the bench; when a
+//   batch's write() returns (its COMMIT has been answered, so its rows are visible to every
+//   reader) the wrapper records the time and the next offsets the batch stored. A message
+//   p@o is in the database from the first commit whose next offset for p exceeds o. This is
+//   an upper bound of visibility by one server round trip.
+// The first W = 1 s of messages (connection and metadata warm-up) are left out of both
+// phases' figures. Checked before printing: every message sent was delivered, consumed
+// (reference) or stored (sink) exactly once: count(*) == count(DISTINCT id) == messages sent.
+#include <libpq-fe.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "codec/transfer_encoder.hpp"
+#include "core/stop_signal.hpp"
+#include "core/token_registry.hpp"
+#include "kafka/consumer.hpp"
+#include "kafka/embedded_cluster.hpp"
+#include "kafka/producer.hpp"
+#include "sinks/postgres_store.hpp"
+#include "sinks/transfer_sink.hpp"
+#include "sources/chain_simulator.hpp"
+#include "support/postgres_server.hpp"
+
+namespace {
+
+using tokenflow::core::Transfer;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kPartitions = 12;
+constexpr double kTargetP99Ms = 50;
+
+[[noreturn]] void fail(const std::string& what) {
+  std::fprintf(stderr, "latency_bench: FAILED: %s\n", what.c_str());
+  std::exit(1);
+}
+
+struct Options {
+  double rate = 10'000;
+  double seconds = 10;
+  int batch_timeout_ms = 20;
+  double warmup_seconds = 1;
+  int fetch_wait_max_ms = 10;
+  int linger_ms = 1;
+};
+
+struct Messages {
+  std::vector<std::string> keys;
+  std::vector<std::string> payloads;
+};
+
+Messages make_messages(std::size_t n) {
+  const auto registry = tokenflow::core::TokenRegistry::builtin();
+  tokenflow::sources::ChainSimulator simulator(registry, tokenflow::sources::SimulatorOptions{});
+  Messages m;
+  Transfer t;
+  char key[tokenflow::core::Address::kTextSize];
+  for (std::size_t i = 0; i < n; ++i) {
+    simulator.next(t);
+    t.contract_address.write_hex(key);
+    m.keys.emplace_back(key, sizeof key);
+    m.payloads.push_back(tokenflow::codec::encode_transfer(t));
+  }
+  return m;
+}
+
+// What the paced producer saw: send time and Kafka position of every message.
+struct Sent {
+  std::vector<Clock::time_point> at;
+  std::vector<std::int32_t> partition;
+  std::vector<std::int64_t> offset;
+  std::uint64_t failed = 0;
+  Clock::time_point started;
+  double seconds = 0;
+};
+
+// Publishes messages[0, n) at `rate`/s from this thread and waits for every delivery report.
+Sent produce_paced(const tokenflow::kafka::ClientConfig& client, const std::string& topic,
+                   const Messages& m, const Options& o) {
+  const std::size_t n = m.payloads.size();
+  Sent sent;
+  sent.at.resize(n);
+  sent.partition.assign(n, -1);
+  sent.offset.assign(n, -1);
+  tokenflow::kafka::ProducerOptions options;
+  options.linger_ms = o.linger_ms;
+  options.client_id = "latency-bench-producer";
+  options.on_delivery = [&sent](const tokenflow::kafka::DeliveryReport& report) {
+    if (!report.ok()) {
+      ++sent.failed;
+      return;
+    }
+    sent.partition[report.tag] = report.partition.value;
+    sent.offset[report.tag] = report.offset.value;
+  };
+  auto producer = tokenflow::kafka::Producer::create(client, options);
+  if (!producer.ok()) fail(producer.error().message);
+  sent.started = Clock::now();
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto due = sent.started + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(static_cast<double>(i) / o.rate));
+    if (auto now = Clock::now(); due > now) std::this_thread::sleep_for(due - now);
+    sent.at[i] = Clock::now();
+    auto produced = (*producer)->produce(topic, m.keys[i], m.payloads[i], {}, i);
+    if (!produced.ok()) fail("produce: " + produced.error().message);
+  }
+  sent.seconds = std::chrono::duration<double>(Clock::now() - sent.started).count();
+  if (auto flushed = (*producer)->flush(std::chrono::seconds(60)); !flushed.ok()) {
+    fail("flush: " + flushed.error().message);
+  }
+  (*producer).reset();  // no delivery report may arrive after this
+  if (sent.failed != 0) fail(std::to_string(sent.failed) + " messages not delivered");
+  for (std::size_t i = 0; i < n; ++i) {
+    if (sent.offset[i] < 0) fail("message " + std::to_string(i) + " has no delivery report");
+  }
+  return sent;
+}
+
+struct Stats {
+  std::size_t count = 0;
+  double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0, mean = 0;
+};
+
+Stats summarize(std::vector<double> ms) {
+  Stats s;
+  if (ms.empty()) return s;
+  std::sort(ms.begin(), ms.end());
+  auto at = [&](double q) {
+    const auto i = static_cast<std::size_t>(q * static_cast<double>(ms.size() - 1) + 0.5);
+    return ms[std::min(i, ms.size() - 1)];
+  };
+  s.count = ms.size();
+  s.p50 = at(0.50);
+  s.p90 = at(0.90);
+  s.p99 = at(0.99);
+  s.p999 = at(0.999);
+  s.max = ms.back();
+  double sum = 0;
+  for (double v : ms) sum += v;
+  s.mean = sum / static_cast<double>(ms.size());
+  return s;
+}
+
+bool counted(const Sent& sent, std::size_t i, const Options& o) {
+  return std::chrono::duration<double>(sent.at[i] - sent.started).count() >= o.warmup_seconds;
+}
+
+double ms_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+// --- Reference: Kafka alone ---------------------------------------------------------------
+
+class AssignmentFlag final : public tokenflow::kafka::RebalanceListener {
+ public:
+  tokenflow::core::Positions on_assigned(const tokenflow::kafka::TopicPartitions& p) override {
+    assigned_.fetch_add(p.size(), std::memory_order_release);
+    return {};
+  }
+  void on_revoked(const tokenflow::kafka::TopicPartitions&) override {}
+  std::size_t assigned() const { return assigned_.load(std::memory_order_acquire); }
+
+ private:
+  std::atomic<std::size_t> assigned_{0};
+};
+
+Stats kafka_alone(tokenflow::kafka::EmbeddedCluster& cluster, const Messages& m, const Options& o) {
+  const std::string topic = "latency-bench-kafka";
+  if (auto t = cluster.create_topic(topic, kPartitions); !t.ok()) fail(t.error().message);
+  const auto client = cluster.client_config();
+  AssignmentFlag listener;
+  tokenflow::kafka::ConsumerOptions options;
+  options.group_id = "latency-bench-kafka";
+  options.topics = {topic};
+  options.fetch_wait_max_ms = o.fetch_wait_max_ms;
+  options.client_id = "latency-bench-consumer";
+  auto consumer = tokenflow::kafka::Consumer::create(client, options, &listener);
+  if (!consumer.ok()) fail(consumer.error().message);
+
+  struct Received {
+    std::int32_t partition;
+    std::int64_t offset;
+    Clock::time_point at;
+  };
+  std::vector<Received> received;
+  received.reserve(m.payloads.size());
+  std::atomic<std::size_t> received_count{0};
+  std::uint64_t errors = 0;
+  tokenflow::core::StopSignal stop;
+  std::thread consumer_thread([&] {
+    while (!stop.requested()) {
+      auto message = (*consumer)->poll(std::chrono::milliseconds(50));
+      if (!message) continue;
+      const auto now = Clock::now();
+      if (message->is_error()) {
+        ++errors;
+        continue;
+      }
+      received.push_back({message->partition().value, message->offset().value, now});
+      received_count.store(received.size(), std::memory_order_release);
+    }
+    (void)(*consumer)->close();
+  });
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (listener.assigned() < static_cast<std::size_t>(kPartitions)) {
+    if (Clock::now() > deadline) {
+      stop.request();
+      consumer_thread.join();
+      fail("the reference consumer was not assigned its partitions in 60 s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  // Let the assignment's offset lookups and first fetches settle before the clock matters.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+
+  const Sent sent = produce_paced(client, topic, m, o);
+  const auto end = Clock::now() + std::chrono::seconds(30);
+  while (received_count.load(std::memory_order_acquire) < m.payloads.size() && Clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  stop.request();
+  consumer_thread.join();
+
+  // The answer first: every message consumed exactly once.
+  std::map<std::pair<std::int32_t, std::int64_t>, Clock::time_point> at;
+  for (const auto& r : received) {
+    if (!at.emplace(std::make_pair(r.partition, r.offset), r.at).second) {
+      fail("reference consumer got " + std::to_string(r.partition) + "@" + std::to_string(r.offset) + " twice");
+    }
+  }
+  if (at.size() != m.payloads.size() || errors != 0) {
+    fail("reference consumer got " + std::to_string(at.size()) + " of " +
+         std::to_string(m.payloads.size()) + " messages (" + std::to_string(errors) + " errors)");
+  }
+  std::vector<double> ms;
+  for (std::size_t i = 0; i < m.payloads.size(); ++i) {
+    auto it = at.find({sent.partition[i], sent.offset[i]});
+    if (it == at.end()) fail("message " + std::to_string(i) + " was not consumed");
+    if (counted(sent, i, o)) ms.push_back(ms_between(sent.at[i], it->second));
+  }
+  std::fprintf(stderr, "kafka alone: sent %zu in %.2f s (%.0f/s)\n", m.payloads.size(),
+               sent.seconds, static_cast<double>(m.payloads.size()) / sent.seconds);
+  return summarize(std::move(ms));
+}
+
+// --- The sink ----------------------------------------------------------------------------
+
+// PostgresStore as the sink sees it, recording when each batch's transaction was committed
+// and which next offsets it stored (written by the sink's thread, read after it ended).
+class TimedStore final : public tokenflow::sinks::BatchStore {
+ public:
+  struct Commit {
+    Clock::time_point at;
+    tokenflow::core::Positions positions;
+    std::size_t rows;
+  };
+  explicit TimedStore(tokenflow::sinks::BatchStore& inner) : inner_(inner) { commits_.reserve(100'000); }
+  const std::string& table_name() const override { return inner_.table_name(); }
+  tokenflow::core::Result<void> connect() override { return inner_.connect(); }
+  tokenflow::core::Result<void> init_schema() override { return inner_.init_schema(); }
+  tokenflow::core::Result<tokenflow::core::Positions> load_positions(
+      const std::string& topic, const std::vector<tokenflow::core::Partition>& partitions) override {
+    auto answer = inner_.load_positions(topic, partitions);
+    assigned_.fetch_add(partitions.size(), std::memory_order_release);
+    return answer;
+  }
+  tokenflow::core::Result<std::size_t> write(std::span<const Transfer> rows,
+                                             const tokenflow::core::Positions& positions) override {
+    auto written = inner_.write(rows, positions);
+    if (written.ok()) commits_.push_back({Clock::now(), positions, rows.size()});
+    return written;
+  }
+  tokenflow::core::Result<std::uint64_t> count_rows() override { return inner_.count_rows(); }
+  std::size_t assigned() const { return assigned_.load(std::memory_order_acquire); }
+  const std::vector<Commit>& commits() const { return commits_; }
+
+ private:
+  tokenflow::sinks::BatchStore& inner_;
+  std::atomic<std::size_t> assigned_{0};
+  std::vector<Commit> commits_;
+};
+
+struct SinkResult {
+  Stats stats;
+  std::size_t batches = 0;
+  double mean_batch = 0;
+};
+
+std::uint64_t number(const tokenflow::testing::PostgresServer& server, const std::string& sql) {
+  auto rows = server.query(sql);
+  if (rows.empty() || rows[0].empty()) fail("no answer to " + sql);
+  return std::stoull(rows[0][0]);
+}
+
+SinkResult through_sink(tokenflow::kafka::EmbeddedCluster& cluster,
+                        const tokenflow::testing::PostgresServer& server, const Messages& m,
+                        const Options& o) {
+  const std::string topic = "latency-bench-sink";
+  if (auto t = cluster.create_topic(topic, kPartitions); !t.ok()) fail(t.error().message);
+  if (auto t = cluster.create_topic("tokenflow.dlq", 3); !t.ok()) fail(t.error().message);
+  const auto client = cluster.client_config();
+
+  tokenflow::sinks::PostgresStoreOptions store_options;  // as `tokenflow sink postgres` sets it
+  store_options.url = server.url();
+  store_options.copy_format = tokenflow::sinks::CopyFormat::binary;
+  store_options.synchronous_commit = tokenflow::sinks::SynchronousCommit::off;
+  tokenflow::sinks::PostgresStore store(store_options);
+  if (auto r = store.connect(); !r.ok()) fail(r.error().message);
+  if (auto r = store.init_schema(); !r.ok()) fail(r.error().message);
+  TimedStore timed(store);
+
+  auto dlq = tokenflow::kafka::Producer::create(client, tokenflow::kafka::ProducerOptions{});
+  if (!dlq.ok()) fail(dlq.error().message);
+  tokenflow::sinks::TransferSinkOptions sink_options;
+  sink_options.topic = topic;
+  sink_options.batch_size = 5000;
+  sink_options.batch_timeout = std::chrono::milliseconds(o.batch_timeout_ms);
+  sink_options.max_records = m.payloads.size();
+  sink_options.log_batches = false;
+  tokenflow::kafka::ConsumerOptions consumer_options;
+  consumer_options.group_id = "latency-bench-sink";
+  consumer_options.topics = {topic};
+  consumer_options.fetch_wait_max_ms = o.fetch_wait_max_ms;
+  consumer_options.client_id = "latency-bench-sink";
+  tokenflow::sinks::TransferSink sink(sink_options, client, consumer_options, timed, **dlq);
+
+  tokenflow::core::StopSignal stop;
+  std::atomic<bool> finished{false};
+  tokenflow::core::Result<void> outcome = tokenflow::core::success();
+  std::thread sink_thread([&] {
+    outcome = sink.run(stop);
+    finished.store(true, std::memory_order_release);
+  });
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (timed.assigned() < static_cast<std::size_t>(kPartitions)) {
+    if (finished.load() || Clock::now() > deadline) {
+      stop.request();
+      sink_thread.join();
+      fail("the sink was not assigned its partitions in 60 s" +
+           (outcome.ok() ? std::string() : ": " + outcome.error().message));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+
+  const Sent sent = produce_paced(client, topic, m, o);
+  const auto end = Clock::now() + std::chrono::seconds(60);
+  while (!finished.load(std::memory_order_acquire) && Clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (!finished.load()) stop.request();
+  sink_thread.join();
+  if (!outcome.ok()) fail("the sink failed: " + outcome.error().message);
+
+  // The answer first: every message stored exactly once, nothing dead-lettered.
+  const std::uint64_t rows = number(server, "SELECT count(*) FROM raw.transfers_kafka");
+  const std::uint64_t ids = number(server, "SELECT count(DISTINCT id) FROM raw.transfers_kafka");
+  if (rows != m.payloads.size() || ids != rows || sink.probe().dead_letters.get() != 0) {
+    fail("the sink stored " + std::to_string(rows) + " rows, " + std::to_string(ids) +
+         " distinct ids, " + std::to_string(sink.probe().dead_letters.get()) +
+         " dead letters; expected " + std::to_string(m.payloads.size()) + " rows");
+  }
+
+  // Per partition, the commits in order with the next offset each left stored.
+  std::vector<std::vector<std::pair<std::int64_t, Clock::time_point>>> committed(kPartitions);
+  std::size_t batch_rows = 0;
+  for (const auto& c : timed.commits()) {
+    batch_rows += c.rows;
+    for (const auto& p : c.positions) {
+      if (p.topic != topic) continue;
+      auto& list = committed[static_cast<std::size_t>(p.partition.value)];
+      if (list.empty() || p.next_offset.value > list.back().first) {
+        list.emplace_back(p.next_offset.value, c.at);
+      }
+    }
+  }
+  std::vector<double> ms;
+  for (std::size_t i = 0; i < m.payloads.size(); ++i) {
+    const auto& list = committed[static_cast<std::size_t>(sent.partition[i])];
+    auto it = std::upper_bound(list.begin(), list.end(), sent.offset[i],
+                               [](std::int64_t offset, const auto& entry) { return offset < entry.first; });
+    if (it == list.end()) fail("message " + std::to_string(i) + " is in no committed batch");
+    if (counted(sent, i, o)) ms.push_back(ms_between(sent.at[i], it->second));
+  }
+  std::fprintf(stderr, "sink: sent %zu in %.2f s (%.0f/s), %zu batches\n", m.payloads.size(),
+               sent.seconds, static_cast<double>(m.payloads.size()) / sent.seconds,
+               timed.commits().size());
+  SinkResult result;
+  result.stats = summarize(std::move(ms));
+  result.batches = timed.commits().size();
+  result.mean_batch = result.batches ? static_cast<double>(batch_rows) / static_cast<double>(result.batches) : 0;
+  return result;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--rate" && i + 1 < argc) {
+      o.rate = std::stod(argv[++i]);
+    } else if (arg == "--seconds" && i + 1 < argc) {
+      o.seconds = std::stod(argv[++i]);
+    } else if (arg == "--batch-timeout-ms" && i + 1 < argc) {
+      o.batch_timeout_ms = std::stoi(argv[++i]);
+    } else if (arg == "--warmup-seconds" && i + 1 < argc) {
+      o.warmup_seconds = std::stod(argv[++i]);
+    } else {
+      std::fprintf(stderr,
+                   "usage: %s [--rate R] [--seconds S] [--batch-timeout-ms T] [--warmup-seconds W]\n",
+                   argv[0]);
+      return 2;
+    }
+  }
+  if (o.rate <= 0 || o.seconds <= 0 || o.batch_timeout_ms < 1 || o.warmup_seconds >= o.seconds) {
+    fail("--rate, --seconds and --batch-timeout-ms must be positive, warm-up shorter than the run");
+  }
+  spdlog::set_level(spdlog::level::warn);
+
+  const auto n = static_cast<std::size_t>(o.rate * o.seconds);
+  const Messages messages = make_messages(n);
+  tokenflow::testing::PostgresServer server;  // Debian's defaults
+  auto cluster = tokenflow::kafka::EmbeddedCluster::create(3);
+  if (!cluster.ok()) fail(cluster.error().message);
+
+  const Stats kafka = kafka_alone(**cluster, messages, o);
+  const SinkResult sink = through_sink(**cluster, server, messages, o);
+
+  std::printf("\nlatency_bench: produce -> row committed in PostgreSQL vs produce -> consumed "
+              "from Kafka alone, same cluster, same run\n");
+  std::printf("load: %.0f simulator transfers/s for %.0f s (%zu messages), paced; the first "
+              "%.0f s left out of the figures (%zu counted per phase)\n",
+              o.rate, o.seconds, n, o.warmup_seconds, kafka.count);
+  std::printf("kafka: embedded cluster in this process, 3 brokers, %d partitions; producer "
+              "linger.ms %d, lz4, acks=all, idempotent; consumers fetch.wait.max.ms %d\n",
+              kPartitions, o.linger_ms, o.fetch_wait_max_ms);
+  std::printf("sink: TransferSink, batch 5000 rows or %d ms; PostgresStore binary COPY, "
+              "synchronous_commit off; PostgreSQL %s, default settings\n",
+              o.batch_timeout_ms, server.query("SHOW server_version")[0][0].c_str());
+  std::printf("measured: send time (before produce) to poll() returning the message "
+              "(reference) / to the return of the COMMIT that stored it (sink)\n");
+  std::printf("checked: every message delivered; consumed exactly once (reference); stored "
+              "exactly once, count(*) == count(DISTINCT id) == %zu (sink)\n\n",
+              n);
+  std::printf("%-42s %8s %8s %8s %8s %8s %8s\n", "path", "p50 ms", "p90 ms", "p99 ms",
+              "p99.9 ms", "max ms", "mean ms");
+  auto row = [](const char* name, const Stats& s) {
+    std::printf("%-42s %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f\n", name, s.p50, s.p90, s.p99, s.p999,
+                s.max, s.mean);
+  };
+  row("reference: Kafka alone (produce->consume)", kafka);
+  row("sink: produce -> row committed", sink.stats);
+  std::printf("%-42s %7.1fx %7.1fx %7.1fx %7.1fx %7.1fx %7.1fx\n", "ratio sink / reference",
+              sink.stats.p50 / kafka.p50, sink.stats.p90 / kafka.p90, sink.stats.p99 / kafka.p99,
+              sink.stats.p999 / kafka.p999, sink.stats.max / kafka.max,
+              sink.stats.mean / kafka.mean);
+  std::printf("%-42s %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f\n", "added by the sink (ms)",
+              sink.stats.p50 - kafka.p50, sink.stats.p90 - kafka.p90, sink.stats.p99 - kafka.p99,
+              sink.stats.p999 - kafka.p999, sink.stats.max - kafka.max,
+              sink.stats.mean - kafka.mean);
+  std::printf("\nsink batches: %zu, %.0f rows on average (a batch closes at 5000 rows or %d ms "
+              "after its first message)\n",
+              sink.batches, sink.mean_batch, o.batch_timeout_ms);
+  std::printf("target: sink p99 < %.0f ms: %.1f ms -> %s\n", kTargetP99Ms, sink.stats.p99,
+              sink.stats.p99 < kTargetP99Ms ? "met" : "NOT met");
+  return 0;
+}

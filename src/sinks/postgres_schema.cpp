@@ -1,0 +1,105 @@
+#include "sinks/postgres_schema.hpp"
+
+#include <algorithm>
+#include <string_view>
+
+#include "sinks/copy_encoder.hpp"
+#include "sinks/errc.hpp"
+
+namespace tokenflow::sinks {
+namespace {
+
+constexpr std::size_t kMaxIdentifier = 63;  // PostgreSQL's NAMEDATALEN - 1
+// The longest suffix appended to the table's name to name its indexes.
+constexpr std::size_t kLongestIndexSuffix = std::string_view("_contract_address_idx").size();
+
+bool valid_identifier(std::string_view name, std::size_t max_size) {
+  if (name.empty() || name.size() > max_size) return false;
+  if (name[0] >= '0' && name[0] <= '9') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+}  // namespace
+
+core::Result<void> PostgresSchema::validate(const PostgresNames& names) {
+  auto bad = [](const std::string& what, const std::string& name, std::size_t max) {
+    return make_error(errc::rejected,
+                      "PostgreSQL " + what + " name '" + name + "' is not usable: use 1 to " +
+                          std::to_string(max) +
+                          " letters, digits or '_', not starting with a digit");
+  };
+  if (!valid_identifier(names.schema, kMaxIdentifier)) {
+    return bad("schema", names.schema, kMaxIdentifier);
+  }
+  if (!valid_identifier(names.table, kMaxIdentifier - kLongestIndexSuffix)) {
+    return bad("table", names.table, kMaxIdentifier - kLongestIndexSuffix);
+  }
+  if (!valid_identifier(names.positions_table, kMaxIdentifier)) {
+    return bad("positions table", names.positions_table, kMaxIdentifier);
+  }
+  if (names.positions_table == names.table) {
+    return make_error(errc::rejected, "the positions table cannot be the transfers table '" +
+                                          names.table + "': give it another name");
+  }
+  return core::success();
+}
+
+PostgresSchema::PostgresSchema(const PostgresNames& names, const Quote& identifier,
+                               const Quote& literal) {
+  const std::string schema = identifier(names.schema);
+  target = schema + "." + identifier(names.table);
+  positions = schema + "." + identifier(names.positions_table);
+  const std::string& t = names.table;
+  create =
+      // Two sinks starting at once would race on the catalog; the lock serialises them.
+      "BEGIN; SELECT pg_advisory_xact_lock(hashtext('tokenflow.init_schema'));"
+      "CREATE SCHEMA IF NOT EXISTS " + schema + ";"
+      "CREATE TABLE IF NOT EXISTS " + target +
+      " (id TEXT PRIMARY KEY, block_number BIGINT NOT NULL, \"timestamp\" TIMESTAMPTZ NOT NULL,"
+      " contract_address TEXT NOT NULL, from_address TEXT NOT NULL, to_address TEXT NOT NULL,"
+      " \"value\" NUMERIC(78,0) NOT NULL);"
+      "CREATE INDEX IF NOT EXISTS " + identifier(t + "_block_number_idx") + " ON " + target +
+      " (block_number DESC);"
+      "CREATE INDEX IF NOT EXISTS " + identifier(t + "_contract_address_idx") + " ON " + target +
+      " (contract_address);"
+      "CREATE INDEX IF NOT EXISTS " + identifier(t + "_timestamp_idx") + " ON " + target +
+      " (\"timestamp\" DESC);"
+      "CREATE TABLE IF NOT EXISTS " + positions +
+      " (target_table TEXT NOT NULL, topic TEXT NOT NULL, \"partition\" INT NOT NULL,"
+      " next_offset BIGINT NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
+      " PRIMARY KEY (target_table, topic, \"partition\"));"
+      "COMMIT";
+
+  // Positions are keyed by the qualified name of the table their rows went to.
+  const std::string key = literal(names.schema + "." + names.table);
+  // One statement for all of a batch's positions; GROUP BY tolerates a partition listed
+  // twice, GREATEST keeps a stored position from moving back (a replay, a late retry).
+  upsert_positions =
+      "INSERT INTO " + positions + " AS p (target_table, topic, \"partition\", next_offset)"
+      " SELECT " + key + ", u.topic, u.part, max(u.next_offset)"
+      " FROM unnest($1::text[], $2::int[], $3::bigint[]) AS u(topic, part, next_offset)"
+      " GROUP BY u.topic, u.part"
+      " ON CONFLICT (target_table, topic, \"partition\") DO UPDATE"
+      " SET next_offset = GREATEST(p.next_offset, EXCLUDED.next_offset), updated_at = now()";
+
+  // No indexes: rows land as fast as COPY takes them; ON COMMIT DELETE ROWS empties it at
+  // the end of each transaction that used it.
+  create_staging = std::string("CREATE TEMP TABLE IF NOT EXISTS ") + kStagingTable + " (LIKE " +
+                   target + " INCLUDING DEFAULTS) ON COMMIT DELETE ROWS";
+  // DISTINCT ON drops ids repeated inside the batch, ON CONFLICT those already stored.
+  const std::string columns(kCopyColumns);
+  merge_staged = "INSERT INTO " + target + " " + columns + " SELECT DISTINCT ON (id) " +
+                 columns.substr(1, columns.size() - 2) + " FROM " + kStagingTable +
+                 " ORDER BY id ON CONFLICT (id) DO NOTHING";
+
+  positions_of_table = "SELECT topic, \"partition\", next_offset FROM " + positions +
+                       " WHERE target_table = $1";
+  positions_of_partitions = "SELECT \"partition\", next_offset FROM " + positions +
+                            " WHERE target_table = $1 AND topic = $2 AND \"partition\" = "
+                            "ANY($3::int[]) ORDER BY \"partition\"";
+  count_rows = "SELECT count(*) FROM " + target;
+}
+
+}  // namespace tokenflow::sinks

@@ -1,0 +1,43 @@
+// PostgresSchema: the SQL of the sink's tables in PostgreSQL: the DDL that init_schema runs
+// and the statements of the write path, built once per connection from checked names quoted
+// by the server's rules. DESIGN.md and the first issue fix the columns and the indexes.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/result.hpp"
+
+namespace tokenflow::sinks {
+
+struct PostgresNames {
+  std::string schema;
+  std::string table;
+  std::string positions_table;
+};
+
+struct PostgresSchema {
+  using Quote = std::function<std::string(const std::string&)>;
+
+  // Letters, digits and '_', not starting with a digit, short enough for the index names
+  // derived from the table's. Errors: errc::rejected, naming the setting and the rule.
+  static core::Result<void> validate(const PostgresNames& names);
+
+  // `identifier` and `literal` quote for SQL (PQescapeIdentifier, PQescapeLiteral).
+  PostgresSchema(const PostgresNames& names, const Quote& identifier, const Quote& literal);
+
+  static constexpr const char* kStagingTable = "pg_temp.tokenflow_staging";
+
+  std::string target;     // "raw"."transfers_kafka"
+  std::string positions;  // "raw"."tokenflow_offsets"
+  std::string create;     // schema, table, indexes, positions table: one transaction
+  // $1 text[] topics, $2 int[] partitions, $3 bigint[] next offsets.
+  std::string upsert_positions;
+  std::string create_staging;
+  std::string merge_staged;
+  std::string positions_of_table;       // $1 target table -> topic, partition, next_offset
+  std::string positions_of_partitions;  // $1 target table, $2 topic, $3 int[] -> partition, next_offset
+  std::string count_rows;
+};
+
+}  // namespace tokenflow::sinks
