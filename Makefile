@@ -28,7 +28,7 @@ build: deps
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 build-asan: deps
-	cmake -S . -B $(ASAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DTOKENFLOW_SANITIZE=ON $(CMAKE_FLAGS) > /dev/null
+	cmake -S . -B $(ASAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DTOKENFLOW_SANITIZE=ON -DTOKENFLOW_BENCHMARKS=OFF $(CMAKE_FLAGS) > /dev/null
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 
 # The whole pipeline in one process: embedded Kafka cluster, simulator, sink (SQLite unless

@@ -81,11 +81,9 @@ core::Result<void> TransferSink::run(const core::StopSignal& stop) {
       }
       rewind_.clear();
       if (!positions.empty()) {
-        auto list = kafka::to_partition_list(positions);
-        if (auto* err = rd_kafka_seek_partitions(consumer_->native_handle(), list.get(), 10'000)) {
-          spdlog::error("sink: cannot rewind after a dropped batch: {}", rd_kafka_error_string(err));
-          rd_kafka_error_destroy(err);
-          outcome = make_error(errc::unavailable, "cannot rewind partitions after a rebalance");
+        if (auto sought = consumer_->seek(positions, std::chrono::seconds(10)); !sought.ok()) {
+          spdlog::error("sink: cannot rewind after a dropped batch: {}", sought.error().message);
+          outcome = std::move(sought).error();
           break;
         }
       }

@@ -360,7 +360,7 @@ TEST_F(KafkaLayerTest, EnsureTopicIsBoundedWhereCreateTopicsIsUnsupported) {
   ASSERT_FALSE(ensured.ok());
   EXPECT_EQ(ensured.error().code, make_error_code(errc::timed_out)) << ensured.error().message;
   EXPECT_NE(ensured.error().message.find("defi.swaps"), std::string::npos);
-  EXPECT_LT(took, 4s);
+  EXPECT_LT(took, 6s);  // 1 s asked, plus client start-up (slower under sanitizers)
 }
 
 TEST_F(KafkaLayerTest, ListenerOffsetsChooseWhereConsumptionStarts) {
