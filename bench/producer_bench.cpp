@@ -9,13 +9,14 @@
 // topic of 12 partitions per measurement, acks=all, enable.idempotence=true, lz4,
 // partitioner murmur2_random, linger.ms 5 (--linger), default queue sizes; messages are
 // realistic simulator transfers (~300-byte JSON) keyed by their contract address, 100,000
-// distinct ones encoded before the clock starts and cycled to N (default 500,000) per
-// measurement. Runs (default 3) alternate which of the two goes first; medians are printed.
+// distinct ones encoded before the clock starts and cycled to N (default 1,000,000) per
+// measurement. Runs (default 5) alternate which of the two goes first; medians are printed.
 // The clock runs from the first produce to the end of flush (every delivery report served).
 // Checked before printing: delivered == produced == N, 0 failed, and the topic's high
 // watermarks (asked of the cluster) sum to N.
 #include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <array>
@@ -69,8 +70,19 @@ Messages make_messages() {
   return m;
 }
 
+// CPU seconds of this whole process (producer thread, librdkafka's threads, the cluster).
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 struct Outcome {
   double seconds = 0;
+  double cpu_seconds = 0;
   std::uint64_t delivered = 0;
   std::uint64_t failed = 0;
   std::uint64_t queue_full = 0;
@@ -109,6 +121,7 @@ Outcome run_wrapper(const tokenflow::kafka::EmbeddedCluster& cluster, const std:
   if (!created.ok()) fail(created.error().message);
   auto& producer = **created;
   Outcome o;
+  const double cpu0 = process_cpu_seconds();
   const auto start = Clock::now();
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t k = i % m.keys.size();
@@ -119,6 +132,7 @@ Outcome run_wrapper(const tokenflow::kafka::EmbeddedCluster& cluster, const std:
     fail("wrapper flush: " + flushed.error().message);
   }
   o.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  o.cpu_seconds = process_cpu_seconds() - cpu0;
   o.delivered = producer.probe().delivered.get();
   o.failed = producer.probe().failed.get();
   o.queue_full = producer.probe().queue_full.get();
@@ -168,6 +182,7 @@ Outcome run_raw(const tokenflow::kafka::EmbeddedCluster& cluster, const std::str
   if (rk == nullptr) fail(std::string("raw producer: ") + err.data());
 
   Outcome o;
+  const double cpu0 = process_cpu_seconds();
   const auto start = Clock::now();
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t k = i % m.keys.size();
@@ -190,6 +205,7 @@ Outcome run_raw(const tokenflow::kafka::EmbeddedCluster& cluster, const std::str
   }
   if (rd_kafka_flush(rk, 120'000) != RD_KAFKA_RESP_ERR_NO_ERROR) fail("raw flush timed out");
   o.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  o.cpu_seconds = process_cpu_seconds() - cpu0;
   o.delivered = counts.delivered.load();
   o.failed = counts.failed.load();
   check("raw librdkafka", o, sum_high_watermarks(rk, topic), n);
@@ -202,11 +218,23 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+// The machine's load when the figures were taken (the cores are shared and noisy).
+std::string load_average() {
+  std::FILE* f = std::fopen("/proc/loadavg", "r");
+  if (f == nullptr) return "unknown";
+  char buf[128] = {};
+  const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  std::string s(buf, n);
+  const auto third = s.find(' ', s.find(' ', s.find(' ') + 1) + 1);
+  return third == std::string::npos ? s : s.substr(0, third);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::size_t n = 500'000;
-  int runs = 3;
+  std::size_t n = 1'000'000;
+  int runs = 5;
   int linger_ms = 5;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -223,6 +251,7 @@ int main(int argc, char** argv) {
   }
   if (n == 0 || runs < 1 || linger_ms < 0) fail("--messages and --runs must be positive");
   spdlog::set_level(spdlog::level::warn);
+  const std::string load_at_start = load_average();
 
   const Messages messages = make_messages();
   auto cluster = tokenflow::kafka::EmbeddedCluster::create(3);
@@ -231,6 +260,9 @@ int main(int argc, char** argv) {
   std::vector<double> raw_rate;
   std::vector<double> wrapper_rate;
   std::vector<double> ratio;
+  std::vector<double> raw_cpu_us;  // process CPU per message
+  std::vector<double> wrapper_cpu_us;
+  std::vector<double> cpu_ratio;
   std::uint64_t raw_queue_full = 0;
   std::uint64_t wrapper_queue_full = 0;
   int topic_number = 0;
@@ -253,6 +285,9 @@ int main(int argc, char** argv) {
     raw_rate.push_back(nd / raw.seconds);
     wrapper_rate.push_back(nd / wrapped.seconds);
     ratio.push_back(wrapper_rate.back() / raw_rate.back());
+    raw_cpu_us.push_back(raw.cpu_seconds / nd * 1e6);
+    wrapper_cpu_us.push_back(wrapped.cpu_seconds / nd * 1e6);
+    cpu_ratio.push_back(wrapper_cpu_us.back() / raw_cpu_us.back());
     raw_queue_full += raw.queue_full;
     wrapper_queue_full += wrapped.queue_full;
     std::fprintf(stderr, "run %d/%d: raw %.0f msgs/s, wrapper %.0f msgs/s\n", run + 1, runs,
@@ -263,6 +298,8 @@ int main(int argc, char** argv) {
       static_cast<double>(messages.payload_bytes) / static_cast<double>(messages.payloads.size());
   std::printf("\nproducer_bench: kafka::Producer vs bare librdkafka %s, same cluster, same run\n",
               rd_kafka_version_str());
+  std::printf("machine load average (1/5/15 min): %s at start, %s at end\n", load_at_start.c_str(),
+              load_average().c_str());
   std::printf("cluster: embedded (librdkafka mock), 3 brokers in this process; a fresh topic of "
               "%d partitions per measurement\n",
               kPartitions);
@@ -275,13 +312,17 @@ int main(int argc, char** argv) {
   std::printf("runs: %d (order alternating), medians; checked: delivered == produced == %zu, "
               "0 failed, high watermarks sum to %zu\n\n",
               runs, n, n);
-  std::printf("%-48s %12s %10s %12s\n", "producer", "msgs/s", "MB/s", "vs reference");
+  std::printf("%-40s %10s %8s %12s %12s %12s\n", "producer", "msgs/s", "MB/s", "vs reference",
+              "CPU us/msg", "CPU vs ref");
   const double mb = mean_bytes / 1e6;
-  std::printf("%-48s %12.0f %10.0f %12s\n", "reference: rd_kafka_producev loop", median(raw_rate),
-              median(raw_rate) * mb, "1.00x");
-  std::printf("%-48s %12.0f %10.0f %11.2fx\n", "kafka::Producer::produce", median(wrapper_rate),
-              median(wrapper_rate) * mb, median(ratio));
-  std::printf("\n(ratio = median of the per-run ratios; runs: reference %s msgs/s, wrapper %s "
+  std::printf("%-40s %10.0f %8.0f %12s %12.2f %12s\n", "reference: rd_kafka_producev loop",
+              median(raw_rate), median(raw_rate) * mb, "1.00x", median(raw_cpu_us), "1.00x");
+  std::printf("%-40s %10.0f %8.0f %11.2fx %12.2f %11.2fx\n", "kafka::Producer::produce",
+              median(wrapper_rate), median(wrapper_rate) * mb, median(ratio),
+              median(wrapper_cpu_us), median(cpu_ratio));
+  std::printf("\n(CPU = this process's CPU time per message: the producing thread, librdkafka's "
+              "threads (batching, lz4) and the embedded cluster's)\n");
+  std::printf("(ratios = medians of the per-run ratios; runs: reference %s msgs/s, wrapper %s "
               "msgs/s; local queue full: reference %llu times, wrapper %llu times)\n",
               [&] {
                 std::string s;

@@ -4,13 +4,14 @@
 // (text, one session, libpq) of the same rows into the same indexed table. The ratio is the
 // figure BENCHMARKS.md asks for (goal: >= 90% of the COPY limit).
 //
-//   sink_bench [--rows N] [--small-rows M] [--runs R] [--quick]
+//   sink_bench [--rows N] [--small-rows M] [--runs R] [--quick] [--verbose]
 //
 // Conditions (all printed in the header):
 // - rows: N realistic simulator transfers (default 1,000,000; `make bench` passes
 //   TOKENFLOW_BENCH_ROWS when 1M takes too long), keyed by contract, encoded before any
-//   clock runs. Variants with batches of 100 run on the first M rows (default 100,000), each
-//   group of rows with its own COPY reference.
+//   clock runs. Variants with batches of 100 run on the first M rows (default 200,000).
+// - Pairs: every sink measurement follows its own reference COPY of the same rows, and its
+//   ratio is to that reference (the machine's load drifts within minutes).
 // - PostgreSQL: a throwaway server with Debian's default settings (tests/support); the table
 //   and its indexes from PostgresStore::init_schema; before each measurement the table is
 //   TRUNCATEd, the positions emptied and a CHECKPOINT taken; autovacuum is off for the table
@@ -21,10 +22,15 @@
 //   1M backlog cannot be pre-produced: the bench's producer (kafka::Producer, lz4, linger 5 ms,
 //   acks=all) publishes unpaced but never more than kWindow messages ahead of what the sink
 //   has consumed, so the sink always has data waiting and nothing is deleted unread.
-// - Clock: starts when the sink owns all 12 partitions (its group join, ~3 s on the embedded
-//   cluster, is not counted) and the producer sends its first message; stops when the sink
-//   has committed the last row. Everything (producer, cluster, sink, PostgreSQL) shares the
-//   machine's cores, as it does in `tokenflow up`; the CPU columns say who used them.
+// - Clock: the producer starts once the sink owns all 12 partitions (its group join, ~3 s on
+//   the embedded cluster, is not counted); the clock runs from the sink's first consumed
+//   message to its last row committed. The start-up delay before the first message (the
+//   consumer's first fetches found the partitions empty, and the embedded cluster holds an
+//   empty fetch for fetch.wait.max.ms, 500 ms) is printed beside it, not counted: the
+//   producer is several times faster than the sink and at most kWindow ahead, so the sink
+//   always has data waiting and its own rate is what is measured. Everything (producer,
+//   cluster, sink, PostgreSQL) shares the machine's cores, as in `tokenflow up`; the CPU
+//   columns say who used them.
 // - Checked before a figure is printed: count(*) == count(DISTINCT id) == rows, the sums of
 //   block_number and of value mod 10^9 match the generated rows, the stored positions sum to
 //   rows (one per message), 0 dead letters, 0 duplicates, 0 failed deliveries, 0 offsets
@@ -231,6 +237,7 @@ double self_cpu_seconds() {
 
 struct Measurement {
   double seconds = 0;
+  double startup = 0;       // sink only: first message produced -> first consumed (not in `seconds`)
   double our_cpu = 0;       // this process: producer, embedded cluster, sink
   double postgres_cpu = 0;  // the server's processes
   std::string note;
@@ -384,16 +391,30 @@ Measurement run_sink(Connection& c, long postmaster, const std::string& url,
   }
 
   Measurement m;
-  const double pg0 = postgres_cpu_seconds(postmaster);
-  const double self0 = self_cpu_seconds();
-  const auto start = Clock::now();
+  double pg0 = 0;
+  double self0 = 0;
+  const auto producer_start = Clock::now();
+  Clock::time_point start{};
+  bool started = false;
+  // The clock starts at the sink's first message: before it, the consumer's first fetches
+  // find the partitions empty and the embedded cluster holds each for fetch.wait.max.ms.
+  // That start-up delay is printed on its own; meanwhile the producer fills its window.
+  auto note_start = [&] {
+    if (started || sink.probe().consumed.get() == 0) return;
+    started = true;
+    start = Clock::now();
+    pg0 = postgres_cpu_seconds(postmaster);
+    self0 = self_cpu_seconds();
+  };
   auto done = [&] {
     const auto& p = sink.probe();
     return p.stored.get() + p.duplicates.get() + p.dead_letters.get() >= config.rows;
   };
   for (std::size_t i = 0; i < config.rows; ++i) {
+    note_start();
     while (i >= sink.probe().consumed.get() + kWindow) {
       (*producer)->poll(std::chrono::milliseconds(1));
+      note_start();
       if (finished.load(std::memory_order_acquire)) give_up("the sink stopped early");
     }
     auto produced = (*producer)->produce(topic, data.key(i), data.payload(i));
@@ -404,11 +425,14 @@ Measurement run_sink(Connection& c, long postmaster, const std::string& url,
   }
   const auto deadline = Clock::now() + std::chrono::minutes(30);
   while (!done()) {
+    note_start();
     if (finished.load(std::memory_order_acquire) && !done()) give_up("the sink stopped early");
     if (Clock::now() > deadline) give_up("the sink did not store every row in 30 minutes");
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
+  note_start();
   m.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  m.startup = std::chrono::duration<double>(start - producer_start).count();
   m.our_cpu = self_cpu_seconds() - self0;
   m.postgres_cpu = postgres_cpu_seconds(postmaster) - pg0;
   sink_thread.join();
@@ -452,13 +476,26 @@ std::string with_commas(std::uint64_t n) {
   return s;
 }
 
+// The machine's load when the figures were taken (the cores are shared and noisy).
+std::string load_average() {
+  std::FILE* f = std::fopen("/proc/loadavg", "r");
+  if (f == nullptr) return "unknown";
+  char buf[128] = {};
+  const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  std::string s(buf, n);
+  const auto third = s.find(' ', s.find(' ', s.find(' ') + 1) + 1);
+  return third == std::string::npos ? s : s.substr(0, third);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::size_t rows = 1'000'000;
-  std::size_t small_rows = 100'000;
+  std::size_t small_rows = 200'000;
   int runs = 1;
   bool quick = false;
+  bool verbose = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--rows" && i + 1 < argc) {
@@ -469,15 +506,19 @@ int main(int argc, char** argv) {
       runs = std::stoi(argv[++i]);
     } else if (arg == "--quick") {
       quick = true;
+    } else if (arg == "--verbose") {
+      verbose = true;
     } else {
-      std::fprintf(stderr, "usage: %s [--rows N] [--small-rows M] [--runs R] [--quick]\n"
-                   "  --quick: only the reference and the sink's defaults on N rows\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--rows N] [--small-rows M] [--runs R] [--quick] [--verbose]\n"
+                   "  --quick: only the reference and the sink's defaults on N rows\n"
+                   "  --verbose: the sink's and librdkafka's debug log on stderr\n", argv[0]);
       return 2;
     }
   }
   if (rows == 0 || small_rows == 0 || runs < 1) fail("--rows, --small-rows and --runs must be positive");
   small_rows = std::min(small_rows, rows);
-  spdlog::set_level(spdlog::level::warn);
+  spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
+  const std::string load_at_start = load_average();
 
   std::fprintf(stderr, "sink_bench: generating %zu transfers...\n", rows);
   const Dataset data = make_dataset(rows, {rows, small_rows});
@@ -524,6 +565,7 @@ int main(int argc, char** argv) {
     std::vector<double> our_cpu;
     std::vector<double> pg_cpu;
     std::vector<double> wall;
+    std::vector<double> startup;
     std::string note;
   };
   std::vector<Row> reference(groups.size());
@@ -537,18 +579,21 @@ int main(int argc, char** argv) {
     row.our_cpu.push_back(m.our_cpu);
     row.pg_cpu.push_back(m.postgres_cpu);
     row.wall.push_back(m.seconds);
+    row.startup.push_back(m.startup);
     row.note = m.note;
   };
   for (int run = 0; run < runs; ++run) {
     for (std::size_t g = 0; g < groups.size(); ++g) {
       const Group& group = groups[g];
-      const Measurement ref = reference_copy(admin, postmaster, data.copy_prefix(group.rows),
-                                             data.checksum(group.rows));
-      record(reference[g], ref, group.rows, 0);
-      const double ref_rate = reference[g].rate.back();
-      std::fprintf(stderr, "run %d: reference COPY of %zu rows: %.0f rows/s\n", run + 1,
-                   group.rows, ref_rate);
       for (std::size_t k = 0; k < group.configs.size(); ++k) {
+        // Each sink measurement is paired with a reference taken just before it: the
+        // machine's load drifts within minutes, and the ratio is the figure that matters.
+        const Measurement ref = reference_copy(admin, postmaster, data.copy_prefix(group.rows),
+                                               data.checksum(group.rows));
+        record(reference[g], ref, group.rows, 0);
+        const double ref_rate = reference[g].rate.back();
+        std::fprintf(stderr, "run %d: reference COPY of %zu rows: %.0f rows/s\n", run + 1,
+                     group.rows, ref_rate);
         const Measurement m = run_sink(admin, postmaster, server.url(), **cluster, data,
                                        group.configs[k], number++);
         record(results[g][k], m, group.rows, ref_rate);
@@ -561,6 +606,8 @@ int main(int argc, char** argv) {
 
   std::printf("\nsink_bench: Kafka -> TransferSink -> PostgreSQL vs a plain COPY of the same "
               "rows into the same table, same server, same run\n");
+  std::printf("machine load average (1/5/15 min): %s at start, %s at end\n", load_at_start.c_str(),
+              load_average().c_str());
   std::printf("rows: %s simulator transfers (~%.0f-byte JSON, keyed by contract; `--rows N` or "
               "TOKENFLOW_BENCH_ROWS for fewer); batch-100 variants on the first %s\n",
               with_commas(rows).c_str(), data.mean_json_bytes, with_commas(small_rows).c_str());
@@ -576,16 +623,19 @@ int main(int argc, char** argv) {
               "each time); producer lz4, linger 5 ms, acks=all, at most %s messages ahead\n",
               kPartitions, with_commas(kWindow).c_str());
   std::printf("sink: the real TransferSink, one consumer and one session, binary COPY and "
-              "synchronous_commit off unless said; clock from the first message produced (sink "
-              "already assigned) to the last row committed\n");
+              "synchronous_commit off unless said; clock from the sink's first message consumed "
+              "to its last row committed (start s = first message produced -> first consumed, "
+              "not counted)\n");
   std::printf("checked: count(*) == count(DISTINCT id) == rows, sums of block_number and value "
               "mod 1e9, stored positions sum to rows, 0 dead letters/duplicates/failed "
               "deliveries/offsets out of range\n");
-  std::printf("runs: %d%s; CPU = seconds used during the measurement by this process "
-              "(producer + cluster + sink) and by PostgreSQL\n\n",
-              runs, runs > 1 ? " (medians; ratio = median of per-run ratios)" : "");
-  std::printf("%-46s %9s %6s %9s %8s %7s %7s %7s  %s\n", "measurement", "rows", "batch",
-              "rows/s", "vs COPY", "wall s", "our CPU", "PG CPU", "");
+  std::printf("runs: %d; every sink measurement right after its own reference COPY; medians "
+              "(the reference row: of all its measurements; vs COPY: of the per-pair ratios); "
+              "CPU = seconds used during the measurement by this process (producer + cluster + "
+              "sink) and by PostgreSQL\n\n",
+              runs);
+  std::printf("%-46s %9s %6s %9s %8s %7s %7s %7s %7s  %s\n", "measurement", "rows", "batch",
+              "rows/s", "vs COPY", "wall s", "our CPU", "PG CPU", "start s", "");
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const Row& ref = reference[g];
     std::printf("%-46s %9zu %6s %9.0f %8s %7.1f %7.1f %7.1f\n",
@@ -594,10 +644,10 @@ int main(int argc, char** argv) {
                 median(ref.pg_cpu));
     for (std::size_t k = 0; k < groups[g].configs.size(); ++k) {
       const Row& r = results[g][k];
-      std::printf("%-46s %9zu %6zu %9.0f %7.0f%% %7.1f %7.1f %7.1f  %s\n",
+      std::printf("%-46s %9zu %6zu %9.0f %7.0f%% %7.1f %7.1f %7.1f %7.1f  %s\n",
                   groups[g].configs[k].name.c_str(), groups[g].rows, groups[g].configs[k].batch,
                   median(r.rate), 100 * median(r.ratio), median(r.wall), median(r.our_cpu),
-                  median(r.pg_cpu), r.note.c_str());
+                  median(r.pg_cpu), median(r.startup), r.note.c_str());
     }
   }
   const double headline = median(results[0][0].ratio);

@@ -40,7 +40,13 @@ TEST(SinkSurvivesBrokerFaults, LeadersDownAndProduceErrorsLoseNothingAndDoubleNo
 
   const auto started = Clock::now();
   auto sink = pipeline.start_sink();
-  auto producer = pipeline.start_file_producer(file, {"--rate", "1500"});
+  // One produce request in flight per connection: with more, librdkafka 2.0.2's mock
+  // cluster loses messages under injected produce errors (it appends the next in-flight
+  // batch of a partition while the one before it fails, then answers that one's retry with
+  // DUPLICATE_SEQUENCE_NUMBER, which the client takes as delivered, at offset -1001). A real
+  // broker rejects the later batch as out of order instead, so nothing is lost there.
+  auto producer = pipeline.start_file_producer(
+      file, {"--rate", "1500", "-X", "max.in.flight.requests.per.connection=1"});
   ASSERT_GE(pipeline.wait_for_rows(1000, 60s, sink.get()), 1000) << tail_of(*sink);
 
   // Retriable produce errors, cluster-wide and on each broker (where the test can check
@@ -81,7 +87,7 @@ TEST(SinkSurvivesBrokerFaults, LeadersDownAndProduceErrorsLoseNothingAndDoubleNo
     ASSERT_TRUE(left.ok());
     EXPECT_EQ(*left, 0u) << "broker " << b << " did not see its injected produce errors";
   }
-  ASSERT_EQ(pipeline.wait_for_rows(kCount, 120s, sink.get()), kCount) << tail_of(*sink);
+  EXPECT_EQ(pipeline.wait_for_rows(kCount, 120s, sink.get()), kCount) << tail_of(*sink);
   ASSERT_TRUE(sink->running()) << tail_of(*sink);
 
   // The database: exactly the transfers published.
@@ -106,7 +112,20 @@ TEST(SinkSurvivesBrokerFaults, LeadersDownAndProduceErrorsLoseNothingAndDoubleNo
   for (const auto& [partition, offset] : pipeline.end_offsets(kPipelineTopic, kPipelinePartitions)) {
     if (offset > 0) non_empty[partition] = offset;
   }
-  EXPECT_EQ(pipeline.stored_positions(), non_empty);
+  const auto positions = pipeline.stored_positions();
+  EXPECT_EQ(positions, non_empty);
+  // Where on the topic the transfers the database lacks are, to tell a lost message from a
+  // skipped one.
+  const auto stored = pipeline.stored_rows();
+  std::size_t shown = 0;
+  for (const auto& r : records) {
+    const auto id_at = r.payload.find("\"id\":\"");
+    const auto id = r.payload.substr(id_at + 6, r.payload.find('"', id_at + 6) - id_at - 6);
+    if (stored.contains(id) || shown++ >= 20) continue;
+    ADD_FAILURE() << "not stored: " << id << " at " << kPipelineTopic << "[" << r.partition
+                  << "]@" << r.offset << " (stored position of the partition: "
+                  << (positions.contains(r.partition) ? positions.at(r.partition) : -1) << ")";
+  }
 
   sink->signal(SIGTERM);
   EXPECT_EQ(sink->wait(30s), 0) << tail_of(*sink);

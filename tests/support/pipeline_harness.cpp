@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -103,6 +105,9 @@ std::map<std::string, std::string> expected_rows(const std::vector<core::Transfe
 }
 
 Pipeline::Pipeline() {
+  // The in-process clients (cluster, topic readers) log only what is wrong; the children's
+  // logs are what the tests look at.
+  spdlog::set_level(spdlog::level::warn);
   auto cluster = kafka::EmbeddedCluster::create(3);
   if (!cluster.ok()) throw std::runtime_error("embedded cluster: " + cluster.error().message);
   cluster_ = std::move(cluster).value();
@@ -123,7 +128,7 @@ Pipeline::Pipeline() {
 Pipeline::~Pipeline() {
   postgres_.reset();
   cluster_.reset();
-  if (::testing::Test::HasFailure()) {
+  if (::testing::Test::HasFailure() || std::getenv("TOKENFLOW_KEEP_TEST_DIRS") != nullptr) {
     std::fprintf(stderr, "pipeline logs kept in %s\n", dir_.c_str());
   } else {
     std::error_code ignored;

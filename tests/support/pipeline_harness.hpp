@@ -3,6 +3,9 @@
 // request errors), a throwaway PostgreSQL server, tokenflow child processes, NDJSON input
 // with known transfers, and read-back of the database and of whole topics.
 //
+// Its directory (input files, the children's logs) is removed at the end unless the test
+// failed or TOKENFLOW_KEEP_TEST_DIRS is set.
+//
 // Lifecycle: one test thread owns a Pipeline. Child processes a test starts must be destroyed
 // (they are SIGKILLed) before the Pipeline, so declare them after it.
 #pragma once
