@@ -136,7 +136,8 @@ Outcome run_wrapper(const tokenflow::kafka::EmbeddedCluster& cluster, const std:
   o.delivered = producer.probe().delivered.get();
   o.failed = producer.probe().failed.get();
   o.queue_full = producer.probe().queue_full.get();
-  if (producer.probe().produced.get() != n) fail("wrapper counted another number of produced messages");
+  if (producer.probe().produced.get() != n)
+    fail("wrapper counted another number of produced messages");
   check("wrapper", o, sum_high_watermarks(producer.native_handle(), topic), n);
   return o;
 }
@@ -191,13 +192,13 @@ Outcome run_raw(const tokenflow::kafka::EmbeddedCluster& cluster, const std::str
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"
       const rd_kafka_resp_err_t e = rd_kafka_producev(
-          rk, RD_KAFKA_V_TOPIC(topic.c_str()),
-          RD_KAFKA_V_KEY(m.keys[k].data(), m.keys[k].size()),
+          rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(m.keys[k].data(), m.keys[k].size()),
           RD_KAFKA_V_VALUE(const_cast<char*>(m.payloads[k].data()), m.payloads[k].size()),
           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
 #pragma GCC diagnostic pop
       if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
-      if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) fail(std::string("raw produce: ") + rd_kafka_err2str(e));
+      if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        fail(std::string("raw produce: ") + rd_kafka_err2str(e));
       ++o.queue_full;
       rd_kafka_poll(rk, kQueueFullPollMs);
     }
@@ -300,18 +301,22 @@ int main(int argc, char** argv) {
               rd_kafka_version_str());
   std::printf("machine load average (1/5/15 min): %s at start, %s at end\n", load_at_start.c_str(),
               load_average().c_str());
-  std::printf("cluster: embedded (librdkafka mock), 3 brokers in this process; a fresh topic of "
-              "%d partitions per measurement\n",
-              kPartitions);
-  std::printf("producer: acks=all, enable.idempotence=true, compression lz4, linger.ms %d, "
-              "murmur2_random, default queue sizes, one thread\n",
-              linger_ms);
-  std::printf("messages: %zu per measurement, simulator transfers keyed by contract, %.0f bytes "
-              "of JSON on average (%zu distinct, cycled)\n",
-              n, mean_bytes, messages.payloads.size());
-  std::printf("runs: %d (order alternating), medians; checked: delivered == produced == %zu, "
-              "0 failed, high watermarks sum to %zu\n\n",
-              runs, n, n);
+  std::printf(
+      "cluster: embedded (librdkafka mock), 3 brokers in this process; a fresh topic of "
+      "%d partitions per measurement\n",
+      kPartitions);
+  std::printf(
+      "producer: acks=all, enable.idempotence=true, compression lz4, linger.ms %d, "
+      "murmur2_random, default queue sizes, one thread\n",
+      linger_ms);
+  std::printf(
+      "messages: %zu per measurement, simulator transfers keyed by contract, %.0f bytes "
+      "of JSON on average (%zu distinct, cycled)\n",
+      n, mean_bytes, messages.payloads.size());
+  std::printf(
+      "runs: %d (order alternating), medians; checked: delivered == produced == %zu, "
+      "0 failed, high watermarks sum to %zu\n\n",
+      runs, n, n);
   std::printf("%-40s %10s %8s %12s %12s %12s\n", "producer", "msgs/s", "MB/s", "vs reference",
               "CPU us/msg", "CPU vs ref");
   const double mb = mean_bytes / 1e6;
@@ -320,21 +325,27 @@ int main(int argc, char** argv) {
   std::printf("%-40s %10.0f %8.0f %11.2fx %12.2f %11.2fx\n", "kafka::Producer::produce",
               median(wrapper_rate), median(wrapper_rate) * mb, median(ratio),
               median(wrapper_cpu_us), median(cpu_ratio));
-  std::printf("\n(CPU = this process's CPU time per message: the producing thread, librdkafka's "
-              "threads (batching, lz4) and the embedded cluster's)\n");
-  std::printf("(ratios = medians of the per-run ratios; runs: reference %s msgs/s, wrapper %s "
-              "msgs/s; local queue full: reference %llu times, wrapper %llu times)\n",
-              [&] {
-                std::string s;
-                for (double r : raw_rate) s += (s.empty() ? "" : "/") + std::to_string(static_cast<long>(r));
-                return s;
-              }().c_str(),
-              [&] {
-                std::string s;
-                for (double r : wrapper_rate) s += (s.empty() ? "" : "/") + std::to_string(static_cast<long>(r));
-                return s;
-              }().c_str(),
-              static_cast<unsigned long long>(raw_queue_full),
-              static_cast<unsigned long long>(wrapper_queue_full));
+  std::printf(
+      "\n(CPU = this process's CPU time per message: the producing thread, librdkafka's "
+      "threads (batching, lz4) and the embedded cluster's)\n");
+  std::printf(
+      "(ratios = medians of the per-run ratios; runs: reference %s msgs/s, wrapper %s "
+      "msgs/s; local queue full: reference %llu times, wrapper %llu times)\n",
+      [&] {
+        std::string s;
+        for (double r : raw_rate)
+          s += (s.empty() ? "" : "/") + std::to_string(static_cast<long>(r));
+        return s;
+      }()
+          .c_str(),
+      [&] {
+        std::string s;
+        for (double r : wrapper_rate)
+          s += (s.empty() ? "" : "/") + std::to_string(static_cast<long>(r));
+        return s;
+      }()
+          .c_str(),
+      static_cast<unsigned long long>(raw_queue_full),
+      static_cast<unsigned long long>(wrapper_queue_full));
   return 0;
 }

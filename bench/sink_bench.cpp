@@ -35,6 +35,7 @@
 //   block_number and of value mod 10^9 match the generated rows, the stored positions sum to
 //   rows (one per message), 0 dead letters, 0 duplicates, 0 failed deliveries, 0 offsets
 //   out of range.
+#include <dirent.h>
 #include <libpq-fe.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
@@ -46,7 +47,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <dirent.h>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -104,7 +104,8 @@ struct Dataset {
   double mean_json_bytes = 0;
 
   std::string_view key(std::size_t i) const {
-    return {keys.data() + i * tokenflow::core::Address::kTextSize, tokenflow::core::Address::kTextSize};
+    return {keys.data() + i * tokenflow::core::Address::kTextSize,
+            tokenflow::core::Address::kTextSize};
   }
   std::string_view payload(std::size_t i) const {
     return {json.data() + json_at[i], json_at[i + 1] - json_at[i]};
@@ -237,8 +238,8 @@ double self_cpu_seconds() {
 
 struct Measurement {
   double seconds = 0;
-  double startup = 0;       // sink only: first message produced -> first consumed (not in `seconds`)
-  double our_cpu = 0;       // this process: producer, embedded cluster, sink
+  double startup = 0;  // sink only: first message produced -> first consumed (not in `seconds`)
+  double our_cpu = 0;  // this process: producer, embedded cluster, sink
   double postgres_cpu = 0;  // the server's processes
   std::string note;
 };
@@ -257,10 +258,10 @@ void check_table(Connection& c, const Checksum& expected, const std::string& wha
   const std::uint64_t distinct = c.number("SELECT count(DISTINCT id) FROM raw.transfers_kafka");
   if (!(got == expected) || distinct != expected.rows) {
     fail(what + ": stored " + std::to_string(got.rows) + " rows, " + std::to_string(distinct) +
-         " distinct ids (expected " + std::to_string(expected.rows) +
-         " of each), block sum " + std::to_string(got.block_sum) + " (expected " +
-         std::to_string(expected.block_sum) + "), value sum mod 1e9 " +
-         std::to_string(got.value_mod_sum) + " (expected " + std::to_string(expected.value_mod_sum) + ")");
+         " distinct ids (expected " + std::to_string(expected.rows) + " of each), block sum " +
+         std::to_string(got.block_sum) + " (expected " + std::to_string(expected.block_sum) +
+         "), value sum mod 1e9 " + std::to_string(got.value_mod_sum) + " (expected " +
+         std::to_string(expected.value_mod_sum) + ")");
   }
 }
 
@@ -312,7 +313,8 @@ class WatchedStore final : public tokenflow::sinks::BatchStore {
   tokenflow::core::Result<void> connect() override { return inner_.connect(); }
   tokenflow::core::Result<void> init_schema() override { return inner_.init_schema(); }
   tokenflow::core::Result<tokenflow::core::Positions> load_positions(
-      const std::string& topic, const std::vector<tokenflow::core::Partition>& partitions) override {
+      const std::string& topic,
+      const std::vector<tokenflow::core::Partition>& partitions) override {
     auto answer = inner_.load_positions(topic, partitions);
     assigned_.fetch_add(partitions.size(), std::memory_order_release);
     return answer;
@@ -385,7 +387,8 @@ Measurement run_sink(Connection& c, long postmaster, const std::string& url,
 
   const auto join_deadline = Clock::now() + std::chrono::seconds(60);
   while (watched.assigned() < static_cast<std::size_t>(kPartitions)) {
-    if (finished.load(std::memory_order_acquire)) give_up("the sink stopped before it was assigned");
+    if (finished.load(std::memory_order_acquire))
+      give_up("the sink stopped before it was assigned");
     if (Clock::now() > join_deadline) give_up("the sink was not assigned its partitions in 60 s");
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -450,12 +453,15 @@ Measurement run_sink(Connection& c, long postmaster, const std::string& url,
   if (consumer != nullptr && consumer->offset_out_of_range.get() != 0) {
     fail(config.name + ": offsets out of range (data deleted by retention before it was read)");
   }
-  if ((*producer)->probe().delivered.get() != config.rows || (*producer)->probe().failed.get() != 0) {
-    fail(config.name + ": producer delivered " + std::to_string((*producer)->probe().delivered.get()));
+  if ((*producer)->probe().delivered.get() != config.rows ||
+      (*producer)->probe().failed.get() != 0) {
+    fail(config.name + ": producer delivered " +
+         std::to_string((*producer)->probe().delivered.get()));
   }
   check_table(c, data.checksum(config.rows), config.name);
-  const std::uint64_t positions = c.number(
-      "SELECT coalesce(sum(next_offset), 0) FROM raw.tokenflow_offsets WHERE topic = '" + topic + "'");
+  const std::uint64_t positions =
+      c.number("SELECT coalesce(sum(next_offset), 0) FROM raw.tokenflow_offsets WHERE topic = '" +
+               topic + "'");
   if (positions != config.rows) {
     fail(config.name + ": stored positions sum to " + std::to_string(positions));
   }
@@ -472,7 +478,8 @@ double median(std::vector<double> v) {
 
 std::string with_commas(std::uint64_t n) {
   std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
+    s.insert(static_cast<std::size_t>(i), ",");
   return s;
 }
 
@@ -509,13 +516,16 @@ int main(int argc, char** argv) {
     } else if (arg == "--verbose") {
       verbose = true;
     } else {
-      std::fprintf(stderr, "usage: %s [--rows N] [--small-rows M] [--runs R] [--quick] [--verbose]\n"
+      std::fprintf(stderr,
+                   "usage: %s [--rows N] [--small-rows M] [--runs R] [--quick] [--verbose]\n"
                    "  --quick: only the reference and the sink's defaults on N rows\n"
-                   "  --verbose: the sink's and librdkafka's debug log on stderr\n", argv[0]);
+                   "  --verbose: the sink's and librdkafka's debug log on stderr\n",
+                   argv[0]);
       return 2;
     }
   }
-  if (rows == 0 || small_rows == 0 || runs < 1) fail("--rows, --small-rows and --runs must be positive");
+  if (rows == 0 || small_rows == 0 || runs < 1)
+    fail("--rows, --small-rows and --runs must be positive");
   small_rows = std::min(small_rows, rows);
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
   const std::string load_at_start = load_average();
@@ -545,10 +555,11 @@ int main(int argc, char** argv) {
     std::vector<SinkConfig> configs;
   };
   std::vector<Group> groups;
-  groups.push_back({rows,
-                    {{"sink: `tokenflow sink postgres` defaults", rows, 5000},
-                     {"  synchronous_commit on", rows, 5000, CopyFormat::binary, SynchronousCommit::on},
-                     {"  text COPY instead of binary", rows, 5000, CopyFormat::text}}});
+  groups.push_back(
+      {rows,
+       {{"sink: `tokenflow sink postgres` defaults", rows, 5000},
+        {"  synchronous_commit on", rows, 5000, CopyFormat::binary, SynchronousCommit::on},
+        {"  text COPY instead of binary", rows, 5000, CopyFormat::text}}});
   if (quick) {
     groups.back().configs.resize(1);
   } else {
@@ -594,8 +605,8 @@ int main(int argc, char** argv) {
         const double ref_rate = reference[g].rate.back();
         std::fprintf(stderr, "run %d: reference COPY of %zu rows: %.0f rows/s\n", run + 1,
                      group.rows, ref_rate);
-        const Measurement m = run_sink(admin, postmaster, server.url(), **cluster, data,
-                                       group.configs[k], number++);
+        const Measurement m =
+            run_sink(admin, postmaster, server.url(), **cluster, data, group.configs[k], number++);
         record(results[g][k], m, group.rows, ref_rate);
         std::fprintf(stderr, "run %d: %s, batch %zu: %.0f rows/s (%.0f%% of COPY)\n", run + 1,
                      group.configs[k].name.c_str(), group.configs[k].batch,
@@ -604,36 +615,43 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::printf("\nsink_bench: Kafka -> TransferSink -> PostgreSQL vs a plain COPY of the same "
-              "rows into the same table, same server, same run\n");
+  std::printf(
+      "\nsink_bench: Kafka -> TransferSink -> PostgreSQL vs a plain COPY of the same "
+      "rows into the same table, same server, same run\n");
   std::printf("machine load average (1/5/15 min): %s at start, %s at end\n", load_at_start.c_str(),
               load_average().c_str());
-  std::printf("rows: %s simulator transfers (~%.0f-byte JSON, keyed by contract; `--rows N` or "
-              "TOKENFLOW_BENCH_ROWS for fewer); batch-100 variants on the first %s\n",
-              with_commas(rows).c_str(), data.mean_json_bytes, with_commas(small_rows).c_str());
-  std::printf("table: raw.transfers_kafka from PostgresStore::init_schema (primary key + 3 "
-              "indexes), TRUNCATEd and CHECKPOINTed before each measurement, autovacuum off\n");
-  std::printf("server: PostgreSQL %s, default settings (fsync %s, synchronous_commit %s, "
-              "shared_buffers %s, max_wal_size %s); %u cores shared by everything\n",
-              admin.value("SHOW server_version").c_str(), admin.value("SHOW fsync").c_str(),
-              admin.value("SHOW synchronous_commit").c_str(),
-              admin.value("SHOW shared_buffers").c_str(), admin.value("SHOW max_wal_size").c_str(),
-              std::thread::hardware_concurrency());
-  std::printf("kafka: embedded cluster in this process, 3 brokers, %d partitions (fresh topic "
-              "each time); producer lz4, linger 5 ms, acks=all, at most %s messages ahead\n",
-              kPartitions, with_commas(kWindow).c_str());
-  std::printf("sink: the real TransferSink, one consumer and one session, binary COPY and "
-              "synchronous_commit off unless said; clock from the sink's first message consumed "
-              "to its last row committed (start s = first message produced -> first consumed, "
-              "not counted)\n");
-  std::printf("checked: count(*) == count(DISTINCT id) == rows, sums of block_number and value "
-              "mod 1e9, stored positions sum to rows, 0 dead letters/duplicates/failed "
-              "deliveries/offsets out of range\n");
-  std::printf("runs: %d; every sink measurement right after its own reference COPY; medians "
-              "(the reference row: of all its measurements; vs COPY: of the per-pair ratios); "
-              "CPU = seconds used during the measurement by this process (producer + cluster + "
-              "sink) and by PostgreSQL\n\n",
-              runs);
+  std::printf(
+      "rows: %s simulator transfers (~%.0f-byte JSON, keyed by contract; `--rows N` or "
+      "TOKENFLOW_BENCH_ROWS for fewer); batch-100 variants on the first %s\n",
+      with_commas(rows).c_str(), data.mean_json_bytes, with_commas(small_rows).c_str());
+  std::printf(
+      "table: raw.transfers_kafka from PostgresStore::init_schema (primary key + 3 "
+      "indexes), TRUNCATEd and CHECKPOINTed before each measurement, autovacuum off\n");
+  std::printf(
+      "server: PostgreSQL %s, default settings (fsync %s, synchronous_commit %s, "
+      "shared_buffers %s, max_wal_size %s); %u cores shared by everything\n",
+      admin.value("SHOW server_version").c_str(), admin.value("SHOW fsync").c_str(),
+      admin.value("SHOW synchronous_commit").c_str(), admin.value("SHOW shared_buffers").c_str(),
+      admin.value("SHOW max_wal_size").c_str(), std::thread::hardware_concurrency());
+  std::printf(
+      "kafka: embedded cluster in this process, 3 brokers, %d partitions (fresh topic "
+      "each time); producer lz4, linger 5 ms, acks=all, at most %s messages ahead\n",
+      kPartitions, with_commas(kWindow).c_str());
+  std::printf(
+      "sink: the real TransferSink, one consumer and one session, binary COPY and "
+      "synchronous_commit off unless said; clock from the sink's first message consumed "
+      "to its last row committed (start s = first message produced -> first consumed, "
+      "not counted)\n");
+  std::printf(
+      "checked: count(*) == count(DISTINCT id) == rows, sums of block_number and value "
+      "mod 1e9, stored positions sum to rows, 0 dead letters/duplicates/failed "
+      "deliveries/offsets out of range\n");
+  std::printf(
+      "runs: %d; every sink measurement right after its own reference COPY; medians "
+      "(the reference row: of all its measurements; vs COPY: of the per-pair ratios); "
+      "CPU = seconds used during the measurement by this process (producer + cluster + "
+      "sink) and by PostgreSQL\n\n",
+      runs);
   std::printf("%-46s %9s %6s %9s %8s %7s %7s %7s %7s  %s\n", "measurement", "rows", "batch",
               "rows/s", "vs COPY", "wall s", "our CPU", "PG CPU", "start s", "");
   for (std::size_t g = 0; g < groups.size(); ++g) {
@@ -651,8 +669,9 @@ int main(int argc, char** argv) {
     }
   }
   const double headline = median(results[0][0].ratio);
-  std::printf("\ngoal (BENCHMARKS.md): the sink at >= 90%% of the COPY limit of the same rows: "
-              "%.0f%% -> %s\n",
-              100 * headline, headline >= 0.9 ? "met" : "NOT met");
+  std::printf(
+      "\ngoal (BENCHMARKS.md): the sink at >= 90%% of the COPY limit of the same rows: "
+      "%.0f%% -> %s\n",
+      100 * headline, headline >= 0.9 ? "met" : "NOT met");
   return 0;
 }

@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <set>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -52,19 +52,18 @@ std::vector<Poison> make_poison(const std::vector<core::Transfer>& bases) {
   std::vector<Poison> poison;
   poison.push_back({"negative value", with_field(base(), "value", "\"-5\""),
                     "field 'value': '-5' is not an unsigned integer"});
-  poison.push_back({"bad address",
-                    with_field(base(), "contract_address", "\"0xnot-an-address\""),
+  poison.push_back({"bad address", with_field(base(), "contract_address", "\"0xnot-an-address\""),
                     "field 'contract_address': '0xnot-an-address' is not an address"});
   {
     const std::string whole = base();
-    poison.push_back({"truncated JSON", whole.substr(0, whole.size() / 2),
-                      "not one valid JSON document"});
+    poison.push_back(
+        {"truncated JSON", whole.substr(0, whole.size() / 2), "not one valid JSON document"});
   }
   poison.push_back({"array", "[" + base() + "]", "is a JSON array, not one JSON object"});
   poison.push_back({"empty object", "{}", "field 'id' is missing"});
   poison.push_back({"invalid UTF-8", with_field(base(), "id", "\"tx\xff\xfe_0\""), "UTF-8"});
-  poison.push_back({"duplicate key", with_extra(base(), "\"value\":\"7\""),
-                    "field 'value' appears twice"});
+  poison.push_back(
+      {"duplicate key", with_extra(base(), "\"value\":\"7\""), "field 'value' appears twice"});
   poison.push_back({"79-digit value",
                     with_field(base(), "value", "\"1" + std::string(78, '0') + "\""),
                     "is above 2^256-1"});
@@ -72,12 +71,13 @@ std::vector<Poison> make_poison(const std::vector<core::Transfer>& bases) {
   poison.push_back({"two objects", base() + base(), "JSON"});
   poison.push_back({"fractional amount", with_field(base(), "value", "1.5"),
                     "field 'value' is a JSON number that is not an exact 64-bit integer"});
-  poison.push_back({"missing field", with_field(base(), "to_address", "null"),
-                    "field 'to_address' is missing"});
-  poison.push_back({"id over 256 bytes", with_field(base(), "id", "\"" + std::string(300, 'a') + "\""),
+  poison.push_back(
+      {"missing field", with_field(base(), "to_address", "null"), "field 'to_address' is missing"});
+  poison.push_back({"id over 256 bytes",
+                    with_field(base(), "id", "\"" + std::string(300, 'a') + "\""),
                     "field 'id' is 300 bytes"});
-  poison.push_back({"alias twice", with_extra(base(), "\"contractAddress\":\"0x" +
-                                                          std::string(40, 'a') + "\""),
+  poison.push_back({"alias twice",
+                    with_extra(base(), "\"contractAddress\":\"0x" + std::string(40, 'a') + "\""),
                     "both give contract_address"});
   return poison;
 }
@@ -111,7 +111,8 @@ TEST(SinkDeadLetters, EachPoisonMessageOnTheDeadLetterTopicOnceWithItsBytesReaso
   // The sink moves past the poison too: its stored offsets reach the end of every partition.
   std::map<int, std::int64_t> non_empty;
   std::int64_t on_topic = 0;
-  for (const auto& [partition, offset] : pipeline.end_offsets(kPipelineTopic, kPipelinePartitions)) {
+  for (const auto& [partition, offset] :
+       pipeline.end_offsets(kPipelineTopic, kPipelinePartitions)) {
     if (offset > 0) non_empty[partition] = offset;
     on_topic += offset;
   }
@@ -162,16 +163,16 @@ TEST(SinkDeadLetters, EachPoisonMessageOnTheDeadLetterTopicOnceWithItsBytesReaso
     try {
       where = {std::stoi(partition), std::stoll(offset)};
     } catch (const std::exception&) {
-      ADD_FAILURE() << "source headers are not numbers: partition '" << partition
-                    << "', offset '" << offset << "'";
+      ADD_FAILURE() << "source headers are not numbers: partition '" << partition << "', offset '"
+                    << offset << "'";
       continue;
     }
     auto original = source.find(where);
     ASSERT_NE(original, source.end())
         << "no message at " << kPipelineTopic << "[" << where.first << "]@" << where.second;
     EXPECT_EQ(original->second, letter.payload)
-        << "the headers point at " << kPipelineTopic << "[" << where.first << "]@"
-        << where.second << ", which holds another message";
+        << "the headers point at " << kPipelineTopic << "[" << where.first << "]@" << where.second
+        << ", which holds another message";
     EXPECT_TRUE(letter.key.empty()) << "the original had no key";
   }
   for (const auto& p : poison) {
@@ -215,10 +216,12 @@ TEST(SinkDeadLetters, DISABLED_ADeadLetterKafkaRefusesIsNeverSkipped) {
   // From now on only the sink produces (its dead letters), and Kafka refuses them.
   constexpr std::int16_t kProduceApiKey = 0;
   pipeline.cluster().push_request_errors(
-      kProduceApiKey, std::vector<rd_kafka_resp_err_t>(10, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED));
+      kProduceApiKey,
+      std::vector<rd_kafka_resp_err_t>(10, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED));
   auto sink = pipeline.start_sink();
   std::map<int, std::int64_t> non_empty;
-  for (const auto& [partition, offset] : pipeline.end_offsets(kPipelineTopic, kPipelinePartitions)) {
+  for (const auto& [partition, offset] :
+       pipeline.end_offsets(kPipelineTopic, kPipelinePartitions)) {
     if (offset > 0) non_empty[partition] = offset;
   }
   auto deadline = Clock::now() + 30s;
@@ -231,11 +234,10 @@ TEST(SinkDeadLetters, DISABLED_ADeadLetterKafkaRefusesIsNeverSkipped) {
   std::set<std::string> dead_letters;
   for (const auto& letter : dead) dead_letters.insert(letter.payload);
   for (const auto& record : pipeline.read_topic(kPipelineTopic, kPipelinePartitions, 30s)) {
-    const bool passed = positions.contains(record.partition) &&
-                        record.offset < positions.at(record.partition);
-    const bool is_poison = std::any_of(poison.begin(), poison.end(), [&](const Poison& p) {
-      return p.bytes == record.payload;
-    });
+    const bool passed =
+        positions.contains(record.partition) && record.offset < positions.at(record.partition);
+    const bool is_poison = std::any_of(poison.begin(), poison.end(),
+                                       [&](const Poison& p) { return p.bytes == record.payload; });
     if (passed && is_poison) {
       EXPECT_TRUE(dead_letters.contains(record.payload))
           << kPipelineTopic << "[" << record.partition << "]@" << record.offset

@@ -62,9 +62,8 @@ TEST(SinkExactlyOnce, TwentyThousandTransfersInExactlyTheSameRowsOut) {
   const auto file = pipeline.path("transfers.ndjson");
   write_ndjson(file, transfers);
 
-  auto schema = run_command({tokenflow_binary(), "init-schema", "--database-url",
-                             pipeline.postgres().url()},
-                            60s);
+  auto schema = run_command(
+      {tokenflow_binary(), "init-schema", "--database-url", pipeline.postgres().url()}, 60s);
   ASSERT_EQ(schema.exit_code, 0) << schema.output;
 
   auto sink = pipeline.start_sink();
@@ -138,8 +137,8 @@ TEST(SinkExactlyOnce, MaxRecordsStopsTheSinkAfterExactlyThatManyAndTheNextRunRes
     EXPECT_EQ(sum_of(positions), consumed) << tail_of(*sink);
     // The rows are exactly the messages below the stored offsets.
     EXPECT_EQ(keys_of(pipeline.stored_rows()), ids_below(topic, positions));
-    EXPECT_EQ(count_lines_with(sink->output(), {"stopped after " + std::to_string(runs[i].records) +
-                                                " messages"}),
+    EXPECT_EQ(count_lines_with(sink->output(),
+                               {"stopped after " + std::to_string(runs[i].records) + " messages"}),
               1u)
         << tail_of(*sink);
     if (i > 0) {
@@ -149,7 +148,8 @@ TEST(SinkExactlyOnce, MaxRecordsStopsTheSinkAfterExactlyThatManyAndTheNextRunRes
   ASSERT_EQ(consumed, static_cast<std::int64_t>(kCount));
   EXPECT_EQ(describe_difference(expected, pipeline.stored_rows()), "");
   std::map<int, std::int64_t> non_empty;
-  for (const auto& [partition, offset] : pipeline.end_offsets(kPipelineTopic, kPipelinePartitions)) {
+  for (const auto& [partition, offset] :
+       pipeline.end_offsets(kPipelineTopic, kPipelinePartitions)) {
     if (offset > 0) non_empty[partition] = offset;
   }
   EXPECT_EQ(pipeline.stored_positions(), non_empty);

@@ -49,8 +49,7 @@ TEST(SinkSurvivesPostgresRestart, StoppedForSecondsMidStreamThenEveryTransferOnc
            Clock::now() < deadline && sink->running()) {
       std::this_thread::sleep_for(100ms);
     }
-    EXPECT_GT(count_lines_with(sink->output(), {"retrying in"}), retries_before)
-        << tail_of(*sink);
+    EXPECT_GT(count_lines_with(sink->output(), {"retrying in"}), retries_before) << tail_of(*sink);
   }
 
   ASSERT_EQ(producer->wait(120s), 0) << tail_of(*producer);
@@ -60,7 +59,8 @@ TEST(SinkSurvivesPostgresRestart, StoppedForSecondsMidStreamThenEveryTransferOnc
   EXPECT_EQ(pipeline.row_and_id_counts(), std::make_pair(kCount, kCount));
   EXPECT_EQ(describe_difference(expected_rows(transfers), pipeline.stored_rows()), "");
   std::map<int, std::int64_t> non_empty;
-  for (const auto& [partition, offset] : pipeline.end_offsets(kPipelineTopic, kPipelinePartitions)) {
+  for (const auto& [partition, offset] :
+       pipeline.end_offsets(kPipelineTopic, kPipelinePartitions)) {
     if (offset > 0) non_empty[partition] = offset;
   }
   EXPECT_EQ(pipeline.stored_positions(), non_empty);
@@ -86,7 +86,8 @@ TEST(SinkSurvivesPostgresRestart, StoppedForSecondsMidStreamThenEveryTransferOnc
 // committed ...; reload its positions and read from there again before writing"). Enable once
 // the sink answers errc::rewind by reloading positions and seeking (see src/sinks/README.md,
 // "Asynchronous commit", point 2).
-TEST(SinkSurvivesPostgresRestart, DISABLED_CrashRightAfterACommitRewindsAndStoresEveryTransferOnce) {
+TEST(SinkSurvivesPostgresRestart,
+     DISABLED_CrashRightAfterACommitRewindsAndStoresEveryTransferOnce) {
   constexpr std::int64_t kCount = 20'000;
   Pipeline pipeline;
   const auto transfers = make_transfers(static_cast<std::size_t>(kCount), 42);
@@ -112,7 +113,8 @@ TEST(SinkSurvivesPostgresRestart, DISABLED_CrashRightAfterACommitRewindsAndStore
   EXPECT_EQ(pipeline.row_and_id_counts(), std::make_pair(kCount, kCount));
   EXPECT_EQ(describe_difference(expected_rows(transfers), pipeline.stored_rows()), "");
   std::map<int, std::int64_t> non_empty;
-  for (const auto& [partition, offset] : pipeline.end_offsets(kPipelineTopic, kPipelinePartitions)) {
+  for (const auto& [partition, offset] :
+       pipeline.end_offsets(kPipelineTopic, kPipelinePartitions)) {
     if (offset > 0) non_empty[partition] = offset;
   }
   EXPECT_EQ(pipeline.stored_positions(), non_empty);

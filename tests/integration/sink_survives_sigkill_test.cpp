@@ -48,14 +48,16 @@ TEST(SinkSurvivesSigkill, KilledFourTimesMidStreamStillStoresEveryTransferOnce) 
       std::this_thread::sleep_for(50ms);
     }
     ASSERT_GE(count_lines_with(sink->output(), {"Loaded "}), 1u)
-        << "it stored nothing before its kill:\n" << tail_of(*sink);
+        << "it stored nothing before its kill:\n"
+        << tail_of(*sink);
     const std::int64_t target = std::min<std::int64_t>(
         kCount - 1, pipeline.row_count().value_or(0) +
                         std::uniform_int_distribution<std::int64_t>(200, 3000)(rng));
     const auto rows = pipeline.wait_for_rows(target, 90s, sink.get());
     ASSERT_TRUE(sink->running()) << "it exited before its kill:\n" << tail_of(*sink);
     ASSERT_GE(rows, target) << tail_of(*sink);
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution(0, 300)(rng)));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution(0, 300)(rng)));
     if (producer->running()) ++kills_while_producing;
     sink->signal(SIGKILL);
     ASSERT_EQ(sink->wait(10s), 128 + SIGKILL);
@@ -77,7 +79,8 @@ TEST(SinkSurvivesSigkill, KilledFourTimesMidStreamStillStoresEveryTransferOnce) 
   EXPECT_EQ(describe_difference(expected_rows(transfers), pipeline.stored_rows()), "");
   std::map<int, std::int64_t> non_empty;
   std::int64_t on_topic = 0;
-  for (const auto& [partition, offset] : pipeline.end_offsets(kPipelineTopic, kPipelinePartitions)) {
+  for (const auto& [partition, offset] :
+       pipeline.end_offsets(kPipelineTopic, kPipelinePartitions)) {
     if (offset > 0) non_empty[partition] = offset;
     on_topic += offset;
   }
@@ -89,10 +92,11 @@ TEST(SinkSurvivesSigkill, KilledFourTimesMidStreamStillStoresEveryTransferOnce) 
   EXPECT_EQ(sink->wait(30s), 0) << tail_of(*sink);
   std::string kills;
   for (auto at : killed_at) kills += " " + std::to_string(at);
-  std::printf("killed with SIGKILL at%s stored rows (%d while producing); %lld rows exactly "
-              "once after %.1f s\n",
-              kills.c_str(), kills_while_producing, static_cast<long long>(kCount),
-              std::chrono::duration<double>(Clock::now() - started).count());
+  std::printf(
+      "killed with SIGKILL at%s stored rows (%d while producing); %lld rows exactly "
+      "once after %.1f s\n",
+      kills.c_str(), kills_while_producing, static_cast<long long>(kCount),
+      std::chrono::duration<double>(Clock::now() - started).count());
 }
 
 }  // namespace

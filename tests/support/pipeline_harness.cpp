@@ -60,9 +60,15 @@ std::vector<core::Transfer> make_transfers(std::size_t count, std::uint64_t seed
     t.from_address = i % 50 == 3 ? core::Address() : random_address(rng);  // a few mints
     t.to_address = i % 50 == 4 ? core::Address() : random_address(rng);    // and burns
     switch (i % 1000) {
-      case 7: t.value = core::Uint256::max(); break;
-      case 8: t.value = core::Uint256(0); break;
-      case 9: t.value = core::Uint256(1); break;
+      case 7:
+        t.value = core::Uint256::max();
+        break;
+      case 8:
+        t.value = core::Uint256(0);
+        break;
+      case 9:
+        t.value = core::Uint256(1);
+        break;
       default:
         if (i % 10 == 0) {
           t.value = random_78_digits(rng);
@@ -152,8 +158,8 @@ std::unique_ptr<ChildProcess> Pipeline::start_tokenflow(std::vector<std::string>
 std::unique_ptr<ChildProcess> Pipeline::start_sink(std::vector<std::string> extra,
                                                    const std::string& log,
                                                    std::map<std::string, std::string> env) {
-  std::vector<std::string> args = {"sink", "postgres", "--database-url", postgres_->url(),
-                                   "--kafka-bootstrap", bootstrap()};
+  std::vector<std::string> args = {"sink",           "postgres",          "--database-url",
+                                   postgres_->url(), "--kafka-bootstrap", bootstrap()};
   args.insert(args.end(), extra.begin(), extra.end());
   return start_tokenflow(std::move(args), log, std::move(env));
 }
@@ -201,8 +207,8 @@ std::map<std::string, std::string> Pipeline::stored_rows() const {
 }
 
 std::pair<std::int64_t, std::int64_t> Pipeline::row_and_id_counts() const {
-  auto rows = postgres_->query(std::string("SELECT count(*), count(DISTINCT id) FROM ") +
-                               kPipelineTable);
+  auto rows =
+      postgres_->query(std::string("SELECT count(*), count(DISTINCT id) FROM ") + kPipelineTable);
   return {std::stoll(rows.at(0).at(0)), std::stoll(rows.at(0).at(1))};
 }
 
@@ -288,8 +294,8 @@ std::vector<TopicRecord> Pipeline::read_topic(const std::string& topic, int part
       const char* name = nullptr;
       const void* value = nullptr;
       std::size_t size = 0;
-      for (std::size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-                              RD_KAFKA_RESP_ERR_NO_ERROR;
+      for (std::size_t i = 0;
+           rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
            ++i) {
         record.headers[name] =
             value == nullptr ? std::string() : std::string(static_cast<const char*>(value), size);
@@ -302,8 +308,9 @@ std::vector<TopicRecord> Pipeline::read_topic(const std::string& topic, int part
   if (unfinished > 0) {
     std::string where;
     for (const auto& [p, h] : high) {
-      if (next[p] < h) where += " [" + std::to_string(p) + "] at " + std::to_string(next[p]) +
-                                " of " + std::to_string(h) + ";";
+      if (next[p] < h)
+        where += " [" + std::to_string(p) + "] at " + std::to_string(next[p]) + " of " +
+                 std::to_string(h) + ";";
     }
     ADD_FAILURE() << "reading " << topic << " did not reach the end in " << timeout.count()
                   << " ms:" << where;

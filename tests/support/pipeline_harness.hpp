@@ -34,8 +34,7 @@ inline constexpr int kPipelinePartitions = 12;
 // `count` transfers with unique ids, spread over `tokens` contract addresses (so over every
 // partition), deterministic for `seed`. Values cover the edges: 0, 1, 2^256-1, and about one
 // in ten random 256-bit values (mostly 78 digits); the rest are ordinary amounts.
-std::vector<core::Transfer> make_transfers(std::size_t count, std::uint64_t seed,
-                                           int tokens = 48);
+std::vector<core::Transfer> make_transfers(std::size_t count, std::uint64_t seed, int tokens = 48);
 // One JSON object per line (codec::encode_transfer).
 void write_ndjson(const std::string& path, const std::vector<core::Transfer>& transfers);
 // Lines written as given (any bytes), each followed by '\n'.
