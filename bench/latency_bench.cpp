@@ -36,6 +36,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -197,43 +199,61 @@ class AssignmentFlag final : public tokenflow::kafka::RebalanceListener {
 
 // PostgresStore as the sink sees it, recording when each batch's transaction was committed
 // and which next offsets it stored (written by the sink's thread, read after it ended).
-class TimedStore final : public tokenflow::sinks::BatchStore {
+// What every session of the sink committed, and when (shared by the sink's stores).
+class CommitLog {
  public:
   struct Commit {
     Clock::time_point at;
     tokenflow::core::Positions positions;
     std::size_t rows;
-    double write_ms;  // how long write() (COPY, positions, COMMIT) took
+    double write_ms;  // how long write() (COPY, positions, its turn, COMMIT) took
   };
-  explicit TimedStore(tokenflow::sinks::BatchStore& inner) : inner_(inner) {
-    commits_.reserve(100'000);
+  CommitLog() { commits_.reserve(100'000); }
+  void add(Commit commit) {
+    std::lock_guard lock(mutex_);
+    commits_.push_back(std::move(commit));
   }
-  const std::string& table_name() const override { return inner_.table_name(); }
-  tokenflow::core::Result<void> connect() override { return inner_.connect(); }
-  tokenflow::core::Result<void> init_schema() override { return inner_.init_schema(); }
-  tokenflow::core::Result<tokenflow::core::Positions> load_positions(
-      const std::string& topic,
-      const std::vector<tokenflow::core::Partition>& partitions) override {
-    auto answer = inner_.load_positions(topic, partitions);
-    assigned_.fetch_add(partitions.size(), std::memory_order_release);
-    return answer;
-  }
-  tokenflow::core::Result<std::size_t> write(std::span<const Transfer> rows,
-                                             const tokenflow::core::Positions& positions) override {
-    const auto start = Clock::now();
-    auto written = inner_.write(rows, positions);
-    const auto end = Clock::now();
-    if (written.ok()) commits_.push_back({end, positions, rows.size(), ms_between(start, end)});
-    return written;
-  }
-  tokenflow::core::Result<std::uint64_t> count_rows() override { return inner_.count_rows(); }
+  void note_assigned(std::size_t n) { assigned_.fetch_add(n, std::memory_order_release); }
   std::size_t assigned() const { return assigned_.load(std::memory_order_acquire); }
+  // Read after the sink has stopped.
   const std::vector<Commit>& commits() const { return commits_; }
 
  private:
-  tokenflow::sinks::BatchStore& inner_;
-  std::atomic<std::size_t> assigned_{0};
+  std::mutex mutex_;
   std::vector<Commit> commits_;
+  std::atomic<std::size_t> assigned_{0};
+};
+
+// PostgresStore timed: one per session the sink opens.
+class TimedStore final : public tokenflow::sinks::BatchStore {
+ public:
+  TimedStore(std::unique_ptr<tokenflow::sinks::BatchStore> inner, CommitLog& log)
+      : inner_(std::move(inner)), log_(log) {}
+  const std::string& table_name() const override { return inner_->table_name(); }
+  tokenflow::core::Result<void> connect() override { return inner_->connect(); }
+  tokenflow::core::Result<void> init_schema() override { return inner_->init_schema(); }
+  tokenflow::core::Result<tokenflow::core::Positions> load_positions(
+      const std::string& topic,
+      const std::vector<tokenflow::core::Partition>& partitions) override {
+    auto answer = inner_->load_positions(topic, partitions);
+    log_.note_assigned(partitions.size());
+    return answer;
+  }
+  using BatchStore::write;
+  tokenflow::core::Result<std::size_t> write(std::span<const Transfer> rows,
+                                             const tokenflow::core::Positions& positions,
+                                             const tokenflow::sinks::CommitGate& gate) override {
+    const auto start = Clock::now();
+    auto written = inner_->write(rows, positions, gate);
+    const auto end = Clock::now();
+    if (written.ok()) log_.add({end, positions, rows.size(), ms_between(start, end)});
+    return written;
+  }
+  tokenflow::core::Result<std::uint64_t> count_rows() override { return inner_->count_rows(); }
+
+ private:
+  std::unique_ptr<tokenflow::sinks::BatchStore> inner_;
+  CommitLog& log_;
 };
 
 struct Results {
@@ -267,10 +287,16 @@ Results measure(tokenflow::kafka::EmbeddedCluster& cluster,
   store_options.url = server.url();
   store_options.copy_format = tokenflow::sinks::CopyFormat::binary;
   store_options.synchronous_commit = tokenflow::sinks::SynchronousCommit::off;
-  tokenflow::sinks::PostgresStore store(store_options);
-  if (auto r = store.connect(); !r.ok()) fail(r.error().message);
-  if (auto r = store.init_schema(); !r.ok()) fail(r.error().message);
-  TimedStore timed(store);
+  {
+    tokenflow::sinks::PostgresStore store(store_options);
+    if (auto r = store.connect(); !r.ok()) fail(r.error().message);
+    if (auto r = store.init_schema(); !r.ok()) fail(r.error().message);
+  }
+  CommitLog timed;
+  auto make_store = [&]() -> std::unique_ptr<tokenflow::sinks::BatchStore> {
+    return std::make_unique<TimedStore>(
+        std::make_unique<tokenflow::sinks::PostgresStore>(store_options), timed);
+  };
   auto dlq = tokenflow::kafka::Producer::create(client, tokenflow::kafka::ProducerOptions{});
   if (!dlq.ok()) fail(dlq.error().message);
   tokenflow::sinks::TransferSinkOptions sink_options;
@@ -284,7 +310,7 @@ Results measure(tokenflow::kafka::EmbeddedCluster& cluster,
   sink_consumer.topics = {topic};
   sink_consumer.fetch_wait_max_ms = o.fetch_wait_max_ms;
   sink_consumer.client_id = "latency-bench-sink";
-  tokenflow::sinks::TransferSink sink(sink_options, client, sink_consumer, timed, **dlq);
+  tokenflow::sinks::TransferSink sink(sink_options, client, sink_consumer, make_store, **dlq);
 
   // The reference: a plain consumer, same settings, nothing done with the messages.
   AssignmentFlag listener;

@@ -22,8 +22,9 @@ struct SinkFlags {
 
 int run_sink_postgres(SinkFlags& flags, CommandContext& ctx) {
   if (!validate_postgres_flags(flags.postgres)) return kExitUsage;
-  flags.postgres.synchronous_commit =
-      flags.synchronous_commit == "on" ? sinks::SynchronousCommit::on : sinks::SynchronousCommit::off;
+  flags.postgres.synchronous_commit = flags.synchronous_commit == "on"
+                                          ? sinks::SynchronousCommit::on
+                                          : sinks::SynchronousCommit::off;
   flags.postgres.copy_format =
       flags.copy_format == "text" ? sinks::CopyFormat::text : sinks::CopyFormat::binary;
   auto config = to_client_config(flags.kafka);
@@ -31,8 +32,8 @@ int run_sink_postgres(SinkFlags& flags, CommandContext& ctx) {
     spdlog::error("{}", config.error().message);
     return kExitUsage;
   }
-  sinks::PostgresStore store(flags.postgres);
   if (!flags.skip_init_schema) {
+    sinks::PostgresStore store(flags.postgres);
     auto ready = store.connect();
     if (ready.ok()) ready = store.init_schema();
     if (!ready.ok()) {
@@ -49,7 +50,10 @@ int run_sink_postgres(SinkFlags& flags, CommandContext& ctx) {
   consumer.group_id = flags.group;
   consumer.topics = {flags.sink.topic};
   consumer.client_id = "tokenflow-sink-postgres";
-  sinks::TransferSink sink(flags.sink, *config, consumer, store, **producer);
+  auto make_store = [options = flags.postgres]() -> std::unique_ptr<sinks::BatchStore> {
+    return std::make_unique<sinks::PostgresStore>(options);
+  };
+  sinks::TransferSink sink(flags.sink, *config, consumer, make_store, **producer);
   auto result = sink.run(ctx.stop);
   if (!result.ok()) {
     spdlog::error("sink: {}", result.error().message);
@@ -76,22 +80,33 @@ void register_sink(CLI::App& app, CommandContext& ctx) {
   postgres->add_option("--kafka-group,--group", flags->group, "Consumer group")
       ->envname("KAFKA_CONSUMER_GROUP")
       ->capture_default_str();
-  postgres->add_option("--batch-size", flags->sink.batch_size,
-                       "Rows per transaction (5000 measured fastest; see README)")
+  postgres
+      ->add_option("--batch-size", flags->sink.batch_size,
+                   "Rows per transaction (5000 measured fastest; see README)")
       ->check(CLI::Range(1, 1'000'000))
       ->capture_default_str();
-  postgres->add_option_function<long>(
-              "--batch-timeout-ms",
-              [flags](long ms) { flags->sink.batch_timeout = std::chrono::milliseconds(ms); },
-              "Write a partial batch after this many milliseconds (default 1000)")
+  postgres
+      ->add_option("--writers", flags->sink.writers,
+                   "PostgreSQL sessions writing batches at once; batches commit in the order "
+                   "they were read (2 measured fastest on 2 cores; see README)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  postgres
+      ->add_option_function<long>(
+          "--batch-timeout-ms",
+          [flags](long ms) { flags->sink.batch_timeout = std::chrono::milliseconds(ms); },
+          "Write a partial batch once its first message is this old, in milliseconds "
+          "(default 20: the latency bound at low rates)")
       ->check(CLI::Range(1L, 3'600'000L));
-  postgres->add_option("--max-records", flags->sink.max_records,
-                       "Stop after consuming this many messages (stored or dead-lettered); 0 = never")
+  postgres
+      ->add_option("--max-records", flags->sink.max_records,
+                   "Stop after consuming this many messages (stored or dead-lettered); 0 = never")
       ->envname("KAFKA_MAX_RECORDS")
       ->capture_default_str();
-  postgres->add_option("--synchronous-commit", flags->synchronous_commit,
-                       "PostgreSQL synchronous_commit for the sink's session (off is safe: offsets "
-                       "are stored in the same transaction; see README)")
+  postgres
+      ->add_option("--synchronous-commit", flags->synchronous_commit,
+                   "PostgreSQL synchronous_commit for the sink's session (off is safe: offsets "
+                   "are stored in the same transaction; see README)")
       ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
   postgres->add_option("--copy-format", flags->copy_format, "COPY format")
@@ -99,7 +114,8 @@ void register_sink(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str();
   postgres->add_flag("--no-init-schema", flags->skip_init_schema,
                      "Do not create the schema and tables if they are missing");
-  postgres->callback([flags, &ctx] { ctx.action = [flags, &ctx] { return run_sink_postgres(*flags, ctx); }; });
+  postgres->callback(
+      [flags, &ctx] { ctx.action = [flags, &ctx] { return run_sink_postgres(*flags, ctx); }; });
 }
 
 }  // namespace tokenflow::cli

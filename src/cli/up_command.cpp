@@ -62,8 +62,10 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
       }
     }
     client = cluster->client_config();
-    spdlog::info("up: embedded Kafka cluster at {} (in memory: nothing is kept across restarts; "
-                 "any Kafka client can connect to it)", client.bootstrap_servers);
+    spdlog::info(
+        "up: embedded Kafka cluster at {} (in memory: nothing is kept across restarts; "
+        "any Kafka client can connect to it)",
+        client.bootstrap_servers);
   } else {
     client.bootstrap_servers = settings.bootstrap;
     spdlog::info("up: using the Kafka cluster at {}", settings.bootstrap);
@@ -75,8 +77,9 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
   }
   client.properties = std::move(properties).value();
 
-  std::unique_ptr<sinks::BatchStore> store;
+  sinks::StoreFactory make_store;
   std::string destination;
+  std::size_t writers = 1;
   if (!settings.database_url.empty()) {
     sinks::PostgresStoreOptions options;
     options.url = settings.database_url;
@@ -85,13 +88,16 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
       return kExitUsage;
     }
     destination = "PostgreSQL " + sinks::PostgresStore::describe_url(options.url);
-    store = std::make_unique<sinks::PostgresStore>(options);
+    make_store = [options] { return std::make_unique<sinks::PostgresStore>(options); };
+    writers = sinks::TransferSinkOptions{}.writers;
   } else {
     sinks::SqliteStoreOptions options;
     options.path = settings.sqlite_path;
     destination = "SQLite file " + settings.sqlite_path + " (set DATABASE_URL for PostgreSQL)";
-    store = std::make_unique<sinks::SqliteStore>(options);
+    // SQLite takes one writer at a time: a second session would only wait for the lock.
+    make_store = [options] { return std::make_unique<sinks::SqliteStore>(options); };
   }
+  auto store = make_store();
   if (auto ready = store->connect(); !ready.ok() || !(ready = store->init_schema()).ok()) {
     spdlog::error("up: preparing {}: {}", destination, ready.error().message);
     return kExitFailure;
@@ -110,11 +116,12 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
   sinks::TransferSinkOptions sink_options;
   sink_options.topic = std::string(kTransfersTopic);
   sink_options.log_batches = false;  // the progress line says it
+  sink_options.writers = writers;
   kafka::ConsumerOptions consumer_options;
   consumer_options.group_id = "tokenflow-up-sink";
   consumer_options.topics = {sink_options.topic};
   consumer_options.fetch_wait_max_ms = 100;
-  sinks::TransferSink sink(sink_options, client, consumer_options, *store, **dlq_producer);
+  sinks::TransferSink sink(sink_options, client, consumer_options, make_store, **dlq_producer);
 
   // Stopping order: the simulator first, then the sink drains what was published.
   core::StopSignal source_stop;
@@ -151,13 +158,15 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
     std::uint64_t produced = (*producer)->probe().delivered.get();
     std::uint64_t consumed = sink.probe().consumed.get();
     std::uint64_t lag = produced > consumed ? produced - consumed : 0;
-    std::string line = "produced " + with_commas(produced) + " (" +
-                       with_commas(static_cast<std::uint64_t>(static_cast<double>(produced - last_produced) / secs)) +
-                       "/s) | consumed " + with_commas(consumed) + " (" +
-                       with_commas(static_cast<std::uint64_t>(static_cast<double>(consumed - last_consumed) / secs)) +
-                       "/s) | lag " + with_commas(lag) + " | stored " +
-                       with_commas(sink.probe().stored.get()) + " | dead letters " +
-                       with_commas(sink.probe().dead_letters.get());
+    std::string line =
+        "produced " + with_commas(produced) + " (" +
+        with_commas(
+            static_cast<std::uint64_t>(static_cast<double>(produced - last_produced) / secs)) +
+        "/s) | consumed " + with_commas(consumed) + " (" +
+        with_commas(
+            static_cast<std::uint64_t>(static_cast<double>(consumed - last_consumed) / secs)) +
+        "/s) | lag " + with_commas(lag) + " | stored " + with_commas(sink.probe().stored.get()) +
+        " | dead letters " + with_commas(sink.probe().dead_letters.get());
     if (tty && !final_line) {
       std::fprintf(stderr, "\r\033[K%s", line.c_str());
     } else if (final_line || ++ticks % 5 == 0) {
@@ -237,13 +246,15 @@ void register_up(CLI::App& app, CommandContext& ctx) {
       ->envname("DATABASE_URL");
   cmd->add_option("--sqlite-path", settings->sqlite_path, "SQLite file used without DATABASE_URL")
       ->capture_default_str();
-  cmd->add_option("--rate", settings->rate, "Simulated transfers per second; 0 = as fast as possible")
+  cmd->add_option("--rate", settings->rate,
+                  "Simulated transfers per second; 0 = as fast as possible")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--count", settings->count,
                   "Stop after this many transfers are published and stored; 0 = until Ctrl-C")
       ->capture_default_str();
-  cmd->add_option("--partitions", settings->partitions, "Partitions of the embedded cluster's topics")
+  cmd->add_option("--partitions", settings->partitions,
+                  "Partitions of the embedded cluster's topics")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
   cmd->add_option("--seed", settings->seed, "Simulator seed")->capture_default_str();
@@ -253,7 +264,8 @@ void register_up(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--malformed-share", settings->malformed_share,
                   "Share of malformed messages, to watch dead letters")
       ->check(CLI::Range(0.0, 1.0));
-  cmd->callback([settings, &ctx] { ctx.action = [settings, &ctx] { return run_up(*settings, ctx); }; });
+  cmd->callback(
+      [settings, &ctx] { ctx.action = [settings, &ctx] { return run_up(*settings, ctx); }; });
 }
 
 }  // namespace tokenflow::cli

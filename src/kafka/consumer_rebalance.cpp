@@ -37,7 +37,14 @@ void Consumer::resolve_start_offsets(rd_kafka_topic_partition_list_t* partitions
             options_.group_id, position.topic, position.partition.value);
         continue;
       }
-      e->offset = position.next_offset.value;
+      if (position.next_offset.value == RebalanceListener::kStartAsNew) {
+        spdlog::info("consumer group {}: {}[{}] starts at {} (its owner stored nothing of it)",
+                     options_.group_id, position.topic, position.partition.value,
+                     describe_reset(reset_offset_));
+        e->offset = reset_offset_;
+      } else {
+        e->offset = position.next_offset.value;
+      }
     }
   }
   PartitionListHandle unknown(rd_kafka_topic_partition_list_new(partitions->cnt));

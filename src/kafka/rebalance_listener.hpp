@@ -13,6 +13,9 @@
 // the dependable pattern is to commit with the work and drop what is uncommitted here.
 #pragma once
 
+#include <cstdint>
+#include <limits>
+
 #include "core/position.hpp"
 #include "kafka/topic_partition.hpp"
 
@@ -28,6 +31,12 @@ class RebalanceListener {
   // starts at the group's committed offset, or, when the group has none, where
   // ConsumerOptions::auto_offset_reset says.
   virtual core::Positions on_assigned(const TopicPartitions& partitions) = 0;
+
+  // A next offset on_assigned may return for a partition its owner stored nothing of:
+  // start it where ConsumerOptions::auto_offset_reset says, as if the group had never
+  // committed it. (The group's offsets are committed after the owner's store and may be
+  // ahead of what survived there, e.g. after a database crash undid asynchronous commits.)
+  static constexpr std::int64_t kStartAsNew = std::numeric_limits<std::int64_t>::min();
 
   // `partitions` are about to be taken away (cooperative: only those). Work not yet
   // committed for them must be dropped (or committed now, synchronously): another consumer

@@ -4,11 +4,13 @@
 // and the next offsets live beside them, so after any crash the sink resumes from the
 // positions that match the rows exactly.
 //
-// Lifecycle: created by the cli, used by one thread (the sink's loop) only. connect() may be
+// Lifecycle: created by the cli, used by one thread at a time (a sink writer, or the sink's
+// loop while the writers are idle). connect() may be
 // called again after any error reported as sinks::errc::unavailable.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -18,6 +20,11 @@
 #include "core/transfer.hpp"
 
 namespace tokenflow::sinks {
+
+// Called by write() once the batch is in the open transaction, right before COMMIT: true
+// commits, false rolls back (write() then returns errc::aborted). The sink's writers use it
+// to commit concurrent batches in the order they were read (sinks/commit_sequencer.hpp).
+using CommitGate = std::function<bool()>;
 
 class BatchStore {
  public:
@@ -39,9 +46,15 @@ class BatchStore {
 
   // One transaction: insert `rows` (a row whose id is already stored, or repeated within
   // `rows`, is ignored) and store `positions` (never moving a stored position backwards).
-  // Returns how many rows were new. On error nothing of the batch is stored.
+  // Returns how many rows were new. On error nothing of the batch is stored. An empty
+  // `gate` commits unconditionally.
   virtual core::Result<std::size_t> write(std::span<const core::Transfer> rows,
-                                          const core::Positions& positions) = 0;
+                                          const core::Positions& positions,
+                                          const CommitGate& gate) = 0;
+  core::Result<std::size_t> write(std::span<const core::Transfer> rows,
+                                  const core::Positions& positions) {
+    return write(rows, positions, CommitGate{});
+  }
 
   // Rows in the table (for progress lines and tests).
   virtual core::Result<std::uint64_t> count_rows() = 0;

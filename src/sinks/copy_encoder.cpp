@@ -13,8 +13,8 @@ namespace {
 
 constexpr std::int16_t kColumnCount = 7;
 // 11-byte signature, int32 flags, int32 header-extension length.
-constexpr char kBinaryHeader[19] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', '\xff', '\r', '\n', '\0',
-                                    0,   0,   0,   0,   0,   0,   0,    0};
+constexpr char kBinaryHeader[19] = {'P',  'G', 'C', 'O', 'P', 'Y', '\n', '\xff', '\r', '\n',
+                                    '\0', 0,   0,   0,   0,   0,   0,    0,      0};
 constexpr std::size_t kAddressBytes = core::Address::kTextSize;
 // Everything but the id: field count, 7 lengths, bigint, timestamptz, 3 addresses, numeric.
 constexpr std::size_t kBinaryRowFixed = 2 + 7 * 4 + 8 + 8 + 3 * kAddressBytes + kMaxNumericBytes;
@@ -126,8 +126,8 @@ core::Result<void> CopyEncoder::append(const core::Transfer& row) {
     return bad_row(row, "its id holds a NUL byte, which PostgreSQL TEXT cannot store");
   }
   if (row.block_number > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-    return bad_row(row, "block_number " + std::to_string(row.block_number) +
-                            " is above BIGINT's range");
+    return bad_row(row,
+                   "block_number " + std::to_string(row.block_number) + " is above BIGINT's range");
   }
   if (row.timestamp.value < 0 || row.timestamp.value > kMaxMillis) {
     return bad_row(row, "timestamp " + std::to_string(row.timestamp.value) +
@@ -172,11 +172,24 @@ std::size_t CopyEncoder::encode_text(const core::Transfer& row, char* out) {
   // Text format escapes: the delimiter, line ends and the escape character itself.
   for (char c : row.id.value) {
     switch (c) {
-      case '\\': *p++ = '\\'; *p++ = '\\'; break;
-      case '\t': *p++ = '\\'; *p++ = 't'; break;
-      case '\n': *p++ = '\\'; *p++ = 'n'; break;
-      case '\r': *p++ = '\\'; *p++ = 'r'; break;
-      default: *p++ = c;
+      case '\\':
+        *p++ = '\\';
+        *p++ = '\\';
+        break;
+      case '\t':
+        *p++ = '\\';
+        *p++ = 't';
+        break;
+      case '\n':
+        *p++ = '\\';
+        *p++ = 'n';
+        break;
+      case '\r':
+        *p++ = '\\';
+        *p++ = 'r';
+        break;
+      default:
+        *p++ = c;
     }
   }
   *p++ = '\t';

@@ -10,12 +10,17 @@ class SinksCategory final : public std::error_category {
   const char* name() const noexcept override { return "tokenflow.sinks"; }
   std::string message(int code) const override {
     switch (static_cast<errc>(code)) {
-      case errc::ok: return "success";
-      case errc::unavailable: return "database unavailable; the batch is kept and retried";
-      case errc::rejected: return "database rejected the statement";
+      case errc::ok:
+        return "success";
+      case errc::unavailable:
+        return "database unavailable; the batch is kept and retried";
+      case errc::rejected:
+        return "database rejected the statement";
       case errc::rewind:
         return "database lost recently acknowledged batches; reload the stored positions and "
                "seek the consumer to them before writing again";
+      case errc::aborted:
+        return "batch rolled back because an earlier batch did not commit; it is read again";
     }
     return "unknown sinks error";
   }

@@ -13,6 +13,7 @@ enum class errc {
   rejected,     // the database refused the statement (permissions, schema): stop and say why
   rewind,       // the database lost batches it had acknowledged (asynchronous commit and a
                 // server crash): reload positions (load_positions) and seek the consumer there
+  aborted,      // the commit gate refused the batch (an earlier batch failed): nothing stored
 };
 
 const std::error_category& sinks_category() noexcept;

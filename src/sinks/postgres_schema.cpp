@@ -25,10 +25,9 @@ bool valid_identifier(std::string_view name, std::size_t max_size) {
 
 core::Result<void> PostgresSchema::validate(const PostgresNames& names) {
   auto bad = [](const std::string& what, const std::string& name, std::size_t max) {
-    return make_error(errc::rejected,
-                      "PostgreSQL " + what + " name '" + name + "' is not usable: use 1 to " +
-                          std::to_string(max) +
-                          " letters, digits or '_', not starting with a digit");
+    return make_error(errc::rejected, "PostgreSQL " + what + " name '" + name +
+                                          "' is not usable: use 1 to " + std::to_string(max) +
+                                          " letters, digits or '_', not starting with a digit");
   };
   if (!valid_identifier(names.schema, kMaxIdentifier)) {
     return bad("schema", names.schema, kMaxIdentifier);
@@ -55,18 +54,25 @@ PostgresSchema::PostgresSchema(const PostgresNames& names, const Quote& identifi
   create =
       // Two sinks starting at once would race on the catalog; the lock serialises them.
       "BEGIN; SELECT pg_advisory_xact_lock(hashtext('tokenflow.init_schema'));"
-      "CREATE SCHEMA IF NOT EXISTS " + schema + ";"
-      "CREATE TABLE IF NOT EXISTS " + target +
+      "CREATE SCHEMA IF NOT EXISTS " +
+      schema +
+      ";"
+      "CREATE TABLE IF NOT EXISTS " +
+      target +
       " (id TEXT PRIMARY KEY, block_number BIGINT NOT NULL, \"timestamp\" TIMESTAMPTZ NOT NULL,"
       " contract_address TEXT NOT NULL, from_address TEXT NOT NULL, to_address TEXT NOT NULL,"
       " \"value\" NUMERIC(78,0) NOT NULL);"
-      "CREATE INDEX IF NOT EXISTS " + identifier(t + "_block_number_idx") + " ON " + target +
+      "CREATE INDEX IF NOT EXISTS " +
+      identifier(t + "_block_number_idx") + " ON " + target +
       " (block_number DESC);"
-      "CREATE INDEX IF NOT EXISTS " + identifier(t + "_contract_address_idx") + " ON " + target +
+      "CREATE INDEX IF NOT EXISTS " +
+      identifier(t + "_contract_address_idx") + " ON " + target +
       " (contract_address);"
-      "CREATE INDEX IF NOT EXISTS " + identifier(t + "_timestamp_idx") + " ON " + target +
+      "CREATE INDEX IF NOT EXISTS " +
+      identifier(t + "_timestamp_idx") + " ON " + target +
       " (\"timestamp\" DESC);"
-      "CREATE TABLE IF NOT EXISTS " + positions +
+      "CREATE TABLE IF NOT EXISTS " +
+      positions +
       " (target_table TEXT NOT NULL, topic TEXT NOT NULL, \"partition\" INT NOT NULL,"
       " next_offset BIGINT NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
       " PRIMARY KEY (target_table, topic, \"partition\"));"
@@ -77,8 +83,11 @@ PostgresSchema::PostgresSchema(const PostgresNames& names, const Quote& identifi
   // One statement for all of a batch's positions; GROUP BY tolerates a partition listed
   // twice, GREATEST keeps a stored position from moving back (a replay, a late retry).
   upsert_positions =
-      "INSERT INTO " + positions + " AS p (target_table, topic, \"partition\", next_offset)"
-      " SELECT " + key + ", u.topic, u.part, max(u.next_offset)"
+      "INSERT INTO " + positions +
+      " AS p (target_table, topic, \"partition\", next_offset)"
+      " SELECT " +
+      key +
+      ", u.topic, u.part, max(u.next_offset)"
       " FROM unnest($1::text[], $2::int[], $3::bigint[]) AS u(topic, part, next_offset)"
       " GROUP BY u.topic, u.part"
       " ON CONFLICT (target_table, topic, \"partition\") DO UPDATE"
@@ -94,8 +103,8 @@ PostgresSchema::PostgresSchema(const PostgresNames& names, const Quote& identifi
                  columns.substr(1, columns.size() - 2) + " FROM " + kStagingTable +
                  " ORDER BY id ON CONFLICT (id) DO NOTHING";
 
-  positions_of_table = "SELECT topic, \"partition\", next_offset FROM " + positions +
-                       " WHERE target_table = $1";
+  positions_of_table =
+      "SELECT topic, \"partition\", next_offset FROM " + positions + " WHERE target_table = $1";
   positions_of_partitions = "SELECT \"partition\", next_offset FROM " + positions +
                             " WHERE target_table = $1 AND topic = $2 AND \"partition\" = "
                             "ANY($3::int[]) ORDER BY \"partition\"";

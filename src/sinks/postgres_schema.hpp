@@ -35,8 +35,9 @@ struct PostgresSchema {
   std::string upsert_positions;
   std::string create_staging;
   std::string merge_staged;
-  std::string positions_of_table;       // $1 target table -> topic, partition, next_offset
-  std::string positions_of_partitions;  // $1 target table, $2 topic, $3 int[] -> partition, next_offset
+  std::string positions_of_table;  // $1 target table -> topic, partition, next_offset
+  std::string
+      positions_of_partitions;  // $1 target table, $2 topic, $3 int[] -> partition, next_offset
   std::string count_rows;
 };
 

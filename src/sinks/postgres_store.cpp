@@ -33,8 +33,8 @@ using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 bool valid_topic(std::string_view topic) {
   if (topic.empty() || topic.size() > 249) return false;
   return std::all_of(topic.begin(), topic.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
 }
 
@@ -43,8 +43,7 @@ bool valid_topic(std::string_view topic) {
 // transaction conflicts (40001, 40P01).
 bool is_retryable(std::string_view sqlstate) {
   return sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" ||
-         sqlstate == "57P03" || sqlstate == "53300" || sqlstate == "40001" ||
-         sqlstate == "40P01";
+         sqlstate == "57P03" || sqlstate == "53300" || sqlstate == "40001" || sqlstate == "40P01";
 }
 
 std::string trimmed(const char* text) {
@@ -96,17 +95,15 @@ PostgresStore::PostgresStore(PostgresStoreOptions options)
 PostgresStore::~PostgresStore() = default;
 
 core::Result<void> PostgresStore::validate(const PostgresStoreOptions& options) {
-  if (auto names = PostgresSchema::validate(
-          {options.schema, options.table, options.positions_table});
+  if (auto names =
+          PostgresSchema::validate({options.schema, options.table, options.positions_table});
       !names) {
     return names;
   }
   return check_postgres_url(options.url);
 }
 
-std::string PostgresStore::describe_url(std::string_view url) {
-  return describe_postgres_url(url);
-}
+std::string PostgresStore::describe_url(std::string_view url) { return describe_postgres_url(url); }
 
 core::Error PostgresStore::connection_error(const char* what) {
   return make_error(errc::unavailable,
@@ -125,19 +122,18 @@ core::Error PostgresStore::error_from(PGresult* result, const char* what) {
       if (message.empty()) message = trimmed(conn_ ? PQerrorMessage(conn_.get()) : "");
       if (!connection_lost && sqlstate.empty()) {
         // libpq itself refused (a protocol state it did not expect): not a server answer.
-        return make_error(errc::rejected, "libpq refused " + std::string(what) + " " +
-                                              table_name_ + ": " + message);
+        return make_error(errc::rejected, "libpq refused " + std::string(what) + " " + table_name_ +
+                                              ": " + message);
       }
-      return make_error(errc::unavailable, "PostgreSQL at " + described_url_ +
-                                               " went away while " + what + " " + table_name_ +
-                                               ": " + message +
+      return make_error(errc::unavailable, "PostgreSQL at " + described_url_ + " went away while " +
+                                               what + " " + table_name_ + ": " + message +
                                                "; the batch is kept: reconnect and retry");
     }
-    return make_error(errc::unavailable,
-                      "PostgreSQL at " + described_url_ + " cannot serve " + what + " " +
-                          table_name_ + " right now: " +
-                          trimmed(PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY)) +
-                          " (SQLSTATE " + sqlstate + "); the batch is kept: reconnect and retry");
+    return make_error(
+        errc::unavailable,
+        "PostgreSQL at " + described_url_ + " cannot serve " + what + " " + table_name_ +
+            " right now: " + trimmed(PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY)) +
+            " (SQLSTATE " + sqlstate + "); the batch is kept: reconnect and retry");
   }
   std::string message = "PostgreSQL rejected " + std::string(what) + " " + table_name_ + ": " +
                         trimmed(PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY)) +
@@ -168,8 +164,8 @@ void PostgresStore::rollback_if_open() {
 
 core::Result<void> PostgresStore::ensure_connected() {
   if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) {
-    return make_error(errc::unavailable, "not connected to PostgreSQL at " + described_url_ +
-                                             " (" + table_name_ + "): call connect() first");
+    return make_error(errc::unavailable, "not connected to PostgreSQL at " + described_url_ + " (" +
+                                             table_name_ + "): call connect() first");
   }
   return core::success();
 }
@@ -192,26 +188,27 @@ core::Result<void> PostgresStore::connect() {
   const std::string timeout = std::to_string(options_.connect_timeout_seconds);
   // Later keywords win, so what the URL says overrides the timeout and application name.
   const char* keywords[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
-  const char* values[] = {timeout.c_str(), options_.application_name.c_str(),
-                          options_.url.c_str(), nullptr};
+  const char* values[] = {timeout.c_str(), options_.application_name.c_str(), options_.url.c_str(),
+                          nullptr};
   conn_.reset(PQconnectdbParams(keywords, values, 1));
   if (!conn_) {
-    return make_error(errc::unavailable, "cannot connect to PostgreSQL at " + described_url_ +
-                                             ": out of memory");
+    return make_error(errc::unavailable,
+                      "cannot connect to PostgreSQL at " + described_url_ + ": out of memory");
   }
   if (PQstatus(conn_.get()) != CONNECTION_OK) {
-    core::Error error = make_error(
-        errc::unavailable, "cannot connect to PostgreSQL at " + described_url_ + " (" +
-                               table_name_ + "): " + trimmed(PQerrorMessage(conn_.get())) +
-                               "; retrying");
+    core::Error error =
+        make_error(errc::unavailable,
+                   "cannot connect to PostgreSQL at " + described_url_ + " (" + table_name_ +
+                       "): " + trimmed(PQerrorMessage(conn_.get())) + "; retrying");
     conn_.reset();
     return error;
   }
   PQsetNoticeReceiver(conn_.get(), log_notice, nullptr);
   PGconn* conn = conn_.get();
-  schema_.emplace(PostgresNames{options_.schema, options_.table, options_.positions_table},
-                  [conn](const std::string& name) { return escape_identifier(conn, name); },
-                  [conn](const std::string& text) { return escape_literal(conn, text); });
+  schema_.emplace(
+      PostgresNames{options_.schema, options_.table, options_.positions_table},
+      [conn](const std::string& name) { return escape_identifier(conn, name); },
+      [conn](const std::string& text) { return escape_literal(conn, text); });
   // Asynchronous commit is safe for this sink because a batch's positions commit in the same
   // transaction as its rows: a server crash loses both together, and the sink reads them
   // from Kafka again, provided it rewinds when told (README.md, check_lost_positions()).
@@ -226,7 +223,8 @@ core::Result<void> PostgresStore::connect() {
         return r;
       }
       break;
-    case SynchronousCommit::server_default: break;
+    case SynchronousCommit::server_default:
+      break;
   }
   return check_lost_positions();
 }
@@ -321,11 +319,12 @@ void PostgresStore::append_positions_sql(const core::Positions& positions) {
 
 core::Result<std::size_t> PostgresStore::run_batch(std::span<const core::Transfer> rows,
                                                    const core::Positions& positions, Path path,
-                                                   bool& unique_violation) {
+                                                   const CommitGate& gate, bool& unique_violation) {
   unique_violation = false;
   PGconn* conn = conn_.get();
   // The whole batch is one simple-query message: the server runs the statements after COPY
-  // as soon as the data ends, so a batch costs two round trips.
+  // as soon as the data ends, so a batch costs two round trips (three with a gate, whose
+  // COMMIT waits for its turn).
   sql_.clear();
   sql_ += "BEGIN;";
   if (!rows.empty()) {
@@ -343,15 +342,20 @@ core::Result<std::size_t> PostgresStore::run_batch(std::span<const core::Transfe
       sql_ += ';';
     }
   }
-  if (!positions.empty()) append_positions_sql(positions);
-  sql_ += "COMMIT";
+  // With a gate the positions wait for the batch's turn too: two open transactions updating
+  // the same partition's row would otherwise lock each other (the later one holds the row,
+  // the earlier one waits for it, and the later one waits for the earlier one's commit).
+  if (!gate) {
+    if (!positions.empty()) append_positions_sql(positions);
+    sql_ += "COMMIT";
+  }
 
   const char* what = "writing a batch to";
   if (PQsendQuery(conn, sql_.c_str()) == 0) {
     if (PQstatus(conn) != CONNECTION_OK) return connection_error(what);
-    core::Error error = make_error(errc::rejected, "libpq refused to send a batch for " +
-                                                       table_name_ + ": " +
-                                                       trimmed(PQerrorMessage(conn)));
+    core::Error error =
+        make_error(errc::rejected, "libpq refused to send a batch for " + table_name_ + ": " +
+                                       trimmed(PQerrorMessage(conn)));
     rollback_if_open();
     return error;
   }
@@ -437,6 +441,24 @@ core::Result<std::size_t> PostgresStore::run_batch(std::span<const core::Transfe
     }
   }
 
+  if (!failure && gate) {
+    if (!gate()) {
+      rollback_if_open();
+      return make_error(errc::aborted, "batch for " + table_name_ +
+                                           " rolled back: an earlier batch did not commit");
+    }
+    sql_.clear();
+    if (!positions.empty()) append_positions_sql(positions);
+    sql_ += "COMMIT";
+    // One message: PQexec answers with the last statement's result, or the first error.
+    ResultPtr result(PQexec(conn, sql_.c_str()));
+    if (!result || PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+      if (PQstatus(conn) != CONNECTION_OK) return connection_error("committing a batch to");
+      failure = error_from(result.get(), "committing a batch to");
+    } else {
+      committed = std::string_view(PQcmdStatus(result.get())) == "COMMIT";
+    }
+  }
   if (!failure && !committed) {
     failure = make_error(errc::rejected, "PostgreSQL did not commit a batch for " + table_name_ +
                                              " (no COMMIT acknowledged)");
@@ -455,18 +477,20 @@ core::Result<std::size_t> PostgresStore::run_batch(std::span<const core::Transfe
 }
 
 core::Result<std::size_t> PostgresStore::write(std::span<const core::Transfer> rows,
-                                               const core::Positions& positions) {
+                                               const core::Positions& positions,
+                                               const CommitGate& gate) {
   if (auto c = ensure_connected(); !c) return std::move(c).error();
   for (const auto& position : positions) {
     if (!valid_topic(position.topic)) {
       return make_error(errc::rejected, "cannot store a position of topic '" +
-                                            position.topic.substr(0, 300) + "' in " +
-                                            table_name_ + ": not a Kafka topic name");
+                                            position.topic.substr(0, 300) + "' in " + table_name_ +
+                                            ": not a Kafka topic name");
     }
     if (!rewind_.empty() && rewind_.count({position.topic, position.partition.value}) != 0) {
       return make_error(errc::rewind,
                         position_name(position.topic, position.partition.value) + ": " +
-                            table_name_ + " lost rows this sink had committed (asynchronous "
+                            table_name_ +
+                            " lost rows this sink had committed (asynchronous "
                             "commit and a server crash); reload its positions and read from "
                             "there again before writing");
     }
@@ -503,7 +527,7 @@ core::Result<std::size_t> PostgresStore::write(std::span<const core::Transfer> r
   }
   bool unique_violation = false;
   if (try_fast) {
-    auto r = run_batch(rows, positions, Path::fast, unique_violation);
+    auto r = run_batch(rows, positions, Path::fast, gate, unique_violation);
     if (r) {
       ++stats_.fast_batches;
       stats_.rows_written += *r;
@@ -513,14 +537,15 @@ core::Result<std::size_t> PostgresStore::write(std::span<const core::Transfer> r
     if (!unique_violation) return r;
     ++stats_.fast_conflicts;
     fast_path_cooldown_ = kCooldownBatches;
-    spdlog::debug("{}: a batch of {} rows holds ids already stored; writing it through the "
-                  "staging table",
-                  table_name_, rows.size());
+    spdlog::debug(
+        "{}: a batch of {} rows holds ids already stored; writing it through the "
+        "staging table",
+        table_name_, rows.size());
   }
   if (!rows.empty()) {
     if (auto s = ensure_staging(); !s) return std::move(s).error();
   }
-  auto r = run_batch(rows, positions, Path::staged, unique_violation);
+  auto r = run_batch(rows, positions, Path::staged, gate, unique_violation);
   if (r) {
     if (!rows.empty()) ++stats_.staged_batches;
     stats_.rows_written += *r;

@@ -41,9 +41,10 @@ struct PostgresStoreOptions {
   std::string schema = "raw";
   std::string table = "transfers_kafka";
   std::string positions_table = "tokenflow_offsets";  // in `schema` too
-  // `on` costs nothing measurable at batches of thousands (README.md, Benchmark); `off`
-  // pays off for batches of ~100.
-  SynchronousCommit synchronous_commit = SynchronousCommit::on;
+  // `off` (as `tokenflow sink postgres` runs it): safe because TransferSink answers
+  // errc::rewind; it buys a little at batches of thousands and much at batches of ~100
+  // (README.md, Benchmarks). A caller that cannot rewind sets `on`.
+  SynchronousCommit synchronous_commit = SynchronousCommit::off;
   CopyFormat copy_format = CopyFormat::binary;
   // COPY straight into the table and fall back to the staging table only on a unique
   // violation. Off: every batch goes through the staging table.
@@ -58,10 +59,10 @@ class PostgresStore final : public BatchStore {
  public:
   // What the write path did, for metrics and the benchmark.
   struct Stats {
-    std::uint64_t fast_batches = 0;      // stored by COPY straight into the table
-    std::uint64_t staged_batches = 0;    // stored through the staging table
-    std::uint64_t fast_conflicts = 0;    // fast attempts undone by a duplicate id
-    std::uint64_t rows_written = 0;      // new rows stored
+    std::uint64_t fast_batches = 0;    // stored by COPY straight into the table
+    std::uint64_t staged_batches = 0;  // stored through the staging table
+    std::uint64_t fast_conflicts = 0;  // fast attempts undone by a duplicate id
+    std::uint64_t rows_written = 0;    // new rows stored
   };
 
   explicit PostgresStore(PostgresStoreOptions options);
@@ -80,8 +81,10 @@ class PostgresStore final : public BatchStore {
   core::Result<void> init_schema() override;
   core::Result<core::Positions> load_positions(
       const std::string& topic, const std::vector<core::Partition>& partitions) override;
+  using BatchStore::write;
   core::Result<std::size_t> write(std::span<const core::Transfer> rows,
-                                  const core::Positions& positions) override;
+                                  const core::Positions& positions,
+                                  const CommitGate& gate) override;
   core::Result<std::uint64_t> count_rows() override;
 
   const Stats& stats() const { return stats_; }
@@ -99,7 +102,7 @@ class PostgresStore final : public BatchStore {
   core::Result<void> check_lost_positions();
   core::Result<std::size_t> run_batch(std::span<const core::Transfer> rows,
                                       const core::Positions& positions, Path path,
-                                      bool& unique_violation);
+                                      const CommitGate& gate, bool& unique_violation);
   void append_positions_sql(const core::Positions& positions);
   // Runs SQL that returns nothing (or ignores its rows); error mapped and rolled back.
   core::Result<void> exec(const std::string& sql, const char* what);
@@ -109,7 +112,7 @@ class PostgresStore final : public BatchStore {
   void remember_written(const core::Positions& positions);
 
   PostgresStoreOptions options_;
-  std::string table_name_;     // raw.transfers_kafka: for log lines and the positions key
+  std::string table_name_;  // raw.transfers_kafka: for log lines and the positions key
   std::optional<PostgresSchema> schema_;  // built by connect(), with the server's quoting
   std::string described_url_;
   ConnPtr conn_;
@@ -118,9 +121,9 @@ class PostgresStore final : public BatchStore {
   int fast_path_cooldown_ = 0;  // batches left to send straight to staging after a conflict
 
   CopyEncoder encoder_;
-  std::string sql_;                   // reused per batch
-  std::vector<std::uint64_t> hashes_; // reused per batch: ids' hashes, to spot repeats
-  std::vector<std::uint32_t> order_;  // reused per batch: the rows' order by id
+  std::string sql_;                    // reused per batch
+  std::vector<std::uint64_t> hashes_;  // reused per batch: ids' hashes, to spot repeats
+  std::vector<std::uint32_t> order_;   // reused per batch: the rows' order by id
   Stats stats_;
 
   // Positions this store has seen committed, to notice after a reconnect that the server

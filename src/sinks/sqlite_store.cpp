@@ -58,11 +58,11 @@ core::Error SqliteStore::error(int code, const char* what) const {
     case SQLITE_CANTOPEN:
     case SQLITE_PROTOCOL:
     case SQLITE_NOMEM:
-      return make_error(errc::unavailable, "SQLite database " + options_.path +
-                                               " is unavailable while " + what + " " +
-                                               options_.table + ": " + message +
-                                               "; the batch is kept: retry");
-    default: break;
+      return make_error(errc::unavailable,
+                        "SQLite database " + options_.path + " is unavailable while " + what + " " +
+                            options_.table + ": " + message + "; the batch is kept: retry");
+    default:
+      break;
   }
   std::string text = "SQLite database " + options_.path + " rejected " + what + " " +
                      options_.table + ": " + message;
@@ -96,9 +96,9 @@ core::Result<void> SqliteStore::connect() {
   commit_.reset();
   db_.reset();
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(options_.path.c_str(), &db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(options_.path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   db_.reset(db);
   if (rc != SQLITE_OK) {
     core::Error e = error(rc, "opening the database for");
@@ -128,17 +128,22 @@ core::Result<void> SqliteStore::init_schema() {
   const std::string t = quoted(options_.table);
   const std::string sql =
       "BEGIN IMMEDIATE;"
-      "CREATE TABLE IF NOT EXISTS " + t +
+      "CREATE TABLE IF NOT EXISTS " +
+      t +
       " (id TEXT PRIMARY KEY, block_number INTEGER NOT NULL, \"timestamp\" TEXT NOT NULL,"
       " contract_address TEXT NOT NULL, from_address TEXT NOT NULL, to_address TEXT NOT NULL,"
       " \"value\" TEXT NOT NULL);"
-      "CREATE INDEX IF NOT EXISTS " + quoted(options_.table + "_block_number_idx") + " ON " + t +
+      "CREATE INDEX IF NOT EXISTS " +
+      quoted(options_.table + "_block_number_idx") + " ON " + t +
       " (block_number DESC);"
-      "CREATE INDEX IF NOT EXISTS " + quoted(options_.table + "_contract_address_idx") + " ON " +
-      t + " (contract_address);"
-      "CREATE INDEX IF NOT EXISTS " + quoted(options_.table + "_timestamp_idx") + " ON " + t +
+      "CREATE INDEX IF NOT EXISTS " +
+      quoted(options_.table + "_contract_address_idx") + " ON " + t +
+      " (contract_address);"
+      "CREATE INDEX IF NOT EXISTS " +
+      quoted(options_.table + "_timestamp_idx") + " ON " + t +
       " (\"timestamp\" DESC);"
-      "CREATE TABLE IF NOT EXISTS " + quoted(options_.positions_table) +
+      "CREATE TABLE IF NOT EXISTS " +
+      quoted(options_.positions_table) +
       " (target_table TEXT NOT NULL, topic TEXT NOT NULL, \"partition\" INTEGER NOT NULL,"
       " next_offset INTEGER NOT NULL, updated_at TEXT NOT NULL,"
       " PRIMARY KEY (target_table, topic, \"partition\"));"
@@ -157,8 +162,8 @@ core::Result<void> SqliteStore::prepare_statements() {
   if (insert_row_) return core::success();
   auto prepare = [&](const std::string& sql, StmtPtr& out) -> core::Result<void> {
     sqlite3_stmt* raw = nullptr;
-    const int rc = sqlite3_prepare_v3(db_.get(), sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT,
-                                      &raw, nullptr);
+    const int rc =
+        sqlite3_prepare_v3(db_.get(), sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
     if (rc != SQLITE_OK) {
       sqlite3_finalize(raw);
       return error(rc, "preparing the statements of");
@@ -187,7 +192,8 @@ core::Result<void> SqliteStore::prepare_statements() {
 }
 
 core::Result<std::size_t> SqliteStore::write(std::span<const core::Transfer> rows,
-                                             const core::Positions& positions) {
+                                             const core::Positions& positions,
+                                             const CommitGate& gate) {
   if (!db_) {
     return make_error(errc::unavailable,
                       "SQLite database " + options_.path + " is not open: call connect() first");
@@ -209,6 +215,10 @@ core::Result<std::size_t> SqliteStore::write(std::span<const core::Transfer> row
   }
   sqlite3_reset(begin_.get());
   auto written = write_in_transaction(rows, positions);
+  if (written && gate && !gate()) {
+    written = make_error(errc::aborted, "batch for " + options_.table +
+                                            " rolled back: an earlier batch did not commit");
+  }
   if (written) {
     const int rc = sqlite3_step(commit_.get());
     if (rc == SQLITE_DONE) {

@@ -41,8 +41,10 @@ class SqliteStore final : public BatchStore {
   core::Result<void> init_schema() override;
   core::Result<core::Positions> load_positions(
       const std::string& topic, const std::vector<core::Partition>& partitions) override;
+  using BatchStore::write;
   core::Result<std::size_t> write(std::span<const core::Transfer> rows,
-                                  const core::Positions& positions) override;
+                                  const core::Positions& positions,
+                                  const CommitGate& gate) override;
   core::Result<std::uint64_t> count_rows() override;
 
  private:

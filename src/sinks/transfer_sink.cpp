@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <set>
+#include <thread>
 
 #include "sinks/errc.hpp"
 
@@ -11,35 +11,62 @@ namespace tokenflow::sinks {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
 
 // A flood of bad messages is logged in full for the first few of each batch, then summed up.
 constexpr std::size_t kDeadLetterLogsPerBatch = 5;
+// How long the loop waits in one poll() when nothing is due sooner.
+constexpr milliseconds kIdlePoll{100};
+// While a batch waits for a writer (it timed out but is not full), the loop keeps reading
+// into it and looks for an idle writer this often.
+constexpr milliseconds kWriterCheck{2};
 
 bool is_unavailable(const core::Error& error) { return error.code == errc::unavailable; }
+
+bool is_retryable(const core::Error& error) {
+  return error.code == errc::unavailable || error.code == errc::rewind ||
+         error.code == errc::aborted;
+}
 
 }  // namespace
 
 TransferSink::TransferSink(TransferSinkOptions options, kafka::ClientConfig client,
-                           kafka::ConsumerOptions consumer_options, BatchStore& store,
+                           kafka::ConsumerOptions consumer_options, StoreFactory make_store,
                            kafka::Producer& dead_letter_producer)
-    : options_(std::move(options)), client_(std::move(client)),
-      consumer_options_(std::move(consumer_options)), store_(store),
-      dlq_producer_(dead_letter_producer), dead_letters_(dead_letter_producer) {
+    : options_(std::move(options)),
+      client_(std::move(client)),
+      consumer_options_(std::move(consumer_options)),
+      make_store_(std::move(make_store)),
+      dlq_producer_(dead_letter_producer),
+      dead_letters_(dead_letter_producer) {
   if (consumer_options_.topics.empty()) consumer_options_.topics = {options_.topic};
-  rows_.resize(std::max<std::size_t>(options_.batch_size, 1));
+  options_.batch_size = std::max<std::size_t>(options_.batch_size, 1);
+  options_.writers = std::max<std::size_t>(options_.writers, 1);
+  filling_ = fresh_batch();
+  dead_letters_failed_ = dlq_producer_.probe().failed.get();
 }
 
 TransferSink::~TransferSink() {
   if (consumer_) (void)consumer_->close();
+  writers_.reset();  // joins the writer threads (idle once run() has returned)
 }
 
-const kafka::ConsumerProbe* TransferSink::consumer_probe() const noexcept {
-  return consumer_ ? &consumer_->probe() : nullptr;
+std::unique_ptr<SinkBatch> TransferSink::fresh_batch() {
+  if (!spare_.empty()) {
+    auto batch = std::move(spare_.back());
+    spare_.pop_back();
+    return batch;
+  }
+  auto batch = std::make_unique<SinkBatch>();
+  // Never reallocated while filled (uncommitted_ids_ points into the rows' id strings);
+  // reserved, not constructed, so a huge --batch-size costs only what it uses.
+  batch->rows.reserve(options_.batch_size + 1);
+  return batch;
 }
 
-core::Result<void> TransferSink::connect_store(const core::StopSignal& stop) {
+core::Result<void> TransferSink::connect_store(BatchStore& store, const core::StopSignal& stop) {
   for (std::uint32_t attempt = 1;; ++attempt) {
-    auto connected = store_.connect();
+    auto connected = store.connect();
     if (connected.ok()) return core::success();
     if (!is_unavailable(connected.error()) || options_.retry.gives_up_after(attempt)) {
       return std::move(connected).error();
@@ -52,233 +79,352 @@ core::Result<void> TransferSink::connect_store(const core::StopSignal& stop) {
 }
 
 core::Result<void> TransferSink::run(const core::StopSignal& stop) {
-  if (auto connected = connect_store(stop); !connected.ok()) return connected;
+  positions_store_ = make_store_();
+  if (auto connected = connect_store(*positions_store_, stop); !connected.ok()) return connected;
+  std::vector<std::unique_ptr<BatchStore>> stores;
+  for (std::size_t i = 0; i < options_.writers; ++i) {
+    stores.push_back(make_store_());
+    if (auto connected = connect_store(*stores.back(), stop); !connected.ok()) return connected;
+  }
+  writers_ = std::make_unique<WriterPool>(std::move(stores), options_.topic);
+
   auto consumer = kafka::Consumer::create(client_, consumer_options_, this);
   if (!consumer.ok()) return std::move(consumer).error();
   consumer_ = std::move(consumer).value();
-  spdlog::info("sink: consuming {} as group '{}' into {} (batch {} rows or {} ms)",
-               options_.topic, consumer_options_.group_id, store_.table_name(),
-               options_.batch_size, options_.batch_timeout.count());
+  consumer_probe_.store(&consumer_->probe(), std::memory_order_release);
+  spdlog::info("sink: consuming {} as group '{}' into {} (batch {} rows or {} ms, {} writer{})",
+               options_.topic, consumer_options_.group_id, positions_store_->table_name(),
+               options_.batch_size, options_.batch_timeout.count(), options_.writers,
+               options_.writers == 1 ? "" : "s");
 
-  core::Result<void> outcome = core::success();
-  while (!stop.requested()) {
+  while (!stop.requested() && !fatal_) {
+    handle(writers_->collect());
+    if (fatal_) break;
+    if (needs_resume_) {
+      auto resumed = resume_from_stored(stop);
+      if (!resumed.ok()) {
+        fatal_ = std::move(resumed).error();
+        break;
+      }
+      if (!*resumed) break;  // stop requested while the database was away
+      continue;
+    }
+    if (auto fatal = consumer_->fatal_error()) {
+      fatal_ = *fatal;
+      break;
+    }
     if (options_.max_records != 0 && probe_.consumed.get() >= options_.max_records) break;
-    auto wait = std::chrono::milliseconds(100);
-    if (has_pending()) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          batch_started_ + options_.batch_timeout - Clock::now());
-      wait = std::clamp(left, std::chrono::milliseconds(0), wait);
+
+    const auto now = Clock::now();
+    milliseconds wait = kIdlePoll;
+    if (batch_full() || batch_timed_out(now)) {
+      if (writers_->has_idle()) {
+        dispatch();
+        continue;
+      }
+      if (batch_full()) {
+        // Backpressure: every writer is busy and the batch is full; read on once one is free.
+        handle(writers_->collect(kIdlePoll));
+        continue;
+      }
+      wait = kWriterCheck;
+    } else if (!filling_->empty()) {
+      auto left = std::chrono::duration_cast<milliseconds>(filling_->started +
+                                                           options_.batch_timeout - now);
+      wait = std::clamp(left, milliseconds(0), kIdlePoll);
     }
     if (auto message = consumer_->poll(wait)) {
       if (!message->is_error()) accept(*message);
     }
-    if (!rewind_.empty()) {
-      // A batch was dropped on revocation: partitions we still own must re-read it.
-      core::Positions positions;
-      for (auto& tp : rewind_) {
-        auto stored = store_.load_positions(tp.topic, {tp.partition});
-        if (stored.ok() && !stored->empty()) positions.push_back(stored->front());
-      }
-      rewind_.clear();
-      if (!positions.empty()) {
-        if (auto sought = consumer_->seek(positions, std::chrono::seconds(10)); !sought.ok()) {
-          spdlog::error("sink: cannot rewind after a dropped batch: {}", sought.error().message);
-          outcome = std::move(sought).error();
-          break;
-        }
-      }
-    }
-    if (auto fatal = consumer_->fatal_error()) {
-      outcome = *fatal;
-      break;
-    }
-    if (batch_due(Clock::now())) {
-      auto flushed = flush(&stop, false);
-      if (!flushed.ok()) {
-        outcome = std::move(flushed).error();
-        break;
-      }
-      if (!*flushed) break;  // stop requested while the database was away
-    }
   }
 
-  if (outcome.ok() && has_pending()) {
-    // Finish the current batch before leaving (SIGINT/SIGTERM or --max-records).
-    auto flushed = flush(&stop, false);
-    if (!flushed.ok()) {
-      outcome = std::move(flushed).error();
-    } else if (!*flushed) {
-      spdlog::warn("sink: stopping with {} messages not stored; they will be read again on restart",
-                   pending_messages_);
-      clear_batch();
-    }
+  if (!fatal_ && !needs_resume_) drain();  // finish what was read (SIGINT, --max-records)
+  writers_->wait_idle();
+  handle(writers_->collect());
+  if (!filling_->empty()) discard(std::exchange(filling_, fresh_batch()));
+  if (needs_resume_ && !fatal_) {
+    spdlog::warn("sink: stopping with messages not stored; they will be read again on restart");
   }
   if (auto closed = consumer_->close(); !closed.ok()) {
     spdlog::warn("sink: leaving the consumer group: {}", closed.error().message);
   }
-  spdlog::info("sink: stopped after {} messages: {} rows stored, {} duplicates ignored, {} dead letters",
-               probe_.consumed.get(), probe_.stored.get(), probe_.duplicates.get(),
-               probe_.dead_letters.get());
-  return outcome;
+  spdlog::info(
+      "sink: stopped after {} messages: {} rows stored, {} duplicates ignored, {} dead letters",
+      probe_.consumed.get(), probe_.stored.get(), probe_.duplicates.get(),
+      probe_.dead_letters.get());
+  if (fatal_) return *fatal_;
+  return core::success();
 }
 
 void TransferSink::accept(const kafka::Message& message) {
-  if (!has_pending()) batch_started_ = Clock::now();
-  auto partition = static_cast<std::size_t>(message.partition().value);
-  if (partition >= spans_.size()) spans_.resize(partition + 1);
-  auto& span = spans_[partition];
-  if (span.first < 0) span.first = message.offset().value;
-  span.next = message.offset().value + 1;
-  ++pending_messages_;
+  const auto partition = message.partition().value;
+  const auto offset = message.offset().value;
+  const auto p = static_cast<std::size_t>(partition);
+  if (p >= first_read_.size()) first_read_.resize(p + 1, -1);
+  if (first_read_[p] < 0) first_read_[p] = offset;
+  filling_->note_message(partition, offset, Clock::now());
   probe_.consumed.add();
 
-  if (row_count_ == rows_.size()) rows_.emplace_back();
-  auto decoded = decoder_.decode(message.payload(), rows_[row_count_]);
+  core::Transfer& row = filling_->next_row();
+  auto decoded = decoder_.decode(message.payload(), row);
   if (decoded.ok()) {
-    ++row_count_;
+    if (options_.writers > 1 && !uncommitted_ids_.insert(row.id.value).second) {
+      ++filling_->repeats;  // an earlier uncommitted row has this id: it stores it
+      return;
+    }
+    filling_->commit_row();
     return;
   }
   const auto& reason = decoded.error().message;
-  if (pending_dead_letters_ < kDeadLetterLogsPerBatch) {
-    spdlog::warn("{}[{}]@{}: {}; sent to {}", message.topic(), message.partition().value,
-                 message.offset().value, reason, dead_letters_.topic());
+  if (dead_letters_logged_ < kDeadLetterLogsPerBatch) {
+    ++dead_letters_logged_;
+    spdlog::warn("{}[{}]@{}: {}; sent to {}", message.topic(), partition, offset, reason,
+                 dead_letters_.topic());
   }
-  ++pending_dead_letters_;
-  auto published = dead_letters_.publish(message.payload(), message.key(),
-                                         std::string(message.topic()), message.partition(),
-                                         message.offset(), reason);
+  ++filling_->dead_letters;
+  auto published =
+      dead_letters_.publish(message.payload(), message.key(), std::string(message.topic()),
+                            message.partition(), message.offset(), reason);
   if (!published.ok()) {
-    // The dead letter is not accepted by the producer: keep the offsets from moving past it
-    // by failing the flush (the batch is then retried or re-read after a restart).
-    spdlog::error("{}[{}]@{}: cannot publish dead letter: {}", message.topic(),
-                  message.partition().value, message.offset().value, published.error().message);
+    // Not accepted by the producer: the batch must not store offsets past this message.
+    spdlog::error("{}[{}]@{}: cannot publish dead letter: {}", message.topic(), partition, offset,
+                  published.error().message);
+    needs_resume_ = true;
   }
   probe_.dead_letters.add();
 }
 
-bool TransferSink::batch_due(Clock::time_point now) const {
-  if (!has_pending()) return false;
-  return row_count_ >= options_.batch_size || pending_messages_ >= options_.batch_size ||
-         now - batch_started_ >= options_.batch_timeout ||
-         (options_.max_records != 0 && probe_.consumed.get() >= options_.max_records);
+bool TransferSink::batch_full() const {
+  return filling_->messages >= options_.batch_size ||
+         (options_.max_records != 0 && probe_.consumed.get() >= options_.max_records &&
+          !filling_->empty());
 }
 
-core::Positions TransferSink::batch_positions() const {
-  core::Positions positions;
-  for (std::size_t p = 0; p < spans_.size(); ++p) {
-    if (spans_[p].next >= 0) {
-      positions.push_back({options_.topic, core::Partition{static_cast<std::int32_t>(p)},
-                           core::Offset{spans_[p].next}});
-    }
-  }
-  return positions;
+bool TransferSink::batch_timed_out(Clock::time_point now) const {
+  return !filling_->empty() && now - filling_->started >= options_.batch_timeout;
 }
 
-void TransferSink::clear_batch() {
-  row_count_ = 0;
-  pending_messages_ = 0;
-  pending_dead_letters_ = 0;
-  for (auto& span : spans_) span = PartitionSpan{};
-}
-
-core::Result<bool> TransferSink::flush(const core::StopSignal* stop, bool single_attempt) {
-  if (!has_pending()) return true;
-  if (pending_dead_letters_ > 0) {
-    // The dead letters of this batch must be in Kafka before its offsets are stored.
+void TransferSink::dispatch() {
+  if (filling_->empty()) return;
+  if (filling_->dead_letters > 0) {
+    // The batch's dead letters must be in Kafka before its offsets can be stored.
     if (auto flushed = dlq_producer_.flush(options_.dead_letter_flush_timeout); !flushed.ok()) {
-      return core::Error{flushed.error().code,
-                         "dead letters not acknowledged by Kafka, so the batch's offsets are not "
-                         "stored: " + flushed.error().message};
+      spdlog::error("sink: dead letters not acknowledged by Kafka ({}); the batch is read again",
+                    flushed.error().message);
+      needs_resume_ = true;
+      return;
     }
-    if (pending_dead_letters_ > kDeadLetterLogsPerBatch) {
+    // flush() succeeds once every dead letter has a delivery report, failed or not.
+    const std::uint64_t failed = dlq_producer_.probe().failed.get();
+    if (failed != dead_letters_failed_) {
+      spdlog::error(
+          "sink: Kafka refused {} dead letters (see the producer's log); the batch is "
+          "read again and its offsets are not stored",
+          failed - dead_letters_failed_);
+      dead_letters_failed_ = failed;
+      needs_resume_ = true;
+      return;
+    }
+    if (filling_->dead_letters > dead_letters_logged_) {
       spdlog::warn("{} messages of this batch sent to {} ({} not logged one by one)",
-                   pending_dead_letters_, dead_letters_.topic(),
-                   pending_dead_letters_ - kDeadLetterLogsPerBatch);
+                   filling_->dead_letters, dead_letters_.topic(),
+                   filling_->dead_letters - dead_letters_logged_);
     }
   }
-  core::Positions positions = batch_positions();
-  std::span<const core::Transfer> rows(rows_.data(), row_count_);
-  for (std::uint32_t attempt = 1;; ++attempt) {
-    auto written = store_.write(rows, positions);
-    if (written.ok()) {
-      probe_.stored.add(*written);
-      probe_.duplicates.add(row_count_ - *written);
-      probe_.batches.add();
-      auto level = options_.log_batches ? spdlog::level::info : spdlog::level::debug;
-      if (row_count_ == *written) {
-        spdlog::log(level, "Loaded {} records to {}", row_count_, store_.table_name());
-      } else {
-        spdlog::log(level, "Loaded {} records to {} ({} duplicates ignored)", *written,
-                    store_.table_name(), row_count_ - *written);
-      }
-      if (consumer_) {
-        if (auto committed = consumer_->commit(positions, true); !committed.ok()) {
-          spdlog::warn("committing offsets to Kafka (they are safe in the database): {}",
-                       committed.error().message);
-        }
-      }
-      clear_batch();
-      return true;
+  dead_letters_logged_ = 0;
+  filling_->sequence = next_sequence_++;
+  writers_->submit(std::exchange(filling_, fresh_batch()));
+}
+
+void TransferSink::drain() {
+  while (!filling_->empty() && !needs_resume_ && !fatal_) {
+    if (writers_->has_idle()) {
+      dispatch();
+      break;
     }
-    if (!is_unavailable(written.error())) return std::move(written).error();
-    if (single_attempt) return false;
+    handle(writers_->collect(kIdlePoll));
+  }
+  writers_->wait_idle();
+  handle(writers_->collect());
+}
+
+void TransferSink::handle(std::vector<WriterPool::Finished> finished) {
+  // Committed batches first, in order, so the offsets committed to Kafka only move forward.
+  std::sort(finished.begin(), finished.end(),
+            [](const auto& a, const auto& b) { return a.batch->sequence < b.batch->sequence; });
+  for (auto& done : finished) {
+    SinkBatch& batch = *done.batch;
+    if (!done.written.ok()) {
+      const core::Error& error = done.written.error();
+      if (!is_retryable(error)) {
+        spdlog::error("sink: {}", error.message);
+        if (!fatal_) fatal_ = error;
+      } else if (error.code != errc::aborted) {
+        spdlog::warn("sink: {}", error.message);
+      }
+      needs_resume_ = true;
+      discard(std::move(done.batch));
+      continue;
+    }
+    failures_in_a_row_ = 0;
+    const std::size_t added = *done.written;
+    const std::size_t ignored = batch.row_count - added + batch.repeats;
+    probe_.stored.add(added);
+    probe_.duplicates.add(ignored);
+    probe_.batches.add();
+    auto level = options_.log_batches ? spdlog::level::info : spdlog::level::debug;
+    if (ignored == 0) {
+      spdlog::log(level, "Loaded {} records to {}", added, positions_store_->table_name());
+    } else {
+      spdlog::log(level, "Loaded {} records to {} ({} duplicates ignored)", added,
+                  positions_store_->table_name(), ignored);
+    }
+    auto positions = batch.positions(options_.topic);
+    if (auto committed = consumer_->commit(positions, true); !committed.ok()) {
+      spdlog::warn("committing offsets to Kafka (they are safe in the database): {}",
+                   committed.error().message);
+    }
+    recycle(std::move(done.batch));
+  }
+}
+
+void TransferSink::recycle(std::unique_ptr<SinkBatch> batch) {
+  if (options_.writers > 1) {
+    for (const auto& row : batch->stored_rows()) uncommitted_ids_.erase(row.id.value);
+  }
+  batch->clear();
+  spare_.push_back(std::move(batch));
+}
+
+void TransferSink::discard(std::unique_ptr<SinkBatch> batch) {
+  probe_.reread.add(batch->messages);
+  recycle(std::move(batch));
+}
+
+std::vector<core::Partition> TransferSink::assigned_partitions() const {
+  std::vector<core::Partition> out;
+  for (std::size_t p = 0; p < assigned_.size(); ++p) {
+    if (assigned_[p]) out.push_back(core::Partition{static_cast<std::int32_t>(p)});
+  }
+  return out;
+}
+
+core::Result<bool> TransferSink::resume_from_stored(const core::StopSignal& stop) {
+  writers_->wait_idle();
+  handle(writers_->collect());
+  if (fatal_) return *fatal_;
+  if (!filling_->empty()) discard(std::exchange(filling_, fresh_batch()));
+  dead_letters_logged_ = 0;
+
+  const auto partitions = assigned_partitions();
+  core::Positions stored;
+  for (;;) {
+    ++failures_in_a_row_;
     probe_.write_retries.add();
-    auto delay = options_.retry.delay(attempt, rng_);
-    spdlog::warn("{}; keeping {} records, retrying in {} ms (attempt {})",
-                 written.error().message, pending_messages_, delay.count(), attempt);
-    if (stop != nullptr && !stop->wait_for(delay)) return false;
-    if (auto reconnected = store_.connect(); !reconnected.ok()) {
-      if (!is_unavailable(reconnected.error())) return std::move(reconnected).error();
+    const auto delay = options_.retry.delay(failures_in_a_row_, rng_);
+    spdlog::warn(
+        "sink: retrying in {} ms (attempt {}): reading again from the positions "
+        "stored in {}",
+        delay.count(), failures_in_a_row_, positions_store_->table_name());
+    if (!stop.wait_for(delay)) return false;
+    // Every writer reloads: a store that saw acknowledged batches vanish (asynchronous commit
+    // and a server crash) refuses writes until it has read the positions again.
+    core::Result<core::Positions> loaded = core::Positions{};
+    for (std::size_t i = 0; i < writers_->size() && loaded.ok(); ++i) {
+      BatchStore& store = writers_->store(i);
+      if (auto connected = store.connect(); !connected.ok()) {
+        loaded = std::move(connected).error();
+      } else if (!partitions.empty()) {
+        loaded = store.load_positions(options_.topic, partitions);
+      }
+    }
+    if (loaded.ok()) {
+      stored = std::move(loaded).value();
+      break;
+    }
+    if (!is_unavailable(loaded.error())) return std::move(loaded).error();
+    spdlog::warn("sink: {}", loaded.error().message);
+  }
+
+  // Where to read again: the database's positions, else the first offset read since the
+  // partition was assigned (the database kept nothing of it, whatever was committed since).
+  core::Positions seek_to;
+  for (const auto& partition : partitions) {
+    auto it = std::find_if(stored.begin(), stored.end(),
+                           [&](const auto& s) { return s.partition == partition; });
+    const auto p = static_cast<std::size_t>(partition.value);
+    std::int64_t offset = it != stored.end() ? it->next_offset.value : -1;
+    if (offset < 0 && p < first_read_.size()) offset = first_read_[p];
+    if (offset < 0) continue;  // nothing read yet: the consumer is where it started
+    seek_to.push_back({options_.topic, partition, core::Offset{offset}});
+  }
+  if (!seek_to.empty()) {
+    if (auto sought = consumer_->seek(seek_to, std::chrono::seconds(10)); !sought.ok()) {
+      return core::Error{sought.error().code,
+                         "cannot read again from the stored positions: " + sought.error().message};
     }
   }
+  writers_->sequencer().reset(next_sequence_);
+  needs_resume_ = false;
+  spdlog::info("sink: reading again from the stored positions of {} partitions", seek_to.size());
+  return true;
 }
 
 core::Positions TransferSink::on_assigned(const kafka::TopicPartitions& partitions) {
   std::vector<core::Partition> ours;
   for (const auto& tp : partitions) {
-    if (tp.topic == options_.topic) ours.push_back(tp.partition);
+    if (tp.topic != options_.topic) continue;
+    ours.push_back(tp.partition);
+    const auto p = static_cast<std::size_t>(tp.partition.value);
+    if (p >= assigned_.size()) assigned_.resize(p + 1, false);
+    if (p >= first_read_.size()) first_read_.resize(p + 1, -1);
+    assigned_[p] = true;
+    first_read_[p] = -1;
   }
   if (ours.empty()) return {};
   // A few quick attempts: if the database is away, the group's committed offsets (always at
   // or behind the stored ones, since they are committed after the database) are a safe start.
   for (std::uint32_t attempt = 1; attempt <= 3; ++attempt) {
-    auto stored = store_.load_positions(options_.topic, ours);
+    auto stored = positions_store_->load_positions(options_.topic, ours);
     if (stored.ok()) {
-      for (const auto& p : *stored) {
-        spdlog::info("sink: {}[{}] resumes at offset {} (stored in {})", p.topic,
-                     p.partition.value, p.next_offset.value, store_.table_name());
+      core::Positions start = std::move(stored).value();
+      for (const auto& p : start) {
+        spdlog::info("sink: {}[{}] resumes at offset {} (stored in {})", p.topic, p.partition.value,
+                     p.next_offset.value, positions_store_->table_name());
       }
-      return std::move(stored).value();
+      // Nothing stored: not the group's committed offset, which may be ahead of what the
+      // database kept (asynchronous commit and a server crash).
+      for (const auto& partition : ours) {
+        const bool known = std::any_of(start.begin(), start.end(),
+                                       [&](const auto& p) { return p.partition == partition; });
+        if (!known) {
+          start.push_back(
+              {options_.topic, partition, core::Offset{kafka::RebalanceListener::kStartAsNew}});
+        }
+      }
+      return start;
     }
     spdlog::warn("sink: reading stored offsets: {}", stored.error().message);
     if (!is_unavailable(stored.error())) break;
     std::this_thread::sleep_for(options_.retry.delay(attempt, rng_));
-    (void)store_.connect();
+    (void)positions_store_->connect();
   }
-  spdlog::warn("sink: starting assigned partitions from the group's committed offsets; ids "
-               "already stored will be ignored");
+  spdlog::warn(
+      "sink: starting assigned partitions from the group's committed offsets; ids "
+      "already stored will be ignored");
   return {};
 }
 
 void TransferSink::on_revoked(const kafka::TopicPartitions& partitions) {
-  if (!has_pending()) return;
-  // Write then give up: one attempt to land the batch while we still own its partitions.
-  auto flushed = flush(nullptr, true);
-  if (flushed.ok() && *flushed) return;
-  spdlog::warn("sink: dropping {} buffered messages on revocation; they will be read again",
-               pending_messages_);
-  probe_.dropped_on_revoke.add(pending_messages_);
-  std::set<core::Partition> revoked;
+  // Land what was read while the partitions are still ours; a batch that fails is read
+  // again by whoever owns its partitions next (from the stored positions).
+  if (writers_) drain();
   for (const auto& tp : partitions) {
-    if (tp.topic == options_.topic) revoked.insert(tp.partition);
+    if (tp.topic != options_.topic) continue;
+    const auto p = static_cast<std::size_t>(tp.partition.value);
+    if (p < assigned_.size()) assigned_[p] = false;
+    if (p < first_read_.size()) first_read_[p] = -1;
   }
-  for (std::size_t p = 0; p < spans_.size(); ++p) {
-    core::Partition partition{static_cast<std::int32_t>(p)};
-    if (spans_[p].first >= 0 && !revoked.contains(partition)) {
-      rewind_.push_back({options_.topic, partition});
-    }
-  }
-  clear_batch();
 }
 
 }  // namespace tokenflow::sinks

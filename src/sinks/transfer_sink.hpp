@@ -4,21 +4,31 @@
 // Write first, then commit: a batch's rows and the next offsets it covers go to the store in
 // one transaction; only then are the offsets committed to Kafka (for lag tools). On
 // partition assignment the sink starts from the offsets stored in the database, so a crash
-// at any moment replays at most the unwritten batch, and ids already stored are ignored.
-// Messages that fail to decode go to the dead-letter topic (flushed before the batch's
-// offsets are stored, so no dead letter is lost either); the rest of the batch still lands.
-// When the database goes away the batch is kept and retried with backoff until it lands or
-// a stop is requested (then nothing of it is stored, and it is re-read on restart).
+// at any moment replays at most the unwritten batches, and ids already stored are ignored.
 //
-// Lifecycle: construct, run() on one thread until it returns; the counters may be read from
-// any thread meanwhile (progress lines).
+// The loop reads and decodes the next batch while WriterPool's sessions write the previous
+// ones (several at once: the database's index maintenance is the bottleneck) and commit them
+// in the order they were read. Messages that fail to decode go to the dead-letter topic
+// (flushed before their batch is handed to a writer, so no dead letter is lost); the rest of
+// the batch still lands. When a write fails (the database went away, or lost acknowledged
+// batches), every uncommitted batch is dropped and, after a backoff, the sink reloads the
+// positions stored in the database and reads again from there: the same path as a restart,
+// so it is exercised by every crash test.
+//
+// Lifecycle: construct, run() on one thread until it returns; probe() and consumer_probe()
+// may be read from any thread meanwhile (progress lines).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "codec/transfer_decoder.hpp"
@@ -30,6 +40,8 @@
 #include "kafka/metrics.hpp"
 #include "kafka/producer.hpp"
 #include "sinks/batch_store.hpp"
+#include "sinks/sink_batch.hpp"
+#include "sinks/writer_pool.hpp"
 
 namespace tokenflow::sinks {
 
@@ -38,9 +50,15 @@ struct TransferSinkOptions {
   // 5,000 rows per transaction: measured in bench/sink_bench (README, Benchmarks); the
   // original scripts' 100 works but pays a transaction per 100 rows.
   std::size_t batch_size = 5000;
-  std::chrono::milliseconds batch_timeout{1000};
+  // A batch not yet full is written once its first message is this old: the latency bound
+  // at low rates (bench/latency_bench).
+  std::chrono::milliseconds batch_timeout{20};
+  // Database sessions writing at once (each with its own thread): 2 puts both cores of the
+  // server to work (README.md, Benchmarks). 1 writes in strict sequence (SQLite).
+  std::size_t writers = 2;
   std::uint64_t max_records = 0;  // stop after this many consumed messages; 0: never
-  core::RetryPolicy retry{std::chrono::milliseconds(250), std::chrono::milliseconds(10'000), 2.0, 0};
+  core::RetryPolicy retry{std::chrono::milliseconds(250), std::chrono::milliseconds(10'000), 2.0,
+                          0};
   std::chrono::milliseconds dead_letter_flush_timeout{30'000};
   // "Loaded N records to <table>" at info level (the sink role); debug when another display
   // reports progress (`tokenflow up`).
@@ -48,69 +66,99 @@ struct TransferSinkOptions {
 };
 
 struct SinkProbe {
-  kafka::Counter consumed{"tokenflow_sink_consumed_total", "messages consumed (stored or dead-lettered)"};
+  kafka::Counter consumed{"tokenflow_sink_consumed_total",
+                          "messages consumed (stored or dead-lettered)"};
   kafka::Counter stored{"tokenflow_sink_rows_stored_total", "new rows stored"};
-  kafka::Counter duplicates{"tokenflow_sink_duplicates_total", "rows ignored because their id was already stored"};
-  kafka::Counter dead_letters{"tokenflow_sink_dead_letters_total", "messages sent to the dead-letter topic"};
+  kafka::Counter duplicates{"tokenflow_sink_duplicates_total",
+                            "rows ignored because their id was already stored"};
+  kafka::Counter dead_letters{"tokenflow_sink_dead_letters_total",
+                              "messages sent to the dead-letter topic"};
   kafka::Counter batches{"tokenflow_sink_batches_total", "batches committed to the database"};
-  kafka::Counter write_retries{"tokenflow_sink_write_retries_total", "batch writes retried after the database was unavailable"};
-  kafka::Counter dropped_on_revoke{"tokenflow_sink_dropped_on_revoke_total", "buffered messages dropped on partition revocation (re-read by the new owner)"};
+  kafka::Counter write_retries{
+      "tokenflow_sink_write_retries_total",
+      "times the sink resumed from the stored positions after a failed write"};
+  kafka::Counter reread{"tokenflow_sink_reread_total",
+                        "messages dropped uncommitted after a failed write and read again"};
 };
+
+// Makes one connection to the database (not yet connected): the sink opens one per writer
+// and one for reading positions on assignment.
+using StoreFactory = std::function<std::unique_ptr<BatchStore>()>;
 
 class TransferSink final : public kafka::RebalanceListener {
  public:
   TransferSink(TransferSinkOptions options, kafka::ClientConfig client,
-               kafka::ConsumerOptions consumer_options, BatchStore& store,
+               kafka::ConsumerOptions consumer_options, StoreFactory make_store,
                kafka::Producer& dead_letter_producer);
   ~TransferSink() override;
 
-  // Runs until `stop` is requested (finishing the current batch), max_records is reached,
+  // Runs until `stop` is requested (finishing the batches read), max_records is reached,
   // or an error that retrying cannot fix (the database rejects the schema, a fatal Kafka
   // error). Returns that error, or success.
   core::Result<void> run(const core::StopSignal& stop);
 
   const SinkProbe& probe() const noexcept { return probe_; }
-  const kafka::ConsumerProbe* consumer_probe() const noexcept;
+  // Null until run() has joined the group.
+  const kafka::ConsumerProbe* consumer_probe() const noexcept {
+    return consumer_probe_.load(std::memory_order_acquire);
+  }
 
   // RebalanceListener
   core::Positions on_assigned(const kafka::TopicPartitions& partitions) override;
   void on_revoked(const kafka::TopicPartitions& partitions) override;
 
  private:
-  struct PartitionSpan {
-    std::int64_t first = -1;  // first offset buffered in this batch
-    std::int64_t next = -1;   // next offset to read after the batch
-  };
-
+  core::Result<void> connect_store(BatchStore& store, const core::StopSignal& stop);
   void accept(const kafka::Message& message);
-  bool batch_due(std::chrono::steady_clock::time_point now) const;
-  bool has_pending() const { return pending_messages_ != 0; }
-  core::Positions batch_positions() const;
-  // Writes the batch, retrying while the store is unavailable. Returns false (batch kept)
-  // if a stop was requested before it landed; an error if it can never land.
-  core::Result<bool> flush(const core::StopSignal* stop, bool single_attempt);
-  void clear_batch();
-  core::Result<void> connect_store(const core::StopSignal& stop);
+  bool batch_full() const;
+  bool batch_timed_out(std::chrono::steady_clock::time_point now) const;
+  // Hands the batch being filled to an idle writer (dead letters flushed first).
+  void dispatch();
+  // Submits what was read and waits until every writer has finished (stop, revocation).
+  void drain();
+  void handle(std::vector<WriterPool::Finished> finished);
+  // Drops a batch that will not be stored and recycles its storage.
+  void discard(std::unique_ptr<SinkBatch> batch);
+  void recycle(std::unique_ptr<SinkBatch> batch);
+  std::unique_ptr<SinkBatch> fresh_batch();
+  // After a failed write: drops everything uncommitted, waits, reloads the stored positions
+  // and seeks there. Returns false if a stop was requested meanwhile.
+  core::Result<bool> resume_from_stored(const core::StopSignal& stop);
+  std::vector<core::Partition> assigned_partitions() const;
 
   TransferSinkOptions options_;
   kafka::ClientConfig client_;
   kafka::ConsumerOptions consumer_options_;
-  BatchStore& store_;
+  StoreFactory make_store_;
   kafka::Producer& dlq_producer_;
   kafka::DeadLetterPublisher dead_letters_;
-  std::unique_ptr<kafka::Consumer> consumer_;
   codec::TransferDecoder decoder_;
   SinkProbe probe_;
   std::mt19937_64 rng_{std::random_device{}()};
 
-  // The batch: rows_[0, row_count_) are valid; their storage is reused batch after batch.
-  std::vector<core::Transfer> rows_;
-  std::size_t row_count_ = 0;
-  std::size_t pending_messages_ = 0;
-  std::size_t pending_dead_letters_ = 0;
-  std::vector<PartitionSpan> spans_;  // indexed by partition
-  std::chrono::steady_clock::time_point batch_started_;
-  std::vector<kafka::TopicPartition> rewind_;  // partitions to seek back after a dropped batch
+  std::unique_ptr<BatchStore> positions_store_;  // on_assigned's reads, on the loop's thread
+  std::unique_ptr<WriterPool> writers_;
+  std::unique_ptr<kafka::Consumer> consumer_;
+  std::atomic<const kafka::ConsumerProbe*> consumer_probe_{nullptr};
+
+  std::unique_ptr<SinkBatch> filling_;             // the batch being read
+  std::vector<std::unique_ptr<SinkBatch>> spare_;  // finished batches, storage kept
+  std::uint64_t next_sequence_ = 0;
+  // With several writers, ids of rows read but not yet committed: a repeat is left to the
+  // earlier batch, so two open transactions never insert the same key (one would wait on
+  // the other's lock while the other waits for its turn to commit).
+  std::unordered_set<std::string_view> uncommitted_ids_;
+  std::size_t dead_letters_logged_ = 0;    // in the batch being filled
+  std::uint64_t dead_letters_failed_ = 0;  // the producer's failed deliveries, last seen
+
+  // Per partition of the topic (index): assigned to us, and the first offset read since
+  // (-1: none), where to read again from if the database turns out to hold nothing of it.
+  std::vector<bool> assigned_;
+  std::vector<std::int64_t> first_read_;
+
+  bool needs_resume_ = false;  // a write failed: resume_from_stored() before reading on
+  std::optional<core::Error> fatal_;
+  std::uint32_t failures_in_a_row_ = 0;
 };
 
 }  // namespace tokenflow::sinks

@@ -400,6 +400,45 @@ TEST_F(KafkaLayerTest, ListenerOffsetsChooseWhereConsumptionStarts) {
   EXPECT_EQ(listener.assigned.front().size(), static_cast<std::size_t>(kPartitions));
 }
 
+// kStartAsNew: an owner that stored nothing of a partition starts it from the reset policy
+// even though the group committed an offset for it (which may be ahead of what the owner's
+// database kept after a crash).
+TEST_F(KafkaLayerTest, StartAsNewIgnoresTheGroupsCommittedOffset) {
+  constexpr int kCount = 300;
+  auto producer = make_producer();
+  ASSERT_NE(producer, nullptr);
+  for (int i = 0; i < kCount; ++i) {
+    ASSERT_TRUE(
+        producer->produce(kTopic, core::Partition{i % kPartitions}, token_key(i), payload_of(i))
+            .ok());
+  }
+  ASSERT_TRUE(producer->flush(10s).ok());
+  {
+    auto first = make_consumer("start-as-new", nullptr);
+    ASSERT_NE(first, nullptr);
+    ASSERT_EQ(consume(*first, kCount, 15s).size(), static_cast<std::size_t>(kCount));
+    core::Positions positions;
+    for (int p = 0; p < kPartitions; ++p) {
+      positions.push_back({kTopic, core::Partition{p}, core::Offset{60}});
+    }
+    ASSERT_TRUE(first->commit(positions, /*async=*/false).ok());
+    ASSERT_TRUE(first->close().ok());
+  }
+  // Partition 0 as new (from 0, earliest), the others from the group's offset 60.
+  RecordingListener listener;
+  listener.start_at = {{kTopic, core::Partition{0}, core::Offset{RebalanceListener::kStartAsNew}}};
+  auto consumer = make_consumer("start-as-new", &listener);
+  ASSERT_NE(consumer, nullptr);
+  const std::size_t expected = 100 + 2 * (100 - 60);
+  const auto got = consume(*consumer, expected, 15s);
+  ASSERT_EQ(got.size(), expected);
+  std::map<int, std::int64_t> first_offset;
+  for (const auto& m : got) first_offset.try_emplace(m.partition, m.offset);
+  EXPECT_EQ(first_offset[0], 0);
+  EXPECT_EQ(first_offset[1], 60);
+  EXPECT_EQ(first_offset[2], 60);
+}
+
 TEST_F(KafkaLayerTest, DeadLettersCarryTheOriginalBytesAndTheirHeaders) {
   ASSERT_TRUE(cluster_->create_topic(std::string(kDeadLetterTopic), 1).ok());
   auto producer = make_producer();

@@ -189,15 +189,7 @@ TEST(SinkDeadLetters, EachPoisonMessageOnTheDeadLetterTopicOnceWithItsBytesReaso
 // Kafka refusing the dead letters themselves (a permanent produce error on tokenflow.dlq):
 // the sink may stop or retry, but it must never store offsets past a poison message whose
 // dead letter Kafka did not acknowledge, or the message is gone without a trace.
-//
-// DISABLED: TransferSink::flush() (src/sinks/transfer_sink.cpp) only checks that
-// dlq_producer_.flush() returned, i.e. that every dead letter has a delivery report, not that
-// the reports were successes (Producer::flush succeeds when deliveries failed); and accept()
-// only logs a publish() that was refused outright, although its comment says the flush is
-// then failed. The batch's offsets are stored past the lost dead letters. Enable once the
-// sink counts failed dead-letter deliveries of the batch (ProducerOptions::on_delivery or
-// the producer's failed counter) and refuses to store the batch's offsets if any failed.
-TEST(SinkDeadLetters, DISABLED_ADeadLetterKafkaRefusesIsNeverSkipped) {
+TEST(SinkDeadLetters, ADeadLetterKafkaRefusesIsNeverSkipped) {
   constexpr std::size_t kGood = 1000;
   Pipeline pipeline;
   const auto transfers = make_transfers(kGood, 53);

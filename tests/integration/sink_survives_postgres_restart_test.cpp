@@ -80,14 +80,8 @@ TEST(SinkSurvivesPostgresRestart, StoppedForSecondsMidStreamThenEveryTransferOnc
 // asynchronous commit (the sink's default) loses the last commits, rows and offsets together.
 // The sink must notice on reconnecting (PostgresStore::write answers errc::rewind), reload
 // the stored offsets, read the lost messages from Kafka again, and carry on.
-//
-// DISABLED: TransferSink::flush() (src/sinks/transfer_sink.cpp) treats errc::rewind like any
-// error that retrying cannot fix and the sink exits with status 1 ("... lost rows this sink had
-// committed ...; reload its positions and read from there again before writing"). Enable once
-// the sink answers errc::rewind by reloading positions and seeking (see src/sinks/README.md,
-// "Asynchronous commit", point 2).
-TEST(SinkSurvivesPostgresRestart,
-     DISABLED_CrashRightAfterACommitRewindsAndStoresEveryTransferOnce) {
+
+TEST(SinkSurvivesPostgresRestart, CrashRightAfterACommitRewindsAndStoresEveryTransferOnce) {
   constexpr std::int64_t kCount = 20'000;
   Pipeline pipeline;
   const auto transfers = make_transfers(static_cast<std::size_t>(kCount), 42);

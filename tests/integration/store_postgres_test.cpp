@@ -6,10 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "sinks/commit_sequencer.hpp"
 #include "sinks/errc.hpp"
 #include "support/postgres_server.hpp"
 
@@ -306,6 +310,55 @@ TEST_P(StorePostgres, PositionsAreStoredWithRowsAndNeverMoveBack) {
                                "' ORDER BY topic, partition");
   ASSERT_EQ(stored.size(), 4u);
   EXPECT_EQ(stored[0], (std::vector<std::string>{"raw." + table, "other.topic", "0", "7"}));
+}
+
+// The commit gate: asked once the batch is in the open transaction; refusing it rolls
+// everything back. Two sessions writing at once commit in the order their gates open, and
+// the one waiting holds its rows invisible until then.
+TEST_P(StorePostgres, ACommitGateDecidesAndOrdersCommits) {
+  const std::string table = table_for("gated");
+  auto first = make_store(table, GetParam());
+  auto second = make_store(table, GetParam());
+  const std::string topic = "stablecoin-transfers";
+
+  int asked = 0;
+  auto refused = first->write(transfers("g_", 0, 50), {position(topic, 0, 50)}, [&] {
+    ++asked;
+    return false;
+  });
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, make_error_code(errc::aborted)) << refused.error().message;
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(count(*first), 0u);
+  auto none = first->load_positions(topic, {core::Partition{0}});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+
+  CommitSequencer sequencer;
+  std::atomic<bool> second_done{false};
+  core::Result<std::size_t> later = std::size_t{0};
+  std::thread other([&] {
+    later = second->write(transfers("g_", 100, 160), {position(topic, 0, 160)},
+                          [&] { return sequencer.wait_turn(1); });
+    second_done = true;
+  });
+  // Batch 1 cannot commit before batch 0: its rows stay invisible meanwhile.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_FALSE(second_done.load());
+  EXPECT_EQ(count(*first), 0u);
+  auto earlier = first->write(transfers("g_", 0, 100), {position(topic, 0, 100)},
+                              [&] { return sequencer.wait_turn(0); });
+  ASSERT_TRUE(earlier.ok()) << earlier.error().message;
+  sequencer.committed(0);
+  other.join();
+  ASSERT_TRUE(later.ok()) << later.error().message;
+  EXPECT_EQ(*earlier, 100u);
+  EXPECT_EQ(*later, 60u);
+  EXPECT_EQ(count(*first), 160u);
+  auto stored = first->load_positions(topic, {core::Partition{0}});
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ((*stored)[0], position(topic, 0, 160));
 }
 
 TEST_P(StorePostgres, ARejectedBatchStoresNeitherRowsNorPositions) {

@@ -1,0 +1,91 @@
+#include "sinks/writer_pool.hpp"
+
+#include <algorithm>
+
+#include "sinks/errc.hpp"
+
+namespace tokenflow::sinks {
+
+WriterPool::WriterPool(std::vector<std::unique_ptr<BatchStore>> stores, std::string topic)
+    : topic_(std::move(topic)), writers_(stores.size()) {
+  for (std::size_t i = 0; i < stores.size(); ++i) writers_[i].store = std::move(stores[i]);
+  // Started after the vector is complete: the threads hold references into it.
+  for (auto& writer : writers_) writer.thread = std::thread([this, &writer] { run(writer); });
+}
+
+WriterPool::~WriterPool() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  work_.notify_all();
+  for (auto& writer : writers_) {
+    if (writer.thread.joinable()) writer.thread.join();
+  }
+}
+
+bool WriterPool::has_idle() const {
+  std::lock_guard lock(mutex_);
+  return std::any_of(writers_.begin(), writers_.end(), [](const Writer& w) { return !w.batch; });
+}
+
+std::size_t WriterPool::busy() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<std::size_t>(
+      std::count_if(writers_.begin(), writers_.end(), [](const Writer& w) { return !!w.batch; }));
+}
+
+void WriterPool::submit(std::unique_ptr<SinkBatch> batch) {
+  {
+    std::lock_guard lock(mutex_);
+    auto idle =
+        std::find_if(writers_.begin(), writers_.end(), [](const Writer& w) { return !w.batch; });
+    // The caller checked has_idle(): only it submits, so a writer it saw idle still is.
+    idle->batch = std::move(batch);
+  }
+  work_.notify_all();
+}
+
+std::vector<WriterPool::Finished> WriterPool::collect(std::chrono::milliseconds wait) {
+  std::unique_lock lock(mutex_);
+  if (finished_.empty() && wait.count() > 0) {
+    done_.wait_for(lock, wait, [&] { return !finished_.empty(); });
+  }
+  return std::exchange(finished_, {});
+}
+
+void WriterPool::wait_idle() {
+  std::unique_lock lock(mutex_);
+  done_.wait(lock, [&] {
+    return std::none_of(writers_.begin(), writers_.end(),
+                        [](const Writer& w) { return !!w.batch; });
+  });
+}
+
+void WriterPool::run(Writer& writer) {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    work_.wait(lock, [&] { return stopping_ || writer.batch; });
+    if (!writer.batch) return;  // stopping, nothing left to write
+    SinkBatch* batch = writer.batch.get();
+    lock.unlock();
+
+    const auto started = std::chrono::steady_clock::now();
+    const std::uint64_t sequence = batch->sequence;
+    auto written = writer.store->write(batch->stored_rows(), batch->positions(topic_),
+                                       [&] { return sequencer_.wait_turn(sequence); });
+    if (written) {
+      sequencer_.committed(sequence);
+    } else {
+      // Later batches must not commit past this one (their positions would skip its rows).
+      sequencer_.failed();
+    }
+    const auto took = std::chrono::steady_clock::now() - started;
+
+    lock.lock();
+    finished_.push_back(Finished{std::move(writer.batch), std::move(written), took});
+    done_.notify_all();
+  }
+}
+
+}  // namespace tokenflow::sinks
