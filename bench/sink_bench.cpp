@@ -542,6 +542,7 @@ int main(int argc, char** argv) {
   int runs = 1;
   bool quick = false;
   bool verbose = false;
+  std::size_t writers = tokenflow::sinks::TransferSinkOptions{}.writers;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--rows" && i + 1 < argc) {
@@ -552,12 +553,15 @@ int main(int argc, char** argv) {
       runs = std::stoi(argv[++i]);
     } else if (arg == "--quick") {
       quick = true;
+    } else if (arg == "--writers" && i + 1 < argc) {
+      writers = std::stoul(argv[++i]);
     } else if (arg == "--verbose") {
       verbose = true;
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--rows N] [--small-rows M] [--runs R] [--quick] [--verbose]\n"
+                   "usage: %s [--rows N] [--small-rows M] [--runs R] [--quick] [--writers W] [--verbose]\n"
                    "  --quick: only the reference and the sink's defaults on N rows\n"
+                   "  --writers W: the sink's sessions in the default measurement\n"
                    "  --verbose: the sink's and librdkafka's debug log on stderr\n",
                    argv[0]);
       return 2;
@@ -600,6 +604,7 @@ int main(int argc, char** argv) {
         {"  1 writer (one session)", rows, 5000, CopyFormat::binary, SynchronousCommit::off, 1},
         {"  synchronous_commit on", rows, 5000, CopyFormat::binary, SynchronousCommit::on},
         {"  text COPY instead of binary", rows, 5000, CopyFormat::text}}});
+  groups.back().configs.front().writers = writers;
   if (quick) {
     groups.back().configs.resize(1);
   } else {
