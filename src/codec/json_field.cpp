@@ -83,8 +83,6 @@ core::Result<void> read_uint(element value, std::string_view key, std::uint64_t 
 }
 
 core::Result<void> read_timestamp(element value, std::string_view key, core::UnixMillis& out) {
-  // Unix seconds as a JSON number are accepted up to the year 9999.
-  constexpr std::uint64_t kMaxSeconds = 253402300799ULL;
   switch (value.type()) {
     case element_type::STRING: {
       auto parsed = core::parse_timestamp(value.get_string().value_unsafe());
@@ -95,7 +93,7 @@ core::Result<void> read_timestamp(element value, std::string_view key, core::Uni
     case element_type::UINT64:
     case element_type::INT64: {
       std::uint64_t seconds = 0;
-      if (auto ok = read_uint(value, key, kMaxSeconds, seconds); !ok) return ok;
+      if (auto ok = read_uint(value, key, kMaxTimestampSeconds, seconds); !ok) return ok;
       out = core::UnixMillis{static_cast<std::int64_t>(seconds) * 1000};
       return core::success();
     }

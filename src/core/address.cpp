@@ -1,15 +1,13 @@
 #include "core/address.hpp"
 
 #include "core/errc.hpp"
+#include "core/hex.hpp"
 
 namespace tokenflow::core {
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+bool has_address_shape(std::string_view text) {
+  return text.size() == Address::kTextSize && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
 }
 
 std::string quoted(std::string_view text) {
@@ -25,21 +23,34 @@ std::string quoted(std::string_view text) {
 }  // namespace
 
 Result<Address> Address::parse(std::string_view text) {
-  if (text.size() != kTextSize || text[0] != '0' || (text[1] != 'x' && text[1] != 'X')) {
+  if (!has_address_shape(text)) {
     return make_error(errc::invalid_address,
                       quoted(text) + " is not an address: expected 0x followed by 40 hex digits");
   }
-  std::array<std::uint8_t, 20> bytes{};
+  Address address;
+  if (!try_parse(text, address)) {
+    return make_error(
+        errc::invalid_address,
+        quoted(text) +
+            " is not an address: expected 0x followed by 40 hex digits, found a non-hex character");
+  }
+  return address;
+}
+
+bool Address::try_parse(std::string_view text, Address& out) noexcept {
+  if (!has_address_shape(text)) return false;
+  std::array<std::uint8_t, 20> bytes;
+  // No branch per digit: kNotHex's high bit survives the OR, so one test covers all 40.
+  std::uint8_t seen = 0;
   for (std::size_t i = 0; i < 20; ++i) {
-    int hi = hex_value(text[2 + 2 * i]);
-    int lo = hex_value(text[3 + 2 * i]);
-    if (hi < 0 || lo < 0) {
-      return make_error(errc::invalid_address,
-                        quoted(text) + " is not an address: expected 0x followed by 40 hex digits, found a non-hex character");
-    }
+    const std::uint8_t hi = hex_value(text[2 + 2 * i]);
+    const std::uint8_t lo = hex_value(text[3 + 2 * i]);
+    seen |= hi | lo;
     bytes[i] = static_cast<std::uint8_t>((hi << 4) | lo);
   }
-  return Address(bytes);
+  if (seen & 0x80) return false;
+  out.bytes_ = bytes;
+  return true;
 }
 
 void Address::write_hex(char* out) const {

@@ -21,6 +21,9 @@ class Address {
 
   // Errors: errc::invalid_address with the offending text in the message.
   static Result<Address> parse(std::string_view text);
+  // The same rules without building an error: false (and `out` unchanged) if `text` is not
+  // an address. For hot paths, which call parse() only to explain a rejection.
+  static bool try_parse(std::string_view text, Address& out) noexcept;
 
   // Writes exactly kTextSize characters (lower-case) to `out`. No allocation.
   void write_hex(char* out) const;

@@ -7,9 +7,6 @@
 namespace tokenflow::core {
 namespace {
 
-// Years 1970..9999 are all any chain has; bounding them keeps every sum in range.
-constexpr std::int64_t kMaxUnixSeconds = 253402300799;  // 9999-12-31T23:59:59Z
-
 Error bad(std::string_view text, std::string_view why) {
   std::string shown(text.substr(0, 64));
   return make_error(errc::invalid_timestamp,
@@ -75,40 +72,41 @@ std::size_t read_fraction_millis(std::string_view s, std::size_t pos, std::int64
   return i;
 }
 
-}  // namespace
-
-Result<UnixMillis> parse_unix_seconds(std::string_view text) {
-  if (text.empty()) return bad(text, "it is empty");
+// Each parser returns nullptr when `text` parsed into `out`, else why it is not a timestamp
+// (the end of the error sentence): the Result forms build the sentence, the try_ form does not.
+const char* unix_seconds_rejection(std::string_view text, UnixMillis& out) {
+  if (text.empty()) return "it is empty";
   std::int64_t seconds = 0;
   std::size_t i = 0;
   for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
     seconds = seconds * 10 + (text[i] - '0');
-    if (seconds > kMaxUnixSeconds) return bad(text, "it is after the year 9999");
+    if (seconds > kMaxUnixSeconds) return "it is after the year 9999";
   }
-  if (i == 0) return bad(text, "unix seconds must start with a digit");
+  if (i == 0) return "unix seconds must start with a digit";
   std::int64_t millis = 0;
   std::size_t end = read_fraction_millis(text, i, millis);
-  if (end != text.size()) return bad(text, "unix seconds must be digits with an optional fraction");
-  return UnixMillis{seconds * 1000 + millis};
+  if (end != text.size()) return "unix seconds must be digits with an optional fraction";
+  out = UnixMillis{seconds * 1000 + millis};
+  return nullptr;
 }
 
-Result<UnixMillis> parse_iso8601(std::string_view s) {
+const char* iso8601_rejection(std::string_view s, UnixMillis& out) {
   unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!read_digits(s, 0, 4, year) || s.size() < 19 || s[4] != '-' ||
       !read_digits(s, 5, 2, month) || s[7] != '-' || !read_digits(s, 8, 2, day) ||
       (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !read_digits(s, 11, 2, hour) ||
       s[13] != ':' || !read_digits(s, 14, 2, minute) || s[16] != ':' ||
       !read_digits(s, 17, 2, second)) {
-    return bad(s, "expected YYYY-MM-DDThh:mm:ss");
+    return "expected YYYY-MM-DDThh:mm:ss";
   }
-  if (year < 1970) return bad(s, "it is before 1970");
-  if (month < 1 || month > 12) return bad(s, "the month is not 01-12");
-  if (day < 1 || day > days_in_month(year, month)) return bad(s, "that day does not exist");
-  if (hour > 23 || minute > 59 || second > 60) return bad(s, "the time of day is out of range");
+  if (year < 1970) return "it is before 1970";
+  if (month < 1 || month > 12) return "the month is not 01-12";
+  if (day < 1 || day > days_in_month(year, month)) return "that day does not exist";
+  if (hour > 23 || minute > 59 || second > 60) return "the time of day is out of range";
   if (second == 60) second = 59;  // a leap second is kept inside its minute
   std::int64_t millis = 0;
   std::size_t pos = read_fraction_millis(s, 19, millis);
-  if (pos == std::string_view::npos) return bad(s, "a '.' must be followed by digits");
+  if (pos == std::string_view::npos) return "a '.' must be followed by digits";
   std::int64_t offset_seconds = 0;
   if (pos < s.size()) {
     char zone = s[pos];
@@ -123,21 +121,24 @@ Result<UnixMillis> parse_iso8601(std::string_view s) {
       if (rest == 5) {
         ok = read_digits(s, pos + 1, 2, oh) && s[pos + 3] == ':' && read_digits(s, pos + 4, 2, om);
       }
-      if (!ok || oh > 23 || om > 59) return bad(s, "the UTC offset must be +hh:mm");
+      if (!ok || oh > 23 || om > 59) return "the UTC offset must be +hh:mm";
       offset_seconds = (zone == '+' ? 1 : -1) * static_cast<std::int64_t>(oh * 3600 + om * 60);
       pos = s.size();
     } else {
-      return bad(s, "unexpected characters after the time");
+      return "unexpected characters after the time";
     }
   }
   std::int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 +
                          second - offset_seconds;
-  if (seconds < 0) return bad(s, "it is before 1970");
-  return UnixMillis{seconds * 1000 + millis};
+  if (seconds < 0) return "it is before 1970";
+  out = UnixMillis{seconds * 1000 + millis};
+  return nullptr;
 }
 
-Result<UnixMillis> parse_timestamp(std::string_view text) {
-  if (!text.empty() && text.size() < 19) return parse_unix_seconds(text);
+const char* timestamp_rejection(std::string_view text, UnixMillis& out) {
+  if (!text.empty() && text.size() < 19) return unix_seconds_rejection(text, out);
+  // The common case, "YYYY-...": a '-' is neither digit nor '.', so no need to scan for one.
+  if (text.size() > 4 && text[4] == '-') return iso8601_rejection(text, out);
   bool digits_only = !text.empty();
   for (char c : text) {
     if ((c < '0' || c > '9') && c != '.') {
@@ -145,7 +146,31 @@ Result<UnixMillis> parse_timestamp(std::string_view text) {
       break;
     }
   }
-  return digits_only ? parse_unix_seconds(text) : parse_iso8601(text);
+  return digits_only ? unix_seconds_rejection(text, out) : iso8601_rejection(text, out);
+}
+
+}  // namespace
+
+Result<UnixMillis> parse_unix_seconds(std::string_view text) {
+  UnixMillis t;
+  if (const char* why = unix_seconds_rejection(text, t)) return bad(text, why);
+  return t;
+}
+
+Result<UnixMillis> parse_iso8601(std::string_view text) {
+  UnixMillis t;
+  if (const char* why = iso8601_rejection(text, t)) return bad(text, why);
+  return t;
+}
+
+Result<UnixMillis> parse_timestamp(std::string_view text) {
+  UnixMillis t;
+  if (const char* why = timestamp_rejection(text, t)) return bad(text, why);
+  return t;
+}
+
+bool try_parse_timestamp(std::string_view text, UnixMillis& out) noexcept {
+  return timestamp_rejection(text, out) == nullptr;
 }
 
 std::size_t write_iso8601(UnixMillis t, char* out) {

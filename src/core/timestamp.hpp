@@ -16,6 +16,9 @@ struct UnixMillis {
   friend auto operator<=>(const UnixMillis&, const UnixMillis&) = default;
 };
 
+// Years 1970..9999 are all any chain has; bounding them keeps every sum in range.
+inline constexpr std::int64_t kMaxUnixSeconds = 253402300799;  // 9999-12-31T23:59:59Z
+
 // Unix seconds, as decimal text ("1717243197", optionally with a fraction "1717243197.5").
 Result<UnixMillis> parse_unix_seconds(std::string_view text);
 // ISO-8601: date 'T' or ' ' time, optional fraction, then 'Z', '+hh:mm', '+hhmm', '+hh'
@@ -23,6 +26,9 @@ Result<UnixMillis> parse_unix_seconds(std::string_view text);
 Result<UnixMillis> parse_iso8601(std::string_view text);
 // Either form: digits only (with an optional fraction) is unix seconds, else ISO-8601.
 Result<UnixMillis> parse_timestamp(std::string_view text);
+// The same rules without building an error: false (and `out` unchanged) on any rejection.
+// For hot paths, which call parse_timestamp() only to explain a rejection.
+bool try_parse_timestamp(std::string_view text, UnixMillis& out) noexcept;
 
 // "2024-06-01T11:59:57Z", or "2024-06-01T11:59:57.250Z" when there are milliseconds.
 // Writes at most kIsoMaxSize characters to `out` and returns how many. No allocation.

@@ -9,7 +9,13 @@ namespace tokenflow::core {
 namespace {
 
 __extension__ typedef unsigned __int128 u128;
-constexpr std::uint64_t kPow10_19 = 10'000'000'000'000'000'000ULL;
+// kPow10[k] = 10^k; 10^19 is the largest power of ten in 64 bits.
+constexpr std::array<std::uint64_t, 20> kPow10 = [] {
+  std::array<std::uint64_t, 20> p{};
+  p[0] = 1;
+  for (std::size_t i = 1; i < p.size(); ++i) p[i] = p[i - 1] * 10;
+  return p;
+}();
 
 std::string shorten(std::string_view text) {
   constexpr std::size_t kShown = 90;
@@ -17,46 +23,81 @@ std::string shorten(std::string_view text) {
   return std::string(text.substr(0, kShown)) + "...";
 }
 
+// Why a text is not an unsigned 256-bit integer; from_decimal turns it into a sentence.
+enum class DecimalRejection { none, empty, not_digits, too_large };
+
+DecimalRejection parse_decimal(std::string_view text, std::array<std::uint64_t, 4>& limbs) {
+  if (text.empty()) return DecimalRejection::empty;
+  // Leading zeros carry no value; skipping them keeps "000...0001" (any length) valid.
+  std::size_t first = 0;
+  while (first < text.size() && text[first] == '0') ++first;
+  const std::string_view digits = text.substr(first);
+  if (digits.size() > Uint256::kMaxDecimalDigits) {
+    // A non-digit anywhere outranks the length: the text is not a number at all.
+    for (char c : digits) {
+      if (static_cast<unsigned char>(c - '0') > 9) return DecimalRejection::not_digits;
+    }
+    return DecimalRejection::too_large;
+  }
+  // Consume 19 digits at a time (the largest power of ten in 64 bits) into one u64, then fold
+  // it in with a single multiply-add pass over the limbs: 5 passes for 78 digits instead of 78.
+  // Limbs above the highest one in use stay zero, so only `used` of them are multiplied.
+  std::array<std::uint64_t, 4> acc{0, 0, 0, 0};
+  std::size_t used = 0;
+  unsigned char bad = 0;
+  std::uint64_t overflow = 0;
+  std::size_t pos = 0;
+  std::size_t len = digits.size() % 19;
+  if (len == 0) len = 19;
+  while (pos < digits.size()) {
+    std::uint64_t chunk = 0;
+    for (std::size_t i = 0; i < len; ++i) {
+      const auto d = static_cast<unsigned char>(digits[pos + i] - '0');
+      bad |= static_cast<unsigned char>(d > 9);
+      chunk = chunk * 10 + d;
+    }
+    u128 carry = chunk;
+    for (std::size_t i = 0; i < used; ++i) {
+      const u128 p = static_cast<u128>(acc[i]) * kPow10[len] + carry;
+      acc[i] = static_cast<std::uint64_t>(p);
+      carry = p >> 64;
+    }
+    if (carry != 0) {
+      if (used < 4) {
+        acc[used++] = static_cast<std::uint64_t>(carry);
+      } else {
+        overflow = 1;
+      }
+    }
+    pos += len;
+    len = 19;
+  }
+  if (bad) return DecimalRejection::not_digits;
+  if (overflow) return DecimalRejection::too_large;
+  limbs = acc;
+  return DecimalRejection::none;
+}
+
 }  // namespace
 
 Result<Uint256> Uint256::from_decimal(std::string_view text) {
-  if (text.empty()) return make_error(errc::not_a_number, "'' is empty, not an unsigned integer");
-  for (char c : text) {
-    if (c < '0' || c > '9') {
+  std::array<std::uint64_t, 4> limbs{};
+  switch (parse_decimal(text, limbs)) {
+    case DecimalRejection::none:
+      return Uint256(limbs);
+    case DecimalRejection::empty:
+      return make_error(errc::not_a_number, "'' is empty, not an unsigned integer");
+    case DecimalRejection::not_digits:
       return make_error(errc::not_a_number,
                         "'" + shorten(text) + "' is not an unsigned integer (only digits 0-9)");
-    }
+    case DecimalRejection::too_large:
+      break;
   }
-  // Leading zeros carry no value; skipping them keeps "000...0001" (any length) valid.
-  std::size_t first = text.find_first_not_of('0');
-  if (first == std::string_view::npos) return Uint256{};
-  std::string_view digits = text.substr(first);
-  if (digits.size() > kMaxDecimalDigits) {
-    return make_error(errc::out_of_range, "'" + shorten(text) + "' is above 2^256-1");
-  }
-  Uint256 result;
-  std::size_t pos = 0;
-  // Consume 19 digits at a time (the largest power of ten in 64 bits): 5 multiply-adds
-  // for a 78-digit value instead of 78.
-  std::size_t head = digits.size() % 19;
-  if (head == 0) head = 19;
-  while (pos < digits.size()) {
-    std::size_t len = pos == 0 ? head : 19;
-    std::uint64_t chunk = 0;
-    std::uint64_t scale = 1;
-    for (std::size_t i = 0; i < len; ++i) {
-      chunk = chunk * 10 + static_cast<std::uint64_t>(digits[pos + i] - '0');
-      scale *= 10;
-    }
-    if (pos != 0 && !result.try_mul_u64(scale)) {
-      return make_error(errc::out_of_range, "'" + shorten(text) + "' is above 2^256-1");
-    }
-    if (!result.try_add(Uint256(chunk))) {
-      return make_error(errc::out_of_range, "'" + shorten(text) + "' is above 2^256-1");
-    }
-    pos += len;
-  }
-  return result;
+  return make_error(errc::out_of_range, "'" + shorten(text) + "' is above 2^256-1");
+}
+
+bool Uint256::try_from_decimal(std::string_view text, Uint256& out) noexcept {
+  return parse_decimal(text, out.limbs_) == DecimalRejection::none;
 }
 
 std::size_t Uint256::write_decimal(char* out) const {
@@ -68,7 +109,7 @@ std::size_t Uint256::write_decimal(char* out) const {
   std::uint64_t chunks[5];
   int count = 0;
   Uint256 rest = *this;
-  while (!rest.is_zero()) chunks[count++] = rest.divmod_u64(kPow10_19);
+  while (!rest.is_zero()) chunks[count++] = rest.divmod_u64(kPow10[19]);
   char* p = out;
   // The most significant chunk is printed without padding.
   char buf[20];

@@ -27,6 +27,9 @@ class Uint256 {
   // Strict: one or more ASCII digits, leading zeros allowed, nothing else (no sign, no
   // whitespace, no exponent). Errors: errc::not_a_number, errc::out_of_range.
   static Result<Uint256> from_decimal(std::string_view text);
+  // The same rules without building an error: false (and `out` unchanged) on any rejection.
+  // For hot paths, which call from_decimal() only to explain a rejection.
+  static bool try_from_decimal(std::string_view text, Uint256& out) noexcept;
 
   // Writes the decimal form into `out` (at least kMaxDecimalDigits bytes) and returns the
   // number of characters written. No allocation: the sink's COPY encoder uses it per row.

@@ -189,6 +189,46 @@ TEST(TransferDecoder, RejectsInvalidValuesWithAReasonNamingTheField) {
   EXPECT_EQ(code_of(with(R"("log_index":99999999999)")), errc::invalid_value);
 }
 
+TEST(TransferDecoder, RejectionsOfTheCommonFieldsKeepTheirExactReasons) {
+  // The decoder reads valid fields on a fast path and asks the full readers only why a field
+  // was rejected; these sentences are what dead letters carry.
+  EXPECT_EQ(
+      decode(without("from_address")
+                 .insert(1, R"("from_address":"0xb4e16d0168e52d35cacd2c6185b44281ec28c9dG",)"))
+          .error()
+          .message,
+      "field 'from_address': '0xb4e16d0168e52d35cacd2c6185b44281ec28c9dG' is not an "
+      "address: expected 0x followed by 40 hex digits, found a non-hex character");
+  EXPECT_EQ(decode(without("to_address").insert(1, R"("to":"0x12",)")).error().message,
+            "field 'to': '0x12' is not an address: expected 0x followed by 40 hex digits");
+  EXPECT_EQ(decode(without("value").insert(1, R"("value":"12a",)")).error().message,
+            "field 'value': '12a' is not an unsigned integer (only digits 0-9)");
+  EXPECT_EQ(decode(without("timestamp").insert(1, R"("timestamp":"2024-02-30T00:00:00Z",)"))
+                .error()
+                .message,
+            "field 'timestamp': '2024-02-30T00:00:00Z' is not a timestamp (ISO-8601 UTC or unix "
+            "seconds): that day does not exist");
+  EXPECT_EQ(decode(without("block_number").insert(1, R"("blockNumber":-3,)")).error().message,
+            "field 'blockNumber' is -3, expected a number >= 0");
+  EXPECT_EQ(decode(with(R"("symbol":7)")).error().message,
+            "field 'symbol' is a JSON integer, expected a string");
+}
+
+TEST(TransferDecoder, ReadsTheLessCommonValidForms) {
+  // Forms the fast path may leave to the full readers must still decode.
+  auto t = decode(without("block_number")
+                      .insert(1, R"("block_number":"18446744073709551615","chain_id":"137",)"));
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_EQ(t->block_number, UINT64_MAX);
+  EXPECT_EQ(t->chain_id, 137u);
+  t = decode(without("value").insert(1, R"("value":18446744073709551615,)"));
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_EQ(t->value, core::Uint256(UINT64_MAX));
+  t = decode(without("timestamp").insert(1, R"("timestamp":"1717243197.25",)"));
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_EQ(t->timestamp.value, 1717243197250);
+}
+
 TEST(TransferDecoder, HugeJsonNumbersAreRejectedNotRounded) {
   auto r = decode(without("value").insert(1, R"("value":123456789012345678901234567890,)"));
   ASSERT_FALSE(r.ok()) << "a 30-digit JSON number must not be rounded through a double";

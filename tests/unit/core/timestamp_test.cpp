@@ -28,6 +28,38 @@ TEST(Timestamp, ParsesUnixSeconds) {
   EXPECT_EQ(parse_timestamp("1717243197.5")->value, 1717243197500);
 }
 
+TEST(Timestamp, TryParseAgreesWithParse) {
+  for (const char* text : {"2024-06-01T11:59:57Z",
+                           "2024-06-01T11:59:57.25Z",
+                           "2024-06-01 11:59:57",
+                           "2024-06-01T13:59:57+02:00",
+                           "2024-06-01T06:59:57-0500",
+                           "2024-06-01T11:59:57+00",
+                           "1717243197",
+                           "1717243197.5",
+                           "0",
+                           "17172431970000000000",
+                           "1717243197.0000000000000",
+                           "",
+                           "yesterday",
+                           "2024-13-01T00:00:00Z",
+                           "2023-02-29T00:00:00Z",
+                           "-5",
+                           "1e9",
+                           "2024-06-01T11:59:57.",
+                           "1969-12-31T23:59:59Z",
+                           "2024-06-01T11:59:57Zjunk",
+                           "2024/06/01T11:59:57Z",
+                           "20240601T115957Z0000",
+                           "-2024-06-01T11:59:57"}) {
+    const UnixMillis before{42};
+    UnixMillis got = before;
+    auto checked = parse_timestamp(text);
+    ASSERT_EQ(try_parse_timestamp(text, got), checked.ok()) << text;
+    EXPECT_EQ(got, checked.ok() ? *checked : before) << text;
+  }
+}
+
 TEST(Timestamp, RejectsNonsense) {
   for (const char* bad : {"", "yesterday", "2024-13-01T00:00:00Z", "2023-02-29T00:00:00Z",
                           "2024-06-01T24:00:00Z", "2024-06-01T11:59:57Zjunk", "-5", "1e9",

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <stdexcept>
+#include <string>
 
 #include "core/errc.hpp"
 
@@ -68,6 +70,70 @@ TEST(Uint256, RoundTripsRealChainValues) {
                         "100000000000000000000000000000000000000000000000000000000000000000000000000"}) {
     EXPECT_EQ(Uint256::from_decimal(v)->to_decimal(), v);
   }
+}
+
+// Digit by digit with the checked arithmetic: slow, obviously right, the reference for the
+// 19-digit chunks of from_decimal.
+bool reference_from_decimal(const std::string& text, Uint256& out) {
+  Uint256 v;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    if (!v.try_mul_u64(10) || !v.try_add(Uint256(static_cast<std::uint64_t>(c - '0'))))
+      return false;
+  }
+  out = v;
+  return !text.empty();
+}
+
+TEST(Uint256, ChunkedParseAgreesWithDigitByDigitAtEveryLength) {
+  std::mt19937_64 rng(7);
+  for (std::size_t length = 1; length <= 80; ++length) {
+    for (int trial = 0; trial < 20; ++trial) {
+      std::string text(length, '0');
+      for (auto& c : text) c = static_cast<char>('0' + rng() % 10);
+      if (trial == 0) text.assign(length, '9');  // the largest value of each length
+      Uint256 expected;
+      const bool fits = reference_from_decimal(text, expected);
+      Uint256 got(12345);
+      ASSERT_EQ(Uint256::try_from_decimal(text, got), fits) << text;
+      auto checked = Uint256::from_decimal(text);
+      ASSERT_EQ(checked.ok(), fits) << text;
+      if (fits) {
+        EXPECT_EQ(got, expected) << text;
+        EXPECT_EQ(*checked, expected) << text;
+      } else {
+        EXPECT_EQ(got, Uint256(12345)) << "a failed try_from_decimal must leave the output alone";
+        EXPECT_EQ(checked.error().code, errc::out_of_range) << text;
+      }
+    }
+  }
+}
+
+TEST(Uint256, TryFromDecimalRejectsWhatFromDecimalRejects) {
+  for (const char* bad :
+       {"", "-5", "+5", " 5", "5 ", "1e18", "1.5", "0x10", "12a", "١", kMaxPlusOne}) {
+    Uint256 v(3);
+    EXPECT_FALSE(Uint256::try_from_decimal(bad, v)) << bad;
+    EXPECT_EQ(v, Uint256(3));
+  }
+  Uint256 v;
+  ASSERT_TRUE(Uint256::try_from_decimal(kMax, v));
+  EXPECT_EQ(v, Uint256::max());
+  ASSERT_TRUE(Uint256::try_from_decimal("0000", v));
+  EXPECT_TRUE(v.is_zero());
+}
+
+TEST(Uint256, ANonDigitOutranksTheLength) {
+  // Too many digits and a letter: the reason is the letter, wherever it stands.
+  auto r = Uint256::from_decimal(std::string(79, '9') + "x");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, errc::not_a_number);
+  r = Uint256::from_decimal("x" + std::string(79, '9'));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, errc::not_a_number);
+  r = Uint256::from_decimal(std::string(60, '9') + "x" + std::string(10, '9'));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, errc::not_a_number);
 }
 
 TEST(Uint256, CheckedAdditionComesInPairs) {
