@@ -11,6 +11,7 @@
 // rolled back, and the sink resumes from the positions stored in the database (reset()).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -19,11 +20,30 @@ namespace tokenflow::sinks {
 
 class CommitSequencer {
  public:
-  // Blocks until `sequence` is next to commit (true) or an earlier batch failed (false).
-  bool wait_turn(std::uint64_t sequence) {
+  // Blocks until `sequence` is next to commit (true), or an earlier batch failed or
+  // `patience` ran out (false; the sequence is then broken). The bound breaks waits no
+  // database can see: an earlier batch queued for a table lock behind another session's
+  // request (DDL, LOCK TABLE) which itself waits for this batch's open transaction.
+  bool wait_turn(std::uint64_t sequence,
+                 std::chrono::milliseconds patience = std::chrono::milliseconds::max()) {
     std::unique_lock lock(mutex_);
-    turn_.wait(lock, [&] { return broken_ || next_ == sequence; });
+    auto ready = [&] { return broken_ || next_ == sequence; };
+    if (patience == std::chrono::milliseconds::max()) {
+      turn_.wait(lock, ready);
+    } else if (!turn_.wait_for(lock, patience, ready)) {
+      broken_ = true;
+      timed_out_ = true;
+      lock.unlock();
+      turn_.notify_all();
+      return false;
+    }
     return !broken_;
+  }
+
+  // Whether the sequence broke because a batch waited longer than its patience.
+  bool timed_out() const {
+    std::lock_guard lock(mutex_);
+    return timed_out_;
   }
 
   // `sequence` committed: the next one may.
@@ -48,14 +68,16 @@ class CommitSequencer {
   void reset(std::uint64_t next) {
     std::lock_guard lock(mutex_);
     broken_ = false;
+    timed_out_ = false;
     next_ = next;
   }
 
  private:
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable turn_;
   std::uint64_t next_ = 0;
   bool broken_ = false;
+  bool timed_out_ = false;
 };
 
 }  // namespace tokenflow::sinks

@@ -51,6 +51,15 @@ PostgresSchema::PostgresSchema(const PostgresNames& names, const Quote& identifi
   target = schema + "." + identifier(names.table);
   positions = schema + "." + identifier(names.positions_table);
   const std::string& t = names.table;
+  // Only a missing index is created: CREATE INDEX takes a lock on the table even when the
+  // index exists, which would make a second sink starting up wait for (and stall) the
+  // writers of one already running.
+  auto create_index = [&](const std::string& name, const std::string& columns) {
+    const std::string index = identifier(name);
+    return "DO $tokenflow$ BEGIN IF to_regclass(" + literal(schema + "." + index) +
+           ") IS NULL THEN CREATE INDEX IF NOT EXISTS " + index + " ON " + target + " " + columns +
+           "; END IF; END $tokenflow$;";
+  };
   create =
       // Two sinks starting at once would race on the catalog; the lock serialises them.
       "BEGIN; SELECT pg_advisory_xact_lock(hashtext('tokenflow.init_schema'));"
@@ -65,17 +74,10 @@ PostgresSchema::PostgresSchema(const PostgresNames& names, const Quote& identifi
       " (id TEXT COLLATE \"C\" PRIMARY KEY, block_number BIGINT NOT NULL,"
       " \"timestamp\" TIMESTAMPTZ NOT NULL, contract_address TEXT COLLATE \"C\" NOT NULL,"
       " from_address TEXT COLLATE \"C\" NOT NULL, to_address TEXT COLLATE \"C\" NOT NULL,"
-      " \"value\" NUMERIC(78,0) NOT NULL);"
-      "CREATE INDEX IF NOT EXISTS " +
-      identifier(t + "_block_number_idx") + " ON " + target +
-      " (block_number DESC);"
-      "CREATE INDEX IF NOT EXISTS " +
-      identifier(t + "_contract_address_idx") + " ON " + target +
-      " (contract_address);"
-      "CREATE INDEX IF NOT EXISTS " +
-      identifier(t + "_timestamp_idx") + " ON " + target +
-      " (\"timestamp\" DESC);"
-      "CREATE TABLE IF NOT EXISTS " +
+      " \"value\" NUMERIC(78,0) NOT NULL);" +
+      create_index(t + "_block_number_idx", "(block_number DESC)") +
+      create_index(t + "_contract_address_idx", "(contract_address)") +
+      create_index(t + "_timestamp_idx", "(\"timestamp\" DESC)") + "CREATE TABLE IF NOT EXISTS " +
       positions +
       " (target_table TEXT NOT NULL, topic TEXT NOT NULL, \"partition\" INT NOT NULL,"
       " next_offset BIGINT NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),"

@@ -86,7 +86,8 @@ core::Result<void> TransferSink::run(const core::StopSignal& stop) {
     stores.push_back(make_store_());
     if (auto connected = connect_store(*stores.back(), stop); !connected.ok()) return connected;
   }
-  writers_ = std::make_unique<WriterPool>(std::move(stores), options_.topic);
+  writers_ =
+      std::make_unique<WriterPool>(std::move(stores), options_.topic, options_.commit_patience);
 
   auto consumer = kafka::Consumer::create(client_, consumer_options_, this);
   if (!consumer.ok()) return std::move(consumer).error();
@@ -97,6 +98,7 @@ core::Result<void> TransferSink::run(const core::StopSignal& stop) {
                options_.batch_size, options_.batch_timeout.count(), options_.writers,
                options_.writers == 1 ? "" : "s");
 
+  bool drained = false;  // the last poll() found nothing waiting
   while (!stop.requested() && !fatal_) {
     handle(writers_->collect());
     if (fatal_) break;
@@ -117,7 +119,11 @@ core::Result<void> TransferSink::run(const core::StopSignal& stop) {
 
     const auto now = Clock::now();
     milliseconds wait = kIdlePoll;
-    if (batch_full() || batch_timed_out(now)) {
+    // Due when full, when old enough, or when nothing more is waiting in Kafka: a writer
+    // that is idle then takes what there is, so latency at low rates is one write, and
+    // batches grow by themselves when the writers are busy.
+    const bool caught_up = drained && !filling_->empty();
+    if (batch_full() || batch_timed_out(now) || caught_up) {
       if (writers_->has_idle()) {
         dispatch();
         continue;
@@ -133,9 +139,9 @@ core::Result<void> TransferSink::run(const core::StopSignal& stop) {
                                                            options_.batch_timeout - now);
       wait = std::clamp(left, milliseconds(0), kIdlePoll);
     }
-    if (auto message = consumer_->poll(wait)) {
-      if (!message->is_error()) accept(*message);
-    }
+    auto message = consumer_->poll(wait);
+    drained = !message;
+    if (message && !message->is_error()) accept(*message);
   }
 
   if (!fatal_ && !needs_resume_) drain();  // finish what was read (SIGINT, --max-records)
@@ -156,12 +162,33 @@ core::Result<void> TransferSink::run(const core::StopSignal& stop) {
   return core::success();
 }
 
-void TransferSink::accept(const kafka::Message& message) {
-  const auto partition = message.partition().value;
-  const auto offset = message.offset().value;
+void TransferSink::note_read(std::int32_t partition, std::int64_t offset) {
   const auto p = static_cast<std::size_t>(partition);
   if (p >= first_read_.size()) first_read_.resize(p + 1, -1);
   if (first_read_[p] < 0) first_read_[p] = offset;
+}
+
+bool TransferSink::wait_serving_the_group(milliseconds delay, const core::StopSignal& stop) {
+  // Polling keeps the group's rebalances moving (and this member in the group) while the
+  // database is away; what arrives meanwhile is dropped: the seek that follows reads it
+  // again.
+  const auto until = Clock::now() + delay;
+  while (!stop.requested()) {
+    const auto left = std::chrono::duration_cast<milliseconds>(until - Clock::now());
+    if (left <= milliseconds(0)) return true;
+    if (auto message = consumer_->poll(std::min(left, kIdlePoll))) {
+      if (message->is_error()) continue;
+      note_read(message->partition().value, message->offset().value);
+      probe_.reread.add();
+    }
+  }
+  return false;
+}
+
+void TransferSink::accept(const kafka::Message& message) {
+  const auto partition = message.partition().value;
+  const auto offset = message.offset().value;
+  note_read(partition, offset);
   filling_->note_message(partition, offset, Clock::now());
   probe_.consumed.add();
 
@@ -261,6 +288,12 @@ void TransferSink::handle(std::vector<WriterPool::Finished> finished) {
         if (!fatal_) fatal_ = error;
       } else if (error.code != errc::aborted) {
         spdlog::warn("sink: {}", error.message);
+      } else if (writers_->sequencer().timed_out() && !needs_resume_) {
+        spdlog::warn(
+            "sink: a batch waited more than {} ms for the one before it to commit (a "
+            "lock held by another session, such as DDL on {}, can make concurrent "
+            "batches wait for each other); rolling back and reading again",
+            options_.commit_patience.count(), positions_store_->table_name());
       }
       needs_resume_ = true;
       discard(std::move(done.batch));
@@ -316,7 +349,7 @@ core::Result<bool> TransferSink::resume_from_stored(const core::StopSignal& stop
   if (!filling_->empty()) discard(std::exchange(filling_, fresh_batch()));
   dead_letters_logged_ = 0;
 
-  const auto partitions = assigned_partitions();
+  std::vector<core::Partition> partitions;
   core::Positions stored;
   for (;;) {
     ++failures_in_a_row_;
@@ -326,7 +359,8 @@ core::Result<bool> TransferSink::resume_from_stored(const core::StopSignal& stop
         "sink: retrying in {} ms (attempt {}): reading again from the positions "
         "stored in {}",
         delay.count(), failures_in_a_row_, positions_store_->table_name());
-    if (!stop.wait_for(delay)) return false;
+    if (!wait_serving_the_group(delay, stop)) return false;
+    partitions = assigned_partitions();  // a rebalance may have run meanwhile
     // Every writer reloads: a store that saw acknowledged batches vanish (asynchronous commit
     // and a server crash) refuses writes until it has read the positions again.
     core::Result<core::Positions> loaded = core::Positions{};

@@ -50,12 +50,18 @@ struct TransferSinkOptions {
   // 5,000 rows per transaction: measured in bench/sink_bench (README, Benchmarks); the
   // original scripts' 100 works but pays a transaction per 100 rows.
   std::size_t batch_size = 5000;
-  // A batch not yet full is written once its first message is this old: the latency bound
-  // at low rates (bench/latency_bench).
+  // A batch is handed to a writer when it is full, when its first message is this old, or
+  // as soon as a writer is idle and nothing more is waiting in Kafka. So at low rates a
+  // message waits for about one write, and under load batches fill up while the writers
+  // are busy (bench/latency_bench, bench/sink_bench).
   std::chrono::milliseconds batch_timeout{20};
   // Database sessions writing at once (each with its own thread): 2 puts both cores of the
   // server to work (README.md, Benchmarks). 1 writes in strict sequence (SQLite).
   std::size_t writers = 2;
+  // How long a batch ready to commit waits for the batches before it; beyond that every
+  // uncommitted batch is rolled back and read again (CommitSequencer::wait_turn). Far above
+  // any write's duration: only a lock cycle through another session should reach it.
+  std::chrono::milliseconds commit_patience{10'000};
   std::uint64_t max_records = 0;  // stop after this many consumed messages; 0: never
   core::RetryPolicy retry{std::chrono::milliseconds(250), std::chrono::milliseconds(10'000), 2.0,
                           0};
@@ -110,6 +116,9 @@ class TransferSink final : public kafka::RebalanceListener {
  private:
   core::Result<void> connect_store(BatchStore& store, const core::StopSignal& stop);
   void accept(const kafka::Message& message);
+  void note_read(std::int32_t partition, std::int64_t offset);
+  // Waits `delay` while serving the consumer group (rebalances); false if stop was requested.
+  bool wait_serving_the_group(std::chrono::milliseconds delay, const core::StopSignal& stop);
   bool batch_full() const;
   bool batch_timed_out(std::chrono::steady_clock::time_point now) const;
   // Hands the batch being filled to an idle writer (dead letters flushed first).

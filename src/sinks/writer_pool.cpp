@@ -6,8 +6,9 @@
 
 namespace tokenflow::sinks {
 
-WriterPool::WriterPool(std::vector<std::unique_ptr<BatchStore>> stores, std::string topic)
-    : topic_(std::move(topic)), writers_(stores.size()) {
+WriterPool::WriterPool(std::vector<std::unique_ptr<BatchStore>> stores, std::string topic,
+                       std::chrono::milliseconds patience)
+    : topic_(std::move(topic)), patience_(patience), writers_(stores.size()) {
   for (std::size_t i = 0; i < stores.size(); ++i) writers_[i].store = std::move(stores[i]);
   // Started after the vector is complete: the threads hold references into it.
   for (auto& writer : writers_) writer.thread = std::thread([this, &writer] { run(writer); });
@@ -73,7 +74,7 @@ void WriterPool::run(Writer& writer) {
     const auto started = std::chrono::steady_clock::now();
     const std::uint64_t sequence = batch->sequence;
     auto written = writer.store->write(batch->stored_rows(), batch->positions(topic_),
-                                       [&] { return sequencer_.wait_turn(sequence); });
+                                       [&] { return sequencer_.wait_turn(sequence, patience_); });
     if (written) {
       sequencer_.committed(sequence);
     } else {

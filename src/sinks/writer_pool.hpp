@@ -34,8 +34,10 @@ class WriterPool {
     std::chrono::steady_clock::duration took{};
   };
 
-  // One writer thread per store; `topic` names the positions the batches carry.
-  WriterPool(std::vector<std::unique_ptr<BatchStore>> stores, std::string topic);
+  // One writer thread per store; `topic` names the positions the batches carry; a batch
+  // waits at most `patience` for the batches before it to commit (CommitSequencer).
+  WriterPool(std::vector<std::unique_ptr<BatchStore>> stores, std::string topic,
+             std::chrono::milliseconds patience);
   ~WriterPool();
   WriterPool(const WriterPool&) = delete;
   WriterPool& operator=(const WriterPool&) = delete;
@@ -67,6 +69,7 @@ class WriterPool {
   void run(Writer& writer);
 
   std::string topic_;
+  std::chrono::milliseconds patience_;
   CommitSequencer sequencer_;
   mutable std::mutex mutex_;
   std::condition_variable work_;  // a writer got a batch, or stopping_

@@ -214,6 +214,11 @@ std::pair<std::int64_t, std::int64_t> Pipeline::row_and_id_counts() const {
 
 std::map<int, std::int64_t> Pipeline::stored_positions(const std::string& topic) const {
   std::map<int, std::int64_t> out;
+  // Before the sink has created its schema there is nothing stored yet.
+  if (postgres_->query("SELECT to_regclass('raw.tokenflow_offsets') IS NOT NULL").at(0).at(0) !=
+      "t") {
+    return out;
+  }
   for (const auto& row : postgres_->query(
            "SELECT \"partition\", next_offset FROM raw.tokenflow_offsets WHERE target_table = '" +
            std::string(kPipelineTable) + "' AND topic = '" + topic + "'")) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -46,6 +47,21 @@ TEST(CommitSequencer, AFailureAbortsEveryLaterBatchUntilReset) {
   EXPECT_TRUE(sequencer.wait_turn(5));
   sequencer.committed(5);
   EXPECT_TRUE(sequencer.wait_turn(6));
+}
+
+// A batch whose predecessor never commits (say it waits for a table lock that another
+// session queued behind this batch's own transaction) gives up after its patience, which
+// breaks the sequence for everyone after it too.
+TEST(CommitSequencer, PatienceBreaksAWaitThatWouldNeverEnd) {
+  CommitSequencer sequencer;
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_FALSE(sequencer.wait_turn(1, std::chrono::milliseconds(50)));
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(50));
+  EXPECT_TRUE(sequencer.timed_out());
+  EXPECT_FALSE(sequencer.wait_turn(0, std::chrono::milliseconds(50)));  // broken for all
+  sequencer.reset(2);
+  EXPECT_FALSE(sequencer.timed_out());
+  EXPECT_TRUE(sequencer.wait_turn(2, std::chrono::milliseconds(50)));
 }
 
 TEST(CommitSequencer, ACommitOutOfTurnDoesNotMoveTheSequence) {
