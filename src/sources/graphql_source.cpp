@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
 #include <optional>
 #include <random>
 
@@ -17,6 +18,16 @@ struct Failure {
   core::Error error;
   std::optional<std::chrono::milliseconds> retry_after;
 };
+
+struct Fetched {
+  std::optional<Failure> failure;
+  std::string body;
+};
+
+double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
 
 class Poller {
  public:
@@ -41,6 +52,11 @@ class Poller {
   core::Result<void> load_state();
   // The body of a 200 answer, or why there is none.
   std::optional<Failure> post(const std::string& body, std::string& answer);
+  Fetched fetch(const std::string& request) {
+    Fetched fetched;
+    fetched.failure = post(request, fetched.body);
+    return fetched;
+  }
   // Logs, counts and sleeps before the next attempt; false when stopped or given up.
   bool back_off(const Failure& failure);
   // Publishes the page and waits for Kafka; false (after a log line) to re-send it.
@@ -62,6 +78,9 @@ class Poller {
   std::uint32_t attempt_ = 0;
   std::string answer_;
   Page page_;
+  // The page after a full one, requested while the full one is published and acknowledged
+  // (only the HTTP exchange runs there; the poll thread waits for it before touching http_).
+  std::future<Fetched> prefetch_;
 };
 
 core::Result<void> Poller::load_state() {
@@ -214,10 +233,15 @@ core::Result<GraphqlSourceSummary> Poller::run() {
         continue;
       }
     }
-    if (auto failed = post(page_request(o_.query, state_.cursor, max_block), answer_)) {
-      if (!back_off(*failed)) break;
+    const auto requested = std::chrono::steady_clock::now();
+    Fetched fetched = prefetch_.valid() ? prefetch_.get()
+                                        : fetch(page_request(o_.query, state_.cursor, max_block));
+    const double fetch_ms = ms_since(requested);
+    if (fetched.failure) {
+      if (!back_off(*fetched.failure)) break;
       continue;
     }
+    answer_ = std::move(fetched.body);
     if (auto parsed = parser_.parse(answer_, page_); !parsed.ok()) {
       if (!back_off({std::move(parsed).error(), std::nullopt})) break;
       continue;
@@ -234,18 +258,32 @@ core::Result<GraphqlSourceSummary> Poller::run() {
     }
     attempt_ = 0;
     last_full = page_.received >= o_.query.page_size;
+    if (last_full) {
+      prefetch_ = std::async(std::launch::async,
+                             [this, request = page_request(o_.query, last->cursor, max_block)] {
+                               return fetch(request);
+                             });
+    }
     if (!page_.records.empty()) {
       std::uint64_t published = 0;
       std::uint64_t dead = 0;
+      const auto publishing = std::chrono::steady_clock::now();
       auto delivered = publish(page_, published, dead);
       if (!delivered.ok()) return std::move(delivered).error();
       if (!*delivered) {
+        if (prefetch_.valid()) prefetch_.get();  // it starts after the page that failed
         if (!back_off({make_error(errc::io_error, "Kafka did not acknowledge the page"), {}}))
           break;
         continue;
       }
+      const double publish_ms = ms_since(publishing);
+      const auto saving = std::chrono::steady_clock::now();
       state_.published += published;
       if (auto saved = save(last->cursor); !saved.ok()) return std::move(saved).error();
+      spdlog::debug(
+          "[Poll {}] waited {:.1f} ms for the page, {:.1f} ms for Kafka, {:.1f} ms to "
+          "save the cursor",
+          summary_.polls, fetch_ms, publish_ms, ms_since(saving));
       indexer_.pages.add();
       summary_.published += published;
       summary_.dead_letters += dead;
