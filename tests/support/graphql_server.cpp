@@ -149,7 +149,7 @@ std::vector<std::string> graphql_producer_args(const std::string& endpoint,
                                    "--retry-max-ms",
                                    "500",
                                    "--request-timeout",
-                                   "2"};
+                                   "1"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }

@@ -71,7 +71,7 @@ class GraphqlServer {
 };
 
 // `produce graphql` arguments for `endpoint`, publishing to `bootstrap` with its cursor in
-// `state_file`, fast retries (tests inject faults), then `extra`.
+// `state_file`, fast retries and a 1 s request timeout (tests inject faults), then `extra`.
 std::vector<std::string> graphql_producer_args(const std::string& endpoint,
                                                const std::string& bootstrap,
                                                const std::string& state_file,

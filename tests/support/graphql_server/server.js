@@ -219,7 +219,8 @@ function pickFault() {
   if (Math.random() >= fault.rate) return null;
   if (fault.count > 0) fault.count--;
   stats.faults++;
-  return fault.mode === 'random' ? kinds[Math.floor(Math.random() * kinds.length)] : fault.mode;
+  // 'random': faults at random moments (rate), their kinds in turn, so every kind occurs.
+  return fault.mode === 'random' ? kinds[(stats.faults - 1) % kinds.length] : fault.mode;
 }
 
 function send(res, status, body, headers = {}) {
