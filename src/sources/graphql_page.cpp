@@ -33,6 +33,7 @@ PageParser::PageParser(std::string table, FieldMapping mapping, std::string bloc
       id_field_(std::move(id_field)) {}
 
 core::Result<element> PageParser::parse_data(std::string_view body) {
+  if (body.empty()) return make_error(errc::malformed_response, "the answer is empty (0 bytes)");
   element root;
   if (auto code = parser_.parse(body.data(), body.size(), true).get(root); code) {
     return make_error(errc::malformed_response, std::string("the answer is not JSON (") +
