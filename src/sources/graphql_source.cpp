@@ -58,7 +58,7 @@ class Poller {
     return fetched;
   }
   // Logs, counts and sleeps before the next attempt; false when stopped or given up.
-  bool back_off(const Failure& failure);
+  bool back_off(const Failure& failure, const char* what = "indexer");
   // Publishes the page and waits for Kafka; false (after a log line) to re-send it.
   core::Result<bool> publish(const Page& page, std::uint64_t& published, std::uint64_t& dead);
   core::Result<void> save(const Cursor& cursor);
@@ -126,25 +126,27 @@ std::optional<Failure> Poller::post(const std::string& body, std::string& answer
   return std::nullopt;
 }
 
-bool Poller::back_off(const Failure& failure) {
+bool Poller::back_off(const Failure& failure, const char* what) {
   ++attempt_;
-  ++summary_.failures;
-  indexer_.failures.add();
+  if (std::string_view(what) == "indexer") {
+    ++summary_.failures;
+    indexer_.failures.add();
+  }
   auto delay = o_.retry.delay(attempt_, rng_);
   if (failure.retry_after) delay = std::max(delay, *failure.retry_after);
   const auto code = static_cast<errc>(failure.error.code.value());
   const char* kind =
       failure.error.code.category() == sources_category() ? errc_name(code) : "error";
   if (o_.retry.gives_up_after(attempt_)) {
-    spdlog::error("[Poll {}] indexer failed ({}): {}; giving up after {} attempts", summary_.polls,
+    spdlog::error("[Poll {}] {} failed ({}): {}; giving up after {} attempts", summary_.polls, what,
                   kind, failure.error.message, attempt_);
     return false;
   }
   spdlog::warn(
-      "[Poll {}] indexer failed ({}): {}; retry {} in {} ms, cursor stays after block "
+      "[Poll {}] {} failed ({}): {}; retry {} in {} ms, cursor stays after block "
       "{} id {}",
-      summary_.polls, kind, failure.error.message, attempt_, delay.count(), state_.cursor.block,
-      state_.cursor.id);
+      summary_.polls, what, kind, failure.error.message, attempt_, delay.count(),
+      state_.cursor.block, state_.cursor.id);
   return stop_.wait_for(delay);
 }
 
@@ -275,7 +277,8 @@ core::Result<GraphqlSourceSummary> Poller::run() {
       if (!delivered.ok()) return std::move(delivered).error();
       if (!*delivered) {
         if (prefetch_.valid()) prefetch_.get();  // it starts after the page that failed
-        if (!back_off({make_error(errc::io_error, "Kafka did not acknowledge the page"), {}}))
+        if (!back_off({make_error(errc::io_error, "Kafka did not acknowledge the page"), {}},
+                      "Kafka delivery"))
           break;
         continue;
       }
