@@ -26,6 +26,7 @@ struct GraphqlFlags {
   std::uint32_t retry_initial_ms = 500;
   std::uint32_t retry_cap_ms = 30'000;
   std::uint32_t max_attempts = 0;
+  CLI::Option* start_block = nullptr;
 };
 
 std::vector<std::string> split_fields(const std::string& text) {
@@ -76,6 +77,7 @@ bool configure(GraphqlFlags& flags) {
   o.retry.initial = std::chrono::milliseconds(flags.retry_initial_ms);
   o.retry.cap = std::chrono::milliseconds(std::max(flags.retry_cap_ms, flags.retry_initial_ms));
   o.retry.max_attempts = flags.max_attempts;
+  o.start_block_given = flags.start_block != nullptr && flags.start_block->count() > 0;
   return true;
 }
 
@@ -155,8 +157,9 @@ void register_produce_graphql(CLI::App& produce, CommandContext& ctx) {
       ->capture_default_str();
   cmd->add_flag("--reset-state", o.reset_state,
                 "Ignore the state file and start at --start-block (the file is overwritten)");
-  cmd->add_option("--start-block", o.start_block, "First block to read when there is no state")
-      ->capture_default_str();
+  flags->start_block =
+      cmd->add_option("--start-block", o.start_block, "First block to read when there is no state")
+          ->capture_default_str();
   cmd->add_option("--request-timeout", flags->request_timeout_s,
                   "Seconds an indexer request may take before it is retried")
       ->check(CLI::Range(0.1, 3'600.0))

@@ -100,6 +100,12 @@ core::Result<void> Poller::load_state() {
     return core::success();
   }
   state_ = std::move(**loaded);
+  if (o_.start_block_given) {
+    spdlog::warn(
+        "graphql: --start-block {} is ignored: {} holds a cursor; add --reset-state to "
+        "start there",
+        o_.start_block, o_.state_file);
+  }
   spdlog::info("graphql: resuming after block {} id {} (from {}, {} records published so far)",
                state_.cursor.block, state_.cursor.id, o_.state_file, state_.published);
   return core::success();

@@ -35,8 +35,9 @@ struct GraphqlSourceOptions {
   FieldMapping mapping;
   std::string topic = "stablecoin-transfers";
   std::string state_file = ".kafka_stream_state.json";
-  bool reset_state = false;       // ignore the state file (it is overwritten at the first page)
-  std::uint64_t start_block = 0;  // where to start without a state file
+  bool reset_state = false;        // ignore the state file (it is overwritten at the first page)
+  std::uint64_t start_block = 0;   // where to start without a state file
+  bool start_block_given = false;  // the user asked for start_block (warned about if ignored)
   std::uint64_t confirmations = 0;
   std::chrono::milliseconds poll_interval{5'000};
   core::RetryPolicy retry{std::chrono::milliseconds(500), std::chrono::milliseconds(30'000), 2.0,
