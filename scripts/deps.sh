@@ -9,6 +9,7 @@ packages=(
   libhiredis-dev libsqlite3-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql redis-server sqlite3 util-linux procps
+  nodejs node-graphql
 )
 
 missing=()

@@ -20,6 +20,8 @@ struct CommandContext {
 void register_broker(CLI::App& app, CommandContext& ctx);
 void register_init_schema(CLI::App& app, CommandContext& ctx);
 void register_produce(CLI::App& app, CommandContext& ctx);
+// `produce graphql`, added under the `produce` subcommand by register_produce.
+void register_produce_graphql(CLI::App& produce, CommandContext& ctx);
 void register_sink(CLI::App& app, CommandContext& ctx);
 void register_up(CLI::App& app, CommandContext& ctx);
 

@@ -2,6 +2,7 @@
 
 #include "cli/command.hpp"
 #include "cli/kafka_flags.hpp"
+#include "cli/producer_flags.hpp"
 #include "cli/topics.hpp"
 #include "codec/token_registry_file.hpp"
 #include "kafka/admin.hpp"
@@ -12,62 +13,6 @@
 
 namespace tokenflow::cli {
 namespace {
-
-struct ProducerFlags {
-  KafkaFlags kafka;
-  std::string topic{kTransfersTopic};
-  std::string compression = "lz4";
-  int linger_ms = 5;
-  int partitions = 12;
-};
-
-void add_producer_flags(CLI::App& cmd, ProducerFlags& flags) {
-  add_kafka_flags(cmd, flags.kafka);
-  cmd.add_option("--kafka-topic,--topic", flags.topic, "Topic to publish to")
-      ->envname("KAFKA_TOPIC")
-      ->capture_default_str();
-  cmd.add_option("--compression", flags.compression, "Producer compression")
-      ->check(CLI::IsMember({"none", "gzip", "snappy", "lz4", "zstd"}))
-      ->capture_default_str();
-  cmd.add_option("--linger-ms", flags.linger_ms, "How long the producer waits to fill a batch")
-      ->check(CLI::Range(0, 60'000))
-      ->capture_default_str();
-  cmd.add_option("--partitions", flags.partitions,
-                 "Partitions of the topic if tokenflow creates it (a cluster that refuses "
-                 "CreateTopics, like the embedded one, keeps its own)")
-      ->check(CLI::Range(1, 10'000))
-      ->capture_default_str();
-}
-
-// Opens the producer and makes sure the topic exists. Exits with a usage error on bad flags.
-std::unique_ptr<kafka::Producer> open_producer(const ProducerFlags& flags, int& exit_code) {
-  auto config = to_client_config(flags.kafka);
-  if (!config.ok()) {
-    spdlog::error("{}", config.error().message);
-    exit_code = kExitUsage;
-    return nullptr;
-  }
-  // An existing topic keeps its partitions; a missing one is created (a cluster that refuses
-  // CreateTopics, like the embedded one, auto-creates it on first use instead).
-  if (auto count = kafka::partition_count(*config, flags.topic, std::chrono::seconds(5)); count.ok()) {
-    spdlog::info("topic {} has {} partitions", flags.topic, *count);
-  } else if (auto ensured = kafka::ensure_topic(*config, flags.topic, flags.partitions, 1,
-                                                std::chrono::seconds(5));
-             !ensured.ok()) {
-    spdlog::warn("could not create topic {} ({}); publishing anyway", flags.topic,
-                 ensured.error().message);
-  }
-  kafka::ProducerOptions options;
-  options.compression = flags.compression;
-  options.linger_ms = flags.linger_ms;
-  auto producer = kafka::Producer::create(*config, options);
-  if (!producer.ok()) {
-    spdlog::error("{}", producer.error().message);
-    exit_code = kExitUsage;
-    return nullptr;
-  }
-  return std::move(producer).value();
-}
 
 struct SimulateFlags {
   ProducerFlags producer;
@@ -178,6 +123,8 @@ void register_produce(CLI::App& app, CommandContext& ctx) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   file->callback([file_flags, &ctx] { ctx.action = [file_flags, &ctx] { return run_file(*file_flags, ctx); }; });
+
+  register_produce_graphql(*produce, ctx);
 }
 
 }  // namespace tokenflow::cli

@@ -1,0 +1,58 @@
+#include "cli/producer_flags.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "cli/command.hpp"
+#include "kafka/admin.hpp"
+
+namespace tokenflow::cli {
+
+void add_producer_flags(CLI::App& cmd, ProducerFlags& flags) {
+  add_kafka_flags(cmd, flags.kafka);
+  cmd.add_option("--kafka-topic,--topic", flags.topic, "Topic to publish to")
+      ->envname("KAFKA_TOPIC")
+      ->capture_default_str();
+  cmd.add_option("--compression", flags.compression, "Producer compression")
+      ->check(CLI::IsMember({"none", "gzip", "snappy", "lz4", "zstd"}))
+      ->capture_default_str();
+  cmd.add_option("--linger-ms", flags.linger_ms, "How long the producer waits to fill a batch")
+      ->check(CLI::Range(0, 60'000))
+      ->capture_default_str();
+  cmd.add_option("--partitions", flags.partitions,
+                 "Partitions of the topic if tokenflow creates it (a cluster that refuses "
+                 "CreateTopics, like the embedded one, keeps its own)")
+      ->check(CLI::Range(1, 10'000))
+      ->capture_default_str();
+}
+
+std::unique_ptr<kafka::Producer> open_producer(const ProducerFlags& flags, int& exit_code) {
+  auto config = to_client_config(flags.kafka);
+  if (!config.ok()) {
+    spdlog::error("{}", config.error().message);
+    exit_code = kExitUsage;
+    return nullptr;
+  }
+  // An existing topic keeps its partitions; a missing one is created (a cluster that refuses
+  // CreateTopics, like the embedded one, auto-creates it on first use instead).
+  if (auto count = kafka::partition_count(*config, flags.topic, std::chrono::seconds(5));
+      count.ok()) {
+    spdlog::info("topic {} has {} partitions", flags.topic, *count);
+  } else if (auto ensured = kafka::ensure_topic(*config, flags.topic, flags.partitions, 1,
+                                                std::chrono::seconds(5));
+             !ensured.ok()) {
+    spdlog::warn("could not create topic {} ({}); publishing anyway", flags.topic,
+                 ensured.error().message);
+  }
+  kafka::ProducerOptions options;
+  options.compression = flags.compression;
+  options.linger_ms = flags.linger_ms;
+  auto producer = kafka::Producer::create(*config, options);
+  if (!producer.ok()) {
+    spdlog::error("{}", producer.error().message);
+    exit_code = kExitUsage;
+    return nullptr;
+  }
+  return std::move(producer).value();
+}
+
+}  // namespace tokenflow::cli

@@ -1,0 +1,133 @@
+#include "sources/http_client.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <ctime>
+#include <mutex>
+#include <stdexcept>
+
+#include "sources/errc.hpp"
+
+namespace tokenflow::sources {
+namespace {
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+      throw std::runtime_error("libcurl could not be initialised (curl_global_init)");
+    }
+  });
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals_prefix(std::string_view line, std::string_view name) {
+  if (line.size() < name.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(line[i])) != name[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct HttpClient::Impl {
+  CURL* curl = nullptr;
+  curl_slist* headers = nullptr;
+  std::string body;
+  std::optional<std::chrono::milliseconds> retry_after;
+  char error[CURL_ERROR_SIZE] = {};
+
+  static size_t on_body(char* data, size_t size, size_t count, void* self) {
+    static_cast<Impl*>(self)->body.append(data, size * count);
+    return size * count;
+  }
+  static size_t on_header(char* data, size_t size, size_t count, void* self) {
+    std::string_view line(data, size * count);
+    constexpr std::string_view kName = "retry-after:";
+    if (iequals_prefix(line, kName)) {
+      static_cast<Impl*>(self)->retry_after = parse_retry_after(line.substr(kName.size()));
+    }
+    return size * count;
+  }
+};
+
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value) {
+  value = trim(value);
+  if (value.empty()) return std::nullopt;
+  std::uint64_t seconds = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (ec == std::errc{} && end == value.data() + value.size()) {
+    return std::chrono::milliseconds(std::min<std::uint64_t>(seconds, 86'400) * 1000);
+  }
+  // An HTTP date: curl_getdate understands RFC 7231's formats.
+  std::string text(value);
+  time_t when = curl_getdate(text.c_str(), nullptr);
+  if (when < 0) return std::nullopt;
+  auto delta = static_cast<std::int64_t>(when) - static_cast<std::int64_t>(std::time(nullptr));
+  return std::chrono::milliseconds(std::clamp<std::int64_t>(delta, 0, 86'400) * 1000);
+}
+
+HttpClient::HttpClient(HttpOptions options) : impl_(std::make_unique<Impl>()) {
+  global_init();
+  impl_->curl = curl_easy_init();
+  if (impl_->curl == nullptr) throw std::runtime_error("libcurl: curl_easy_init failed");
+  CURL* c = impl_->curl;
+  impl_->headers = curl_slist_append(impl_->headers, "Content-Type: application/json");
+  impl_->headers = curl_slist_append(impl_->headers, "Accept: application/json");
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, impl_->headers);
+  curl_easy_setopt(c, CURLOPT_USERAGENT, options.user_agent.c_str());
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options.connect_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options.request_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");  // whatever curl decodes (gzip, ...)
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &Impl::on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, impl_.get());
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &Impl::on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, impl_.get());
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, impl_->error);
+}
+
+HttpClient::~HttpClient() {
+  curl_slist_free_all(impl_->headers);
+  curl_easy_cleanup(impl_->curl);
+}
+
+core::Result<HttpResponse> HttpClient::post_json(const std::string& url, std::string_view body) {
+  CURL* c = impl_->curl;
+  impl_->body.clear();
+  impl_->retry_after.reset();
+  impl_->error[0] = '\0';
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  CURLcode code = curl_easy_perform(c);
+  long connects = 0;
+  curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+  connections_ += connects;
+  if (code != CURLE_OK) {
+    std::string reason = impl_->error[0] != '\0' ? impl_->error : curl_easy_strerror(code);
+    if (code == CURLE_OPERATION_TIMEDOUT) {
+      return make_error(errc::timed_out, "POST " + url + ": " + reason);
+    }
+    return make_error(errc::connection_failed, "POST " + url + ": " + reason);
+  }
+  HttpResponse response;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
+  response.body = std::move(impl_->body);
+  impl_->body = std::string();
+  response.retry_after = impl_->retry_after;
+  return response;
+}
+
+}  // namespace tokenflow::sources

@@ -1,0 +1,53 @@
+// HttpClient: POSTs JSON to one endpoint over one kept-alive connection (a libcurl easy
+// handle reused for every request), with connect and total timeouts, and reports what the
+// caller needs to decide on a retry: the status, the body and a 429's Retry-After.
+//
+// Lifecycle: one owning thread creates it and calls post_json(); not thread-safe.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace tokenflow::sources {
+
+struct HttpOptions {
+  std::chrono::milliseconds connect_timeout{5'000};
+  std::chrono::milliseconds request_timeout{30'000};
+  std::string user_agent = "tokenflow/0.1";
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::string body;
+  std::optional<std::chrono::milliseconds> retry_after;  // from a Retry-After header
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpOptions options = {});
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Any answer with a status (2xx or not) is a value; errors are transport failures only:
+  // errc::connection_failed or errc::timed_out, naming the url.
+  core::Result<HttpResponse> post_json(const std::string& url, std::string_view body);
+
+  // TCP connections opened so far (1 while the server keeps the connection alive).
+  long connections_opened() const noexcept { return connections_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  long connections_ = 0;
+};
+
+// The delay a Retry-After header value asks for: delta-seconds, or an HTTP date.
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value);
+
+}  // namespace tokenflow::sources

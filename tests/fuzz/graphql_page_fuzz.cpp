@@ -1,0 +1,41 @@
+// Fuzzer for the GraphQL page parser (an indexer's answer is outside input): any bytes must
+// give a page or an error of the sources category with a non-empty reason; every record of
+// a page is either a valid transfer that decodes back, or carries a reason; never a crash,
+// a hang or a sanitizer report. The head parser gets the same bytes in both dialects.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "codec/transfer_decoder.hpp"
+#include "sources/errc.hpp"
+#include "sources/graphql_page.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace tokenflow;
+  static sources::PageParser parser("stablesTransfers", {}, "blockNumber", "id");
+  static codec::TransferDecoder decoder;
+  static sources::Page page;
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  auto check_error = [](const core::Error& e) {
+    if (e.message.empty() || &e.code.category() != &sources::sources_category()) std::abort();
+  };
+  auto parsed = parser.parse(input, page);
+  if (!parsed.ok()) {
+    check_error(parsed.error());
+  } else {
+    core::Transfer transfer;
+    for (const auto& record : page.records) {
+      if (record.valid) {
+        if (!decoder.decode(record.payload, transfer).ok() || !record.has_cursor) std::abort();
+      } else if (record.reason.empty()) {
+        std::abort();
+      }
+    }
+  }
+  for (auto dialect : {sources::Dialect::hasura, sources::Dialect::thegraph}) {
+    auto head = parser.parse_head(input, dialect);
+    if (!head.ok()) check_error(head.error());
+  }
+  return 0;
+}
