@@ -135,6 +135,9 @@ TEST(SinkSurvivesRebalance, RebalanceWhilePostgresIsAwayLosesNothing) {
 
   // A fresh instance reads whatever is left: every transfer must end up stored.
   auto after = pipeline.start_sink({}, "sink-after.log");
+  // (The first sink may have stored everything already: wait until this one owns the
+  // partitions, so the SIGTERM below meets a running sink, not one still starting.)
+  ASSERT_TRUE(wait_for_line(*after, "assigned", 0, 60s)) << tail_of(*after);
   const auto expected = static_cast<std::int64_t>(kFirst + kSecond);
   EXPECT_EQ(pipeline.wait_for_rows(expected, 40s), expected) << tail_of(*sink);
   EXPECT_EQ(describe_difference(expected_rows(transfers), pipeline.stored_rows()), "");
