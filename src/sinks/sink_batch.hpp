@@ -40,9 +40,9 @@ struct SinkBatch {
   }
   void commit_row() noexcept { ++row_count; }
 
-  void note_message(std::int32_t partition, std::int64_t offset,
-                    std::chrono::steady_clock::time_point now) {
-    if (messages == 0) started = now;
+  void note_message(std::int32_t partition, std::int64_t offset) {
+    // The clock is read once per batch, not per message (it showed in profiles).
+    if (messages == 0) started = std::chrono::steady_clock::now();
     ++messages;
     const auto p = static_cast<std::size_t>(partition);
     if (p >= spans.size()) spans.resize(p + 1);

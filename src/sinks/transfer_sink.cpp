@@ -44,6 +44,8 @@ TransferSink::TransferSink(TransferSinkOptions options, kafka::ClientConfig clie
   options_.writers = std::max<std::size_t>(options_.writers, 1);
   filling_ = fresh_batch();
   dead_letters_failed_ = dlq_producer_.probe().failed.get();
+  // Room for every row that can be uncommitted at once: no rehash while running.
+  if (options_.writers > 1) uncommitted_ids_.reserve(options_.batch_size * (options_.writers + 1));
 }
 
 TransferSink::~TransferSink() {
@@ -189,7 +191,7 @@ void TransferSink::accept(const kafka::Message& message) {
   const auto partition = message.partition().value;
   const auto offset = message.offset().value;
   note_read(partition, offset);
-  filling_->note_message(partition, offset, Clock::now());
+  filling_->note_message(partition, offset);
   probe_.consumed.add();
 
   core::Transfer& row = filling_->next_row();

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <random>
 #include <string>
@@ -156,7 +157,9 @@ class TransferSink final : public kafka::RebalanceListener {
   // With several writers, ids of rows read but not yet committed: a repeat is left to the
   // earlier batch, so two open transactions never insert the same key (one would wait on
   // the other's lock while the other waits for its turn to commit).
-  std::unordered_set<std::string_view> uncommitted_ids_;
+  // Its nodes come from a pool (one malloc and free per row showed in profiles).
+  std::pmr::unsynchronized_pool_resource id_nodes_;
+  std::pmr::unordered_set<std::string_view> uncommitted_ids_{&id_nodes_};
   std::size_t dead_letters_logged_ = 0;    // in the batch being filled
   std::uint64_t dead_letters_failed_ = 0;  // the producer's failed deliveries, last seen
 
