@@ -120,11 +120,9 @@ core::Error PostgresStore::error_from(PGresult* result, const char* what) {
     if (connection_lost || sqlstate.empty()) {
       std::string message = result != nullptr ? trimmed(PQresultErrorMessage(result)) : "";
       if (message.empty()) message = trimmed(conn_ ? PQerrorMessage(conn_.get()) : "");
-      if (!connection_lost && sqlstate.empty()) {
-        // libpq itself refused (a protocol state it did not expect): not a server answer.
-        return make_error(errc::rejected, "libpq refused " + std::string(what) + " " + table_name_ +
-                                              ": " + message);
-      }
+      // No SQLSTATE: libpq's own error, most often the connection dying under the query
+      // ("server closed the connection unexpectedly") before PQstatus says so. Reconnecting
+      // and retrying is safe whatever it was; stopping the sink on it was not.
       return make_error(errc::unavailable, "PostgreSQL at " + described_url_ + " went away while " +
                                                what + " " + table_name_ + ": " + message +
                                                "; the batch is kept: reconnect and retry");
