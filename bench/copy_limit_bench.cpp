@@ -25,10 +25,13 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "sinks/postgres_store.hpp"
 #include "support/postgres_server.hpp"
 
 namespace {
+
+using tokenflow::bench::median;
 
 using tokenflow::core::Transfer;
 using tokenflow::sinks::CopyEncoder;
@@ -114,9 +117,10 @@ class Connection {
 Checksum stored_checksum(Connection& c) {
   Checksum sum;
   sum.rows = std::stoull(c.value("SELECT count(*) FROM raw.transfers_kafka"));
-  sum.block_sum = std::stoull(c.value("SELECT coalesce(sum(block_number), 0) FROM raw.transfers_kafka"));
-  sum.value_mod_sum =
-      std::stoull(c.value("SELECT coalesce(sum(mod(value, 1000000000)), 0) FROM raw.transfers_kafka"));
+  sum.block_sum =
+      std::stoull(c.value("SELECT coalesce(sum(block_number), 0) FROM raw.transfers_kafka"));
+  sum.value_mod_sum = std::stoull(
+      c.value("SELECT coalesce(sum(mod(value, 1000000000)), 0) FROM raw.transfers_kafka"));
   return sum;
 }
 
@@ -153,8 +157,10 @@ double reference_copy_stdin(Connection& c, const std::string& data) {
 // The reference of BENCHMARKS.md itself: the server reads the file.
 double reference_copy_file(Connection& c, const std::string& path) {
   const auto start = Clock::now();
-  c.value("COPY raw.transfers_kafka (id, block_number, \"timestamp\", contract_address, "
-          "from_address, to_address, \"value\") FROM '" + path + "'");
+  c.value(
+      "COPY raw.transfers_kafka (id, block_number, \"timestamp\", contract_address, "
+      "from_address, to_address, \"value\") FROM '" +
+      path + "'");
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
@@ -230,11 +236,6 @@ double sink_write(const std::string& url, const SinkConfig& config,
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -299,7 +300,8 @@ int main(int argc, char** argv) {
   if (quick) configs.resize(2);
   if (small_batches && !quick) {
     configs.push_back({"sink: default", 100});
-    configs.push_back({"  synchronous_commit off", 100, CopyFormat::binary, SynchronousCommit::off});
+    configs.push_back(
+        {"  synchronous_commit off", 100, CopyFormat::binary, SynchronousCommit::off});
     configs.push_back({"  text COPY instead of binary", 100, CopyFormat::text});
   }
 
@@ -341,19 +343,23 @@ int main(int argc, char** argv) {
   }
 
   std::printf("\nPostgresStore::write vs the COPY limit, same server, same run\n");
-  std::printf("rows: %zu synthetic transfers (unique ids, 42-char addresses, values up to 78 "
-              "digits), %d runs, medians\n",
-              n, runs);
-  std::printf("table: raw.transfers_kafka with its primary key and 3 indexes, emptied and "
-              "CHECKPOINTed before each measurement, autovacuum off for it\n");
-  std::printf("server: PostgreSQL %s, default settings (fsync %s, synchronous_commit %s, "
-              "shared_buffers %s), %u cores\n",
-              admin.value("SHOW server_version").c_str(), admin.value("SHOW fsync").c_str(),
-              admin.value("SHOW synchronous_commit").c_str(),
-              admin.value("SHOW shared_buffers").c_str(), std::thread::hardware_concurrency());
-  std::printf("sink: positions of %d partitions upserted with every batch; every figure checked "
-              "(row count, sums of block numbers and values mod 1e9)\n\n",
-              kPartitions);
+  std::printf(
+      "rows: %zu synthetic transfers (unique ids, 42-char addresses, values up to 78 "
+      "digits), %d runs, medians\n",
+      n, runs);
+  std::printf(
+      "table: raw.transfers_kafka with its primary key and 3 indexes, emptied and "
+      "CHECKPOINTed before each measurement, autovacuum off for it\n");
+  std::printf(
+      "server: PostgreSQL %s, default settings (fsync %s, synchronous_commit %s, "
+      "shared_buffers %s), %u cores\n",
+      admin.value("SHOW server_version").c_str(), admin.value("SHOW fsync").c_str(),
+      admin.value("SHOW synchronous_commit").c_str(), admin.value("SHOW shared_buffers").c_str(),
+      std::thread::hardware_concurrency());
+  std::printf(
+      "sink: positions of %d partitions upserted with every batch; every figure checked "
+      "(row count, sums of block numbers and values mod 1e9)\n\n",
+      kPartitions);
   std::printf("%-54s %7s %12s %9s\n", "configuration", "batch", "rows/s", "vs limit");
   std::printf("%-54s %7s %12.0f\n", "limit: COPY FROM STDIN, text, one session", "all",
               median(ref_stdin));
@@ -365,7 +371,8 @@ int main(int argc, char** argv) {
     std::printf("%-54s %7zu %12.0f %8.0f%%\n", configs[c].name.c_str(), configs[c].batch,
                 median(sink[c]), 100 * median(ratio[c]));
   }
-  std::printf("\n(limit per run = the faster of the two COPYs; ratio = median of the per-run "
-              "ratios)\n");
+  std::printf(
+      "\n(limit per run = the faster of the two COPYs; ratio = median of the per-run "
+      "ratios)\n");
   return 0;
 }

@@ -28,12 +28,16 @@
 #include <string_view>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "codec/transfer_decoder.hpp"
 #include "codec/transfer_encoder.hpp"
 #include "core/token_registry.hpp"
 #include "sources/chain_simulator.hpp"
 
 namespace {
+
+using tokenflow::bench::load_average;
+using tokenflow::bench::median;
 
 using tokenflow::core::Transfer;
 using Clock = std::chrono::steady_clock;
@@ -57,11 +61,6 @@ struct Checksum {
 [[noreturn]] void fail(const std::string& what) {
   std::fprintf(stderr, "decode_bench: FAILED: %s\n", what.c_str());
   std::exit(1);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 // CPU time of this thread: what an event costs on one core, whatever else the shared machine
@@ -93,18 +92,6 @@ class Stopwatch {
   double cpu_;
   Clock::time_point wall_;
 };
-
-// The machine's load when the figures were taken (the cores are shared and noisy).
-std::string load_average() {
-  std::FILE* f = std::fopen("/proc/loadavg", "r");
-  if (f == nullptr) return "unknown";
-  char buf[128] = {};
-  const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-  std::fclose(f);
-  std::string s(buf, n);
-  const auto third = s.find(' ', s.find(' ', s.find(' ') + 1) + 1);
-  return third == std::string::npos ? s : s.substr(0, third);
-}
 
 }  // namespace
 

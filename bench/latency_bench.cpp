@@ -43,6 +43,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "codec/transfer_encoder.hpp"
 #include "core/stop_signal.hpp"
 #include "core/token_registry.hpp"
@@ -55,6 +56,8 @@
 #include "support/postgres_server.hpp"
 
 namespace {
+
+using tokenflow::bench::load_average;
 
 using tokenflow::core::Transfer;
 using Clock = std::chrono::steady_clock;
@@ -440,18 +443,6 @@ Results measure(tokenflow::kafka::EmbeddedCluster& cluster,
   r.mean_batch = r.batches ? static_cast<double>(batch_rows) / static_cast<double>(r.batches) : 0;
   r.send_rate = static_cast<double>(n) / sent.seconds;
   return r;
-}
-
-// The machine's load when the figures were taken (the cores are shared and noisy).
-std::string load_average() {
-  std::FILE* f = std::fopen("/proc/loadavg", "r");
-  if (f == nullptr) return "unknown";
-  char buf[128] = {};
-  const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-  std::fclose(f);
-  std::string s(buf, n);
-  const auto third = s.find(' ', s.find(' ', s.find(' ') + 1) + 1);
-  return third == std::string::npos ? s : s.substr(0, third);
 }
 
 }  // namespace

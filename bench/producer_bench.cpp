@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "codec/transfer_encoder.hpp"
 #include "core/token_registry.hpp"
 #include "kafka/embedded_cluster.hpp"
@@ -36,6 +37,9 @@
 #include "sources/chain_simulator.hpp"
 
 namespace {
+
+using tokenflow::bench::load_average;
+using tokenflow::bench::median;
 
 using Clock = std::chrono::steady_clock;
 
@@ -212,23 +216,6 @@ Outcome run_raw(const tokenflow::kafka::EmbeddedCluster& cluster, const std::str
   check("raw librdkafka", o, sum_high_watermarks(rk, topic), n);
   rd_kafka_destroy(rk);
   return o;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-// The machine's load when the figures were taken (the cores are shared and noisy).
-std::string load_average() {
-  std::FILE* f = std::fopen("/proc/loadavg", "r");
-  if (f == nullptr) return "unknown";
-  char buf[128] = {};
-  const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-  std::fclose(f);
-  std::string s(buf, n);
-  const auto third = s.find(' ', s.find(' ', s.find(' ') + 1) + 1);
-  return third == std::string::npos ? s : s.substr(0, third);
 }
 
 }  // namespace

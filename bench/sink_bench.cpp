@@ -44,13 +44,13 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <memory>
-#include <mutex>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -58,6 +58,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "codec/transfer_encoder.hpp"
 #include "core/stop_signal.hpp"
 #include "core/token_registry.hpp"
@@ -70,6 +71,10 @@
 #include "support/postgres_server.hpp"
 
 namespace {
+
+using tokenflow::bench::load_average;
+using tokenflow::bench::median;
+using tokenflow::bench::with_commas;
 
 using tokenflow::core::Transfer;
 using tokenflow::sinks::CopyFormat;
@@ -304,7 +309,8 @@ Measurement reference_copy(Connection& c, const std::string& url, int sessions, 
   std::vector<std::string_view> parts;
   std::size_t begin = 0;
   for (int k = 1; k <= sessions; ++k) {
-    std::size_t end = data.size() * static_cast<std::size_t>(k) / static_cast<std::size_t>(sessions);
+    std::size_t end =
+        data.size() * static_cast<std::size_t>(k) / static_cast<std::size_t>(sessions);
     if (k < sessions) end = data.find('\n', end) + 1;
     parts.push_back(data.substr(begin, end - begin));
     begin = end;
@@ -317,7 +323,9 @@ Measurement reference_copy(Connection& c, const std::string& url, int sessions, 
   const auto start = Clock::now();
   std::vector<std::thread> others;
   for (int k = 1; k < sessions; ++k) {
-    others.emplace_back([&, k] { copy_text(*connections[static_cast<std::size_t>(k - 1)], parts[static_cast<std::size_t>(k)]); });
+    others.emplace_back([&, k] {
+      copy_text(*connections[static_cast<std::size_t>(k - 1)], parts[static_cast<std::size_t>(k)]);
+    });
   }
   copy_text(c, parts[0]);
   for (auto& t : others) t.join();
@@ -510,30 +518,6 @@ Measurement run_sink(Connection& c, long postmaster, const std::string& url,
   return m;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
-std::string with_commas(std::uint64_t n) {
-  std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
-    s.insert(static_cast<std::size_t>(i), ",");
-  return s;
-}
-
-// The machine's load when the figures were taken (the cores are shared and noisy).
-std::string load_average() {
-  std::FILE* f = std::fopen("/proc/loadavg", "r");
-  if (f == nullptr) return "unknown";
-  char buf[128] = {};
-  const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-  std::fclose(f);
-  std::string s(buf, n);
-  const auto third = s.find(' ', s.find(' ', s.find(' ') + 1) + 1);
-  return third == std::string::npos ? s : s.substr(0, third);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -558,12 +542,13 @@ int main(int argc, char** argv) {
     } else if (arg == "--verbose") {
       verbose = true;
     } else {
-      std::fprintf(stderr,
-                   "usage: %s [--rows N] [--small-rows M] [--runs R] [--quick] [--writers W] [--verbose]\n"
-                   "  --quick: only the reference and the sink's defaults on N rows\n"
-                   "  --writers W: the sink's sessions in the default measurement\n"
-                   "  --verbose: the sink's and librdkafka's debug log on stderr\n",
-                   argv[0]);
+      std::fprintf(
+          stderr,
+          "usage: %s [--rows N] [--small-rows M] [--runs R] [--quick] [--writers W] [--verbose]\n"
+          "  --quick: only the reference and the sink's defaults on N rows\n"
+          "  --writers W: the sink's sessions in the default measurement\n"
+          "  --verbose: the sink's and librdkafka's debug log on stderr\n",
+          argv[0]);
       return 2;
     }
   }
@@ -709,9 +694,8 @@ int main(int argc, char** argv) {
       "CPU = seconds used during the measurement by this process (producer + cluster + "
       "sink) and by PostgreSQL\n\n",
       runs);
-  std::printf("%-46s %9s %6s %9s %8s %8s %7s %7s %7s %7s  %s\n", "measurement", "rows",
-              "batch", "rows/s", "vs COPY2", "vs COPY1", "wall s", "our CPU", "PG CPU",
-              "start s", "");
+  std::printf("%-46s %9s %6s %9s %8s %8s %7s %7s %7s %7s  %s\n", "measurement", "rows", "batch",
+              "rows/s", "vs COPY2", "vs COPY1", "wall s", "our CPU", "PG CPU", "start s", "");
   for (std::size_t g = 0; g < groups.size(); ++g) {
     for (int r = 0; r < 2; ++r) {
       const Row& ref = reference[g][static_cast<std::size_t>(r)];
@@ -719,8 +703,7 @@ int main(int argc, char** argv) {
                   r == 0 ? "reference: COPY FROM STDIN, text, 1 session"
                          : "reference: the same split over 2 sessions",
                   groups[g].rows, "all", median(ref.rate), r == 1 ? "100%" : "",
-                  r == 0 ? "100%" : "", median(ref.wall), median(ref.our_cpu),
-                  median(ref.pg_cpu));
+                  r == 0 ? "100%" : "", median(ref.wall), median(ref.our_cpu), median(ref.pg_cpu));
     }
     for (std::size_t k = 0; k < groups[g].configs.size(); ++k) {
       const Row& r = results[g][k];
