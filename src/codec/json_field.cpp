@@ -134,4 +134,20 @@ core::Result<void> read_amount(element value, std::string_view key, core::Uint25
   }
 }
 
+core::Error json_syntax_error(simdjson::error_code code) {
+  switch (code) {
+    case simdjson::UTF8_ERROR:
+      return make_error(errc::invalid_utf8, "the message is not valid UTF-8");
+    case simdjson::EMPTY:
+      return make_error(errc::empty, "the message is empty (only whitespace)");
+    case simdjson::DEPTH_ERROR:
+      return make_error(errc::not_json, "the message nests JSON deeper than allowed");
+    case simdjson::NUMBER_ERROR:
+      return make_error(errc::not_json, "the message has a number JSON cannot represent");
+    default:
+      return make_error(errc::not_json, std::string("the message is not one valid JSON document (") +
+                                             simdjson::error_message(code) + ")");
+  }
+}
+
 }  // namespace tokenflow::codec

@@ -16,6 +16,9 @@ namespace tokenflow::codec {
 
 const char* json_type_name(simdjson::dom::element_type type) noexcept;
 
+// Why simdjson refused a message, as the decoders' error (empty, invalid_utf8 or not_json).
+core::Error json_syntax_error(simdjson::error_code code);
+
 core::Result<void> read_string(simdjson::dom::element value, std::string_view key,
                                std::string_view& out);
 // A JSON integer or a string of digits (indexers print 64-bit numbers as strings), at most `max`.
