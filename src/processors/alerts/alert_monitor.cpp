@@ -59,6 +59,7 @@ core::Result<void> AlertMonitor::run(const core::StopSignal& stop) {
   producer_ = std::move(*producer);
   dead_letters_ = std::make_unique<kafka::DeadLetterPublisher>(*producer_);
 
+  restore_prices();
   consumer_options_.topics = topics_;
   auto consumer = kafka::Consumer::create(config_, consumer_options_, this);
   if (!consumer.ok()) return std::move(consumer).error();
@@ -198,23 +199,7 @@ void AlertMonitor::handle_price_tick(const kafka::Message& message) {
     dead_letter(message, tick.error().message);
     return;
   }
-  bool applied = false;
-  core::Address address;
-  if (core::Address::try_parse(tick->asset, address)) {
-    if (const auto* token = registry_.find(address, tick->chain_id.value_or(core::kEthereumMainnet))) {
-      applied = rules_.set_price(*token, tick->price_usd, tick->timestamp);
-    }
-  } else {
-    for (const auto& token : registry_.tokens()) {
-      if (tick->chain_id && token.chain_id != *tick->chain_id) continue;
-      if (token.symbol.size() != tick->asset.size() ||
-          !std::equal(token.symbol.begin(), token.symbol.end(), tick->asset.begin(),
-                      [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
-        continue;
-      }
-      applied = rules_.set_price(token, tick->price_usd, tick->timestamp) || applied;
-    }
-  }
+  const bool applied = apply_price_tick(*tick);
   if (applied) {
     probe_.price_ticks.add();
     spdlog::debug("alerts: {} is now {} USD (from {}, {})", tick->asset,
@@ -225,6 +210,46 @@ void AlertMonitor::handle_price_tick(const kafka::Message& message) {
                   "price in force) at {}",
                   tick->asset, message.describe());
   }
+}
+
+bool AlertMonitor::apply_price_tick(const codec::PriceTick& tick) {
+  bool applied = false;
+  core::Address address;
+  if (core::Address::try_parse(tick.asset, address)) {
+    if (const auto* token = registry_.find(address, tick.chain_id.value_or(core::kEthereumMainnet))) {
+      applied = rules_.set_price(*token, tick.price_usd, tick.timestamp);
+    }
+    return applied;
+  }
+  for (const auto& token : registry_.tokens()) {
+    if (tick.chain_id && token.chain_id != *tick.chain_id) continue;
+    if (token.symbol.size() != tick.asset.size() ||
+        !std::equal(token.symbol.begin(), token.symbol.end(), tick.asset.begin(),
+                    [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+      continue;
+    }
+    applied = rules_.set_price(token, tick.price_usd, tick.timestamp) || applied;
+  }
+  return applied;
+}
+
+void AlertMonitor::restore_prices() {
+  if (options_.prices_topic.empty() || options_.price_ticks_read_back == 0) return;
+  std::uint64_t applied = 0;
+  auto read = kafka::read_topic_tail(config_, options_.prices_topic,
+                                     options_.price_ticks_read_back, options_.recovery_timeout,
+                                     [&](std::string_view payload) {
+                                       auto tick = price_decoder_.decode(payload);
+                                       if (tick.ok() && apply_price_tick(*tick)) ++applied;
+                                     });
+  if (!read.ok()) {
+    spdlog::warn("alerts: could not read back the last price ticks of {}: {}; registry pegs "
+                 "apply until new ticks arrive",
+                 options_.prices_topic, read.error().message);
+    return;
+  }
+  spdlog::info("alerts: {} of the last {} price ticks of {} applied", applied, read->messages,
+               options_.prices_topic);
 }
 
 void AlertMonitor::dead_letter(const kafka::Message& message, const std::string& reason) {

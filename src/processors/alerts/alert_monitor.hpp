@@ -13,6 +13,9 @@
 // which works on any Kafka-compatible cluster. A delivery that fails is not committed past:
 // the monitor forgets the ids that failed and reads again from the last commit.
 //
+// Prices: with a prices topic, the last ticks of each of its partitions are read back at
+// start (the newest per token wins), then ticks are applied as they arrive.
+//
 // Bad input (a transfer or price tick that does not decode) goes to the dead-letter topic
 // with its reason and is counted; the monitor carries on.
 //
@@ -60,6 +63,9 @@ struct AlertMonitorOptions {
   std::chrono::milliseconds stats_interval{60'000};  // summary log lines; 0: never
   std::chrono::milliseconds flush_timeout{30'000};
   std::chrono::milliseconds recovery_timeout{30'000};  // reading the alerts topic back
+  // Price ticks read back per prices partition at start, so a restart keeps the prices in
+  // force instead of falling back to the pegs (the newest tick per token wins).
+  std::uint64_t price_ticks_read_back = 10'000;
 };
 
 struct AlertMonitorProbe {
@@ -121,6 +127,9 @@ class AlertMonitor final : public kafka::RebalanceListener {
                             const kafka::TopicPartitions* only) const;
   void replay_from_last_commit();
   void remember_published_alerts();
+  void restore_prices();
+  // Applies a tick to the registry tokens it names; false when it changed nothing.
+  bool apply_price_tick(const codec::PriceTick& tick);
   void log_summary(std::chrono::steady_clock::duration elapsed);
 
   AlertMonitorOptions options_;
