@@ -20,24 +20,45 @@ bool retryable(long status) { return status == 408 || status == 429 || status >=
 }  // namespace
 
 WebhookSender::WebhookSender(WebhookOptions options) : options_(std::move(options)) {
-  if (options_.urls.empty()) return;
-  for (int i = 0; i < std::max(1, options_.workers); ++i) threads_.emplace_back([this] { work(); });
+  for (const auto& url : options_.urls) {
+    auto endpoint = std::make_unique<Endpoint>();
+    endpoint->url = url;
+    for (int i = 0; i < std::max(1, options_.workers); ++i) {
+      endpoint->threads.emplace_back([this, e = endpoint.get()] { work(*e); });
+    }
+    endpoints_.push_back(std::move(endpoint));
+  }
 }
 
 WebhookSender::~WebhookSender() {
-  if (threads_.empty()) return;
-  {
-    std::unique_lock lock(mutex_);
-    ready_.wait_for(lock, options_.drain_timeout, [this] { return queue_.empty() && busy_ == 0; });
-    stopping_ = true;
-    if (!queue_.empty()) {
-      spdlog::warn("alerts: {} webhook deliveries abandoned at shutdown", queue_.size());
-      probe_.dropped.add(queue_.size());
-      queue_.clear();
+  // Every webhook gets the same drain deadline, not one after the other.
+  const auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
+  for (auto& endpoint : endpoints_) {
+    std::unique_lock lock(endpoint->mutex);
+    endpoint->ready.wait_until(lock, deadline,
+                               [&] { return endpoint->queue.empty() && endpoint->busy == 0; });
+    endpoint->stopping = true;
+    if (!endpoint->queue.empty()) {
+      spdlog::warn("alerts: {} deliveries to webhook {} abandoned at shutdown",
+                   endpoint->queue.size(), endpoint->url);
+      probe_.dropped.add(endpoint->queue.size());
+      endpoint->queue.clear();
     }
+    lock.unlock();
+    endpoint->ready.notify_all();
   }
-  ready_.notify_all();
-  for (auto& thread : threads_) thread.join();
+  for (auto& endpoint : endpoints_) {
+    for (auto& thread : endpoint->threads) thread.join();
+  }
+}
+
+void WebhookSender::update_queued() {
+  std::int64_t queued = 0;
+  for (auto& endpoint : endpoints_) {
+    std::lock_guard lock(endpoint->mutex);
+    queued += static_cast<std::int64_t>(endpoint->queue.size());
+  }
+  probe_.queued.set(queued);
 }
 
 std::string WebhookSender::payload(const Alert& alert, const std::string& url,
@@ -56,38 +77,35 @@ std::string WebhookSender::payload(const Alert& alert, const std::string& url,
 }
 
 bool WebhookSender::enqueue(const Alert& alert) {
-  if (options_.urls.empty()) return true;
   bool all_queued = true;
-  {
-    std::lock_guard lock(mutex_);
-    for (std::size_t i = 0; i < options_.urls.size(); ++i) {
-      if (queue_.size() >= options_.queue_capacity) {
+  for (auto& endpoint : endpoints_) {
+    {
+      std::lock_guard lock(endpoint->mutex);
+      if (endpoint->queue.size() >= options_.queue_capacity) {
         probe_.dropped.add();
         all_queued = false;
+        spdlog::warn("alerts: webhook {} has {} alerts waiting: alert {} dropped for it (the "
+                     "webhook is slower than the alerts; see "
+                     "tokenflow_alerts_webhooks_dropped_total)",
+                     endpoint->url, options_.queue_capacity, alert.alert_id);
         continue;
       }
-      queue_.push_back(Job{i, alert.alert_id, payload(alert, options_.urls[i], options_.format)});
+      endpoint->queue.push_back(Job{alert.alert_id, payload(alert, endpoint->url, options_.format)});
     }
-    probe_.queued.set(static_cast<std::int64_t>(queue_.size()));
+    endpoint->ready.notify_one();
   }
-  if (!all_queued) {
-    spdlog::warn("alerts: webhook queue full ({} alerts waiting): alert {} not sent to every "
-                 "webhook (a webhook is slower than the alerts; see "
-                 "tokenflow_alerts_webhooks_dropped_total)",
-                 options_.queue_capacity, alert.alert_id);
-  }
-  ready_.notify_all();
+  update_queued();
   return all_queued;
 }
 
-bool WebhookSender::pause(std::chrono::milliseconds delay) {
-  std::unique_lock lock(mutex_);
-  return !ready_.wait_for(lock, delay, [this] { return stopping_; });
+bool WebhookSender::pause(Endpoint& endpoint, std::chrono::milliseconds delay) {
+  std::unique_lock lock(endpoint.mutex);
+  return !endpoint.ready.wait_for(lock, delay, [&] { return endpoint.stopping; });
 }
 
-void WebhookSender::deliver(http::HttpClient& client, const Job& job) {
+void WebhookSender::deliver(Endpoint& endpoint, http::HttpClient& client, const Job& job) {
   static thread_local std::mt19937 rng{std::random_device{}()};
-  const auto& url = options_.urls[job.url_index];
+  const auto& url = endpoint.url;
   const std::string headers[] = {"Idempotency-Key: " + job.alert_id};
   for (std::uint32_t attempt = 1;; ++attempt) {
     auto response = client.post_json(url, job.body, headers);
@@ -119,14 +137,14 @@ void WebhookSender::deliver(http::HttpClient& client, const Job& job) {
     spdlog::warn("alerts: webhook {} failed for alert {} ({}); retry {} in {} ms", url,
                  job.alert_id, why, attempt, delay.count());
     probe_.retried.add();
-    if (!pause(delay)) {
+    if (!pause(endpoint, delay)) {
       probe_.dropped.add();
       return;
     }
   }
 }
 
-void WebhookSender::work() {
+void WebhookSender::work(Endpoint& endpoint) {
   http::HttpOptions http_options;
   http_options.request_timeout = options_.timeout;
   http_options.connect_timeout = std::min(options_.timeout, std::chrono::milliseconds(5'000));
@@ -134,20 +152,19 @@ void WebhookSender::work() {
   for (;;) {
     Job job;
     {
-      std::unique_lock lock(mutex_);
-      ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
-      job = std::move(queue_.front());
-      queue_.pop_front();
-      ++busy_;
-      probe_.queued.set(static_cast<std::int64_t>(queue_.size()));
+      std::unique_lock lock(endpoint.mutex);
+      endpoint.ready.wait(lock, [&] { return endpoint.stopping || !endpoint.queue.empty(); });
+      if (endpoint.stopping) return;
+      job = std::move(endpoint.queue.front());
+      endpoint.queue.pop_front();
+      ++endpoint.busy;
     }
-    deliver(client, job);
+    deliver(endpoint, client, job);
     {
-      std::lock_guard lock(mutex_);
-      --busy_;
+      std::lock_guard lock(endpoint.mutex);
+      --endpoint.busy;
     }
-    ready_.notify_all();
+    endpoint.ready.notify_all();
   }
 }
 

@@ -1,8 +1,9 @@
-// WebhookSender: posts alerts to webhooks (Slack- and Discord-compatible) from a bounded
-// queue on its own threads, so a slow, failing or hanging endpoint never blocks the stream.
+// WebhookSender: posts alerts to webhooks (Slack- and Discord-compatible) from bounded
+// queues on their own threads, so a slow, failing or hanging endpoint never blocks the
+// stream. Each webhook has its own queue and threads: one that hangs delays no other.
 //
-// enqueue() never waits: when the queue is full the alert is dropped for that webhook, and
-// counted and logged. Each request has a timeout; a failure (no answer, 429, 5xx) is retried
+// enqueue() never waits: when a webhook's queue is full the alert is dropped for that
+// webhook, and counted and logged. Each request has a timeout; a failure (no answer, 429, 5xx) is retried
 // with backoff (Retry-After honoured) up to max_attempts, then counted as failed; a 4xx other
 // than 408/429 is not retried (the payload or the URL is wrong). Delivery is at-least-once:
 // every request carries the alert id as its `Idempotency-Key` header.
@@ -20,6 +21,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -37,8 +39,8 @@ enum class WebhookFormat { automatic, slack, discord };
 struct WebhookOptions {
   std::vector<std::string> urls{};
   WebhookFormat format = WebhookFormat::automatic;
-  std::size_t queue_capacity = 10'000;  // alerts waiting, over all webhooks
-  int workers = 2;                      // requests in flight at once
+  std::size_t queue_capacity = 10'000;  // alerts waiting, per webhook
+  int workers = 2;                      // requests in flight at once, per webhook
   std::chrono::milliseconds timeout{5'000};
   core::RetryPolicy retry{std::chrono::milliseconds(500), std::chrono::milliseconds(30'000), 2.0,
                           5};
@@ -53,7 +55,7 @@ struct WebhookProbe {
                         "alerts a webhook never accepted (attempts exhausted, or refused 4xx)"};
   kafka::Counter dropped{"tokenflow_alerts_webhooks_dropped_total",
                          "alerts not sent because the webhook queue was full (or at shutdown)"};
-  kafka::Gauge queued{"tokenflow_alerts_webhook_queue", "alerts waiting for a webhook"};
+  kafka::Gauge queued{"tokenflow_alerts_webhook_queue", "alerts waiting for webhooks"};
 };
 
 class WebhookSender {
@@ -74,24 +76,29 @@ class WebhookSender {
 
  private:
   struct Job {
-    std::size_t url_index;
     std::string alert_id;
     std::string body;
   };
-  void work();
+  // One webhook: its queue and the threads that empty it.
+  struct Endpoint {
+    std::string url;
+    std::mutex mutex;
+    std::condition_variable ready;
+    std::deque<Job> queue;  // guarded by mutex
+    std::size_t busy = 0;   // jobs being delivered; guarded by mutex
+    bool stopping = false;  // guarded by mutex
+    std::vector<std::thread> threads;
+  };
+  void work(Endpoint& endpoint);
   // Sends `job` until it is accepted, refused, out of attempts or the sender stops.
-  void deliver(http::HttpClient& client, const Job& job);
+  void deliver(Endpoint& endpoint, http::HttpClient& client, const Job& job);
   // Waits `delay` unless stopping; returns false when stopping.
-  bool pause(std::chrono::milliseconds delay);
+  bool pause(Endpoint& endpoint, std::chrono::milliseconds delay);
+  void update_queued();
 
   WebhookOptions options_;
   WebhookProbe probe_;
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<Job> queue_;  // guarded by mutex_
-  std::size_t busy_ = 0;   // jobs being delivered; guarded by mutex_
-  bool stopping_ = false;  // guarded by mutex_
-  std::vector<std::thread> threads_;
+  std::vector<std::unique_ptr<Endpoint>> endpoints_;
 };
 
 }  // namespace tokenflow::processors
