@@ -64,6 +64,7 @@ core::Result<void> AlertMonitor::run(const core::StopSignal& stop) {
   auto consumer = kafka::Consumer::create(config_, consumer_options_, this);
   if (!consumer.ok()) return std::move(consumer).error();
   consumer_ = std::move(*consumer);
+  clients_created_.store(true, std::memory_order_release);
   spdlog::info("alerts: watching {}{} in group {}; alerts to {}", options_.transfers_topic,
                options_.prices_topic.empty() ? "" : " and prices on " + options_.prices_topic,
                consumer_options_.group_id,
@@ -477,12 +478,12 @@ std::string AlertMonitor::metrics_text() const {
     out.counter(*counter);
   }
   out.gauge(webhooks.queued);
-  if (producer_) producer_->probe().for_each([&](const kafka::Counter& c) { out.counter(c); });
-  if (consumer_) {
+  if (clients_created_.load(std::memory_order_acquire)) {
+    producer_->probe().for_each([&](const kafka::Counter& c) { out.counter(c); });
     consumer_->probe().for_each([&](const kafka::Counter& c) { out.counter(c); });
     consumer_->probe().for_each_gauge([&](const kafka::Gauge& g) { out.gauge(g); });
+    dead_letters_->probe().for_each([&](const kafka::Counter& c) { out.counter(c); });
   }
-  if (dead_letters_) dead_letters_->probe().for_each([&](const kafka::Counter& c) { out.counter(c); });
   return out.take();
 }
 

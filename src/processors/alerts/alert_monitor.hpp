@@ -23,6 +23,7 @@
 // statistics and histograms may be read from any thread meanwhile (/metrics).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -155,6 +156,9 @@ class AlertMonitor final : public kafka::RebalanceListener {
   http::LatencyHistogram alert_latency_;
   http::LatencyHistogram transfer_latency_;
   std::atomic<bool> ready_{false};
+  // Set (release) once producer_, dead_letters_ and consumer_ exist: metrics_text() runs on
+  // the HTTP server's thread and reads their probes only then.
+  std::atomic<bool> clients_created_{false};
 
   std::unique_ptr<kafka::Producer> producer_;
   std::unique_ptr<kafka::DeadLetterPublisher> dead_letters_;
