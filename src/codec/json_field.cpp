@@ -21,7 +21,45 @@ core::Error invalid(std::string_view key, const core::Error& cause) {
   return make_error(errc::invalid_value, field(key) + ": " + cause.message);
 }
 
+core::Error syntax_error(simdjson::error_code code) {
+  switch (code) {
+    case simdjson::UTF8_ERROR:
+      return make_error(errc::invalid_utf8, "the message is not valid UTF-8");
+    case simdjson::EMPTY:
+      return make_error(errc::empty, "the message is empty (only whitespace)");
+    case simdjson::DEPTH_ERROR:
+      return make_error(errc::not_json, "the message nests JSON deeper than allowed");
+    case simdjson::NUMBER_ERROR:
+      return make_error(errc::not_json, "the message has a number JSON cannot represent");
+    default:
+      return make_error(errc::not_json, std::string("the message is not one valid JSON document (") +
+                                             simdjson::error_message(code) + ")");
+  }
+}
+
 }  // namespace
+
+core::Result<void> parse_object(simdjson::dom::parser& parser, std::string_view message,
+                                std::size_t max_bytes, const char* what,
+                                simdjson::dom::object& out) {
+  if (message.empty()) return make_error(errc::empty, "the message is empty (0 bytes)");
+  if (message.size() > max_bytes) {
+    return make_error(errc::too_large, "the message is " + std::to_string(message.size()) +
+                                           " bytes; an event is at most " +
+                                           std::to_string(max_bytes));
+  }
+  element root;
+  if (auto code = parser.parse(message.data(), message.size(), true).get(root); code) {
+    return syntax_error(code);
+  }
+  if (root.type() != element_type::OBJECT) {
+    return make_error(errc::not_an_object, std::string("the message is a JSON ") +
+                                               json_type_name(root.type()) +
+                                               ", not one JSON object with the fields of " + what);
+  }
+  if (auto code = root.get_object().get(out); code) return syntax_error(code);
+  return core::success();
+}
 
 const char* json_type_name(element_type type) noexcept {
   switch (type) {

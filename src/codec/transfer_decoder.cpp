@@ -31,22 +31,6 @@ struct KeyView {
   std::string_view view() const { return {data, size}; }
 };
 
-core::Error syntax_error(simdjson::error_code code) {
-  switch (code) {
-    case simdjson::UTF8_ERROR:
-      return make_error(errc::invalid_utf8, "the message is not valid UTF-8");
-    case simdjson::EMPTY:
-      return make_error(errc::empty, "the message is empty (only whitespace)");
-    case simdjson::DEPTH_ERROR:
-      return make_error(errc::not_json, "the message nests JSON deeper than allowed");
-    case simdjson::NUMBER_ERROR:
-      return make_error(errc::not_json, "the message has a number JSON cannot represent");
-    default:
-      return make_error(errc::not_json, std::string("the message is not one valid JSON document (") +
-                                             simdjson::error_message(code) + ")");
-  }
-}
-
 // The full reader of each field: the reason for a rejection, or success for a valid form that
 // read_fast left to it. Assigns the field on success.
 core::Result<void> read_checked(Field field, std::string_view key, element value,
@@ -185,20 +169,9 @@ bool read_fast(Field field, element value, core::Transfer& out) {
 TransferDecoder::TransferDecoder() : parser_(kMaxMessageBytes) {}
 
 core::Result<void> TransferDecoder::decode(std::string_view message, core::Transfer& out) {
-  if (message.empty()) return make_error(errc::empty, "the message is empty (0 bytes)");
-  if (message.size() > kMaxMessageBytes) {
-    return make_error(errc::too_large, "the message is " + std::to_string(message.size()) +
-                                           " bytes; an event is at most " +
-                                           std::to_string(kMaxMessageBytes));
-  }
-  element root;
-  if (auto code = parser_.parse(message.data(), message.size(), true).get(root); code) {
-    return syntax_error(code);
-  }
-  if (root.type() != element_type::OBJECT) {
-    return make_error(errc::not_an_object,
-                      std::string("the message is a JSON ") + json_type_name(root.type()) +
-                          ", not one JSON object with the fields of a transfer");
+  simdjson::dom::object object;
+  if (auto parsed = parse_object(parser_, message, kMaxMessageBytes, "a transfer", object); !parsed) {
+    return parsed;
   }
 
   out.tx_hash.clear();
@@ -214,8 +187,6 @@ core::Result<void> TransferDecoder::decode(std::string_view message, core::Trans
   KeyView unknown_keys[32];
   std::size_t unknown_count = 0;
 
-  simdjson::dom::object object;
-  if (auto code = root.get_object().get(object); code) return syntax_error(code);
   for (auto [key, value] : object) {
     Field field;
     if (!find_transfer_field(key, field)) {
