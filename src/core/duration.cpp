@@ -41,7 +41,8 @@ Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
 
 std::string format_duration(std::chrono::milliseconds d) {
   const std::int64_t ms = d.count();
-  for (auto it = std::rbegin(kUnits); it != std::rend(kUnits); ++it) {
+  // Hours at most: people write a day as 24h (WINDOWS=5m,1h,24h).
+  for (auto it = std::rbegin(kUnits) + 1; it != std::rend(kUnits); ++it) {
     if (ms != 0 && ms % it->millis == 0) return std::to_string(ms / it->millis) + std::string(it->suffix);
   }
   return std::to_string(ms) + "ms";

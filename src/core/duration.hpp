@@ -13,7 +13,7 @@ namespace tokenflow::core {
 // Errors: errc::out_of_range (zero, negative or over 10 years) or errc::not_a_number, with
 // the text and the accepted forms in the message.
 Result<std::chrono::milliseconds> parse_duration(std::string_view text);
-// The shortest exact form: 300000 -> "5m", 1500 -> "1500ms".
+// The shortest exact form up to hours: 300000 -> "5m", 86400000 -> "24h", 1500 -> "1500ms".
 std::string format_duration(std::chrono::milliseconds d);
 
 }  // namespace tokenflow::core
