@@ -7,7 +7,7 @@
 //     events (one hash-map running total per token, no windows, no dedup).
 //     Target (issue #5): >= 2,000,000 events/s.
 //  2. memory: bytes per token for 100,000 mostly quiet tokens (90% with 1-3 swaps, 10% with
-//     20-60), from the state's own accounting and from the process's resident memory,
+//     20-60), from the state's own accounting and from the process's heap in use,
 //     beside what a dense ring of window/step buckets per token would take.
 //  3. HTTP: p50/p99 of GET /v1/tokens/{token}/stats (random token of 1,000) under load from
 //     a second process (wrk, 1 thread, 16 connections), beside GET /healthz on the same
@@ -27,6 +27,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
+
+#include <malloc.h>
 
 #include <atomic>
 #include <cstdio>
@@ -68,12 +70,9 @@ double thread_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-std::size_t resident_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  std::size_t pages = 0, resident = 0;
-  statm >> pages >> resident;
-  return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-}
+// Heap bytes in use (glibc's count of allocated blocks): unlike the resident set it does not
+// hide what reuses memory freed by the earlier parts.
+std::size_t heap_bytes() { return mallinfo2().uordblks; }
 
 core::Address address(std::mt19937_64& rng) {
   std::array<std::uint8_t, 20> bytes{};
@@ -196,10 +195,10 @@ void memory(std::size_t tokens, const stream::WindowConfig& config) {
   }
   std::sort(swaps.begin(), swaps.end(),
             [](const auto& a, const auto& b) { return a.timestamp < b.timestamp; });
-  const std::size_t before = resident_bytes();
+  const std::size_t before = heap_bytes();
   auto state = std::make_unique<stream::PartitionState>(config, config.largest().length);
   for (const auto& s : swaps) (void)state->apply(s, stream::fingerprint(s.id.value));
-  const std::size_t after = resident_bytes();
+  const std::size_t after = heap_bytes();
   if (state->token_count() != tokens) {
     std::fprintf(stderr, "memory: %zu tokens held, expected %zu\n", state->token_count(), tokens);
     std::exit(1);
@@ -207,14 +206,14 @@ void memory(std::size_t tokens, const stream::WindowConfig& config) {
   std::string saved;
   state->save(saved);
   const double per_token = static_cast<double>(state->bytes()) / static_cast<double>(tokens);
-  const double rss_per_token = static_cast<double>(after - before) / static_cast<double>(tokens);
+  const double heap_per_token = static_cast<double>(after - before) / static_cast<double>(tokens);
   const double dense = static_cast<double>(config.largest().buckets) * sizeof(stream::Bucket);
   std::printf("\n== memory: %s tokens, %s swaps over 1 h (90%% of tokens 1-3 swaps, 10%% 20-60), "
               "windows 5m,1h,24h of 5s ==\n",
               with_commas(tokens).c_str(), with_commas(swaps.size()).c_str());
   std::printf("| measure | bytes per token |\n|---|---:|\n");
   std::printf("| state's accounting (buckets, traders, map nodes, dedup ids) | %.0f |\n", per_token);
-  std::printf("| resident memory growth of this process | %.0f |\n", rss_per_token);
+  std::printf("| heap growth of this process (mallinfo2) | %.0f |\n", heap_per_token);
   std::printf("| checkpoint size | %.0f |\n", static_cast<double>(saved.size()) / static_cast<double>(tokens));
   std::printf("| reference: a dense ring of 24h/5s = %s buckets of %zu bytes | %.0f |\n",
               with_commas(static_cast<std::uint64_t>(config.largest().buckets)).c_str(),

@@ -40,11 +40,11 @@ bool TokenWindow::add(std::int64_t bucket, std::int64_t step_ms, core::UnixMilli
   const auto offset = static_cast<std::uint32_t>(t.value - bucket * step_ms);
   b.first_ms = std::min(b.first_ms, offset);
   b.last_ms = std::max(b.last_ms, offset);
-  note_trader(trader == 0 ? 1 : trader, bucket);
+  note_trader(trader == 0 ? 1 : trader, it);
   return true;
 }
 
-void TokenWindow::note_trader(std::uint64_t fingerprint, std::int64_t bucket) {
+std::int64_t TokenWindow::upsert_trader(std::uint64_t fingerprint, std::int64_t bucket) {
   if ((traders_size_ + 1) * 4 > traders_.size() * 3) {
     rebuild_traders(std::max(kMinTraderSlots, traders_.size() * 2), INT64_MIN);
   }
@@ -52,15 +52,28 @@ void TokenWindow::note_trader(std::uint64_t fingerprint, std::int64_t bucket) {
   for (std::size_t i = static_cast<std::size_t>(fingerprint) & mask;; i = (i + 1) & mask) {
     TraderSlot& slot = traders_[i];
     if (slot.fingerprint == fingerprint) {
+      const std::int64_t previous = slot.last_bucket;
       slot.last_bucket = std::max(slot.last_bucket, bucket);
-      return;
+      return previous;
     }
     if (slot.fingerprint == 0) {
       slot = {fingerprint, bucket};
       ++traders_size_;
-      return;
+      return INT64_MIN;
     }
   }
+}
+
+void TokenWindow::note_trader(std::uint64_t fingerprint, std::vector<Bucket>::iterator at) {
+  const std::int64_t previous = upsert_trader(fingerprint, at->index);
+  if (previous >= at->index) return;  // its latest swap is already at or after this one
+  ++at->last_traders;
+  if (previous == INT64_MIN) return;
+  auto old = at->index > previous && at != buckets_.begin() && (at - 1)->index == previous
+                 ? at - 1
+                 : std::lower_bound(buckets_.begin(), at, previous,
+                                    [](const Bucket& b, std::int64_t i) { return b.index < i; });
+  --old->last_traders;
 }
 
 void TokenWindow::rebuild_traders(std::size_t capacity, std::int64_t oldest_bucket) {
@@ -99,37 +112,55 @@ bool TokenWindow::evict_before(std::int64_t oldest_bucket) {
 WindowFigures TokenWindow::figures(std::int64_t from, std::int64_t to,
                                    std::int64_t step_ms) const {
   WindowFigures f;
-  auto it = std::lower_bound(buckets_.begin(), buckets_.end(), from,
-                             [](const Bucket& b, std::int64_t i) { return b.index < i; });
-  std::uint64_t buy_lo = 0, sell_lo = 0;  // carried into the Uint256 before overflowing
-  bool first = true;
-  for (; it != buckets_.end() && it->index <= to; ++it) {
-    if (buy_lo + it->buy_micros < buy_lo) {
-      f.buy_micros.add(core::Uint256(buy_lo));
-      buy_lo = 0;
-    }
-    if (sell_lo + it->sell_micros < sell_lo) {
-      f.sell_micros.add(core::Uint256(sell_lo));
-      sell_lo = 0;
-    }
-    buy_lo += it->buy_micros;
-    sell_lo += it->sell_micros;
-    f.buys += it->buys;
-    f.sells += it->sells;
-    if (first) {
-      f.first_event = core::UnixMillis{it->index * step_ms + it->first_ms};
-      first = false;
-    }
-    f.last_event = core::UnixMillis{it->index * step_ms + it->last_ms};
-  }
-  f.buy_micros.add(core::Uint256(buy_lo));
-  f.sell_micros.add(core::Uint256(sell_lo));
-  if (f.count() > 0) {
-    for (const TraderSlot& t : traders_) {
-      if (t.fingerprint != 0 && t.last_bucket >= from && t.last_bucket <= to) ++f.traders;
-    }
-  }
+  figures(to, &from, 1, step_ms, &f);
   return f;
+}
+
+void TokenWindow::figures(std::int64_t to, const std::int64_t* froms, std::size_t n,
+                          std::int64_t step_ms, WindowFigures* out) const {
+  // Sums in 64 bits, carried into the Uint256 totals only when they would overflow.
+  struct Partial {
+    std::uint64_t buy = 0, sell = 0;
+  };
+  constexpr std::size_t kMaxWindows = WindowConfig::kMaxWindows;
+  Partial partial[kMaxWindows];
+  std::int64_t oldest = INT64_MAX;
+  for (std::size_t w = 0; w < n; ++w) {
+    out[w] = WindowFigures{};
+    oldest = std::min(oldest, froms[w]);
+  }
+  // Backwards from `to`: every window ends there, so each bucket adds to the windows that
+  // reach back to it, and the last bucket added is each window's earliest.
+  auto end = std::upper_bound(buckets_.begin(), buckets_.end(), to,
+                              [](std::int64_t i, const Bucket& b) { return i < b.index; });
+  for (auto it = end; it != buckets_.begin();) {
+    --it;
+    if (it->index < oldest) break;
+    for (std::size_t w = 0; w < n && w < kMaxWindows; ++w) {
+      if (it->index < froms[w]) continue;
+      WindowFigures& f = out[w];
+      Partial& p = partial[w];
+      if (p.buy + it->buy_micros < p.buy) {
+        f.buy_micros.add(core::Uint256(p.buy));
+        p.buy = 0;
+      }
+      if (p.sell + it->sell_micros < p.sell) {
+        f.sell_micros.add(core::Uint256(p.sell));
+        p.sell = 0;
+      }
+      p.buy += it->buy_micros;
+      p.sell += it->sell_micros;
+      if (f.count() == 0) f.last_event = core::UnixMillis{it->index * step_ms + it->last_ms};
+      f.buys += it->buys;
+      f.sells += it->sells;
+      f.traders += it->last_traders;
+      f.first_event = core::UnixMillis{it->index * step_ms + it->first_ms};
+    }
+  }
+  for (std::size_t w = 0; w < n && w < kMaxWindows; ++w) {
+    out[w].buy_micros.add(core::Uint256(partial[w].buy));
+    out[w].sell_micros.add(core::Uint256(partial[w].sell));
+  }
 }
 
 std::size_t TokenWindow::bytes() const {
@@ -160,10 +191,22 @@ bool TokenWindow::load(StateReader& in) {
   while (capacity * 3 < traders * 4 + 4) capacity *= 2;
   traders_.assign(capacity, TraderSlot{});
   traders_size_ = 0;
+  std::vector<std::uint32_t> saved_counts;
+  for (auto& b : buckets_) {
+    saved_counts.push_back(b.last_traders);
+    b.last_traders = 0;
+  }
   for (std::uint64_t n = 0; n < traders; ++n) {
     TraderSlot t;
     if (!in.get(t) || t.fingerprint == 0) return false;
-    note_trader(t.fingerprint, t.last_bucket);
+    auto at = std::lower_bound(buckets_.begin(), buckets_.end(), t.last_bucket,
+                               [](const Bucket& b, std::int64_t i) { return b.index < i; });
+    if (at == buckets_.end() || at->index != t.last_bucket) return false;  // not a bucket of ours
+    note_trader(t.fingerprint, at);
+  }
+  // The counts the file carried must agree with the traders it lists.
+  for (std::size_t i = 0; i < buckets_.size(); ++i) {
+    if (buckets_[i].last_traders != saved_counts[i]) return false;
   }
   return traders_size_ == traders;
 }

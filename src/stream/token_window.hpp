@@ -5,7 +5,7 @@
 // exact up to 64-bit fingerprint collisions (probability about t^2 / 2^65 for t traders of
 // one token: under 1e-9 for 100,000).
 //
-// Memory: 40 bytes per non-empty bucket, 16 bytes per trader slot (load at most 3/4), plus
+// Memory: 48 bytes per non-empty bucket, 16 bytes per trader slot (load at most 3/4), plus
 // the two vectors' headers. Single-threaded: owned by the partition state.
 #pragma once
 
@@ -16,6 +16,7 @@
 #include "core/uint256.hpp"
 #include "core/usd.hpp"
 #include "stream/state_codec.hpp"
+#include "stream/window_config.hpp"
 
 namespace tokenflow::stream {
 
@@ -27,8 +28,12 @@ struct Bucket {
   std::uint32_t sells = 0;
   std::uint32_t first_ms = 0;  // earliest event's offset into the bucket
   std::uint32_t last_ms = 0;   // latest event's offset into the bucket
+  // Traders whose latest swap is in this bucket: distinct traders over [from, to] is the sum
+  // over the buckets in range (every trader's latest bucket is at or before the clock's), so
+  // an answer costs one pass over buckets, not over traders.
+  std::uint32_t last_traders = 0;
 };
-static_assert(sizeof(Bucket) == 40);
+static_assert(sizeof(Bucket) == 48);
 
 // A window's figures as of some clock.
 struct WindowFigures {
@@ -62,6 +67,10 @@ class TokenWindow {
 
   // Figures over buckets [from, to].
   WindowFigures figures(std::int64_t from, std::int64_t to, std::int64_t step_ms) const;
+  // Figures of `n` windows ending at bucket `to`, window i starting at froms[i], in one pass
+  // over the buckets (an HTTP answer reads every window).
+  void figures(std::int64_t to, const std::int64_t* froms, std::size_t n, std::int64_t step_ms,
+               WindowFigures* out) const;
   bool empty() const { return buckets_.empty(); }
   std::int64_t newest_bucket() const { return buckets_.empty() ? INT64_MIN : buckets_.back().index; }
   std::size_t bytes() const;
@@ -75,7 +84,11 @@ class TokenWindow {
     std::uint64_t fingerprint = 0;  // 0: empty
     std::int64_t last_bucket = 0;
   };
-  void note_trader(std::uint64_t fingerprint, std::int64_t bucket);
+  // Records that `fingerprint` traded in bucket `at` (an element of buckets_).
+  void note_trader(std::uint64_t fingerprint, std::vector<Bucket>::iterator at);
+  // Inserts or raises a trader's last bucket in the table; returns the previous last bucket
+  // (INT64_MIN for a new trader).
+  std::int64_t upsert_trader(std::uint64_t fingerprint, std::int64_t bucket);
   void rebuild_traders(std::size_t capacity, std::int64_t oldest_bucket);
 
   std::vector<Bucket> buckets_;  // ascending index, each index once

@@ -39,6 +39,10 @@ core::Result<WindowConfig> WindowConfig::make(std::vector<std::chrono::milliseco
     return make_error(errc::invalid_windows, "BUCKET_STEP " + core::format_duration(step) +
                                                  " must be between 1s and 49d");
   }
+  if (lengths.size() > kMaxWindows) {
+    return make_error(errc::invalid_windows, "WINDOWS names " + std::to_string(lengths.size()) +
+                                                 " windows; at most 16 are kept");
+  }
   if (lengths.empty()) {
     return make_error(errc::invalid_windows, "WINDOWS names no window; e.g. WINDOWS=5m,1h,24h");
   }

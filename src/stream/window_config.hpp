@@ -21,6 +21,8 @@ struct Window {
 
 class WindowConfig {
  public:
+  static constexpr std::size_t kMaxWindows = 16;
+
   // `windows` as "5m,1h,24h" (any order; shown in ascending order), `step` as "5s".
   // Errors: errc::invalid_windows naming the window that is not a whole number of steps, a
   // step under 1 s or over 49 days, no window, or the same window twice.

@@ -121,14 +121,18 @@ TokenAnswer StatsStore::token_stats(const core::Address& token, std::string& out
   out.append(",\"partition\":");
   codec::append_uint(out, static_cast<std::uint64_t>(partition));
   out.append(",\"windows\":{");
-  bool first = true;
-  for (const auto& w : config.windows()) {
-    if (!first) out.push_back(',');
-    first = false;
-    codec::append_json_string(out, w.name);
+  std::int64_t froms[stream::WindowConfig::kMaxWindows];
+  stream::WindowFigures figures[stream::WindowConfig::kMaxWindows];
+  const std::size_t n = config.windows().size();
+  for (std::size_t i = 0; i < n; ++i) {
+    froms[i] = stream::WindowConfig::first_bucket(to, config.windows()[i]);
+  }
+  window->figures(to, froms, n, config.step_ms(), figures);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i > 0) out.push_back(',');
+    codec::append_json_string(out, config.windows()[i].name);
     out.push_back(':');
-    append_window_json(out, window->figures(stream::WindowConfig::first_bucket(to, w), to,
-                                            config.step_ms()));
+    append_window_json(out, figures[i]);
   }
   out.append("}}");
   return TokenAnswer::found;
