@@ -34,7 +34,7 @@
 #include "kafka/admin.hpp"
 #include "kafka/embedded_cluster.hpp"
 #include "sources/graphql_query.hpp"
-#include "sources/http_client.hpp"
+#include "http/http_client.hpp"
 #include "support/child_process.hpp"
 #include "support/graphql_server.hpp"
 
@@ -61,7 +61,7 @@ std::int64_t messages_in(kafka::Admin& admin) {
 
 // Fetches every page the way the source does, parsing only the cursor; returns records read.
 std::int64_t fetch_all_pages(const std::string& endpoint, std::uint32_t page_size) {
-  sources::HttpClient http;
+  http::HttpClient http;
   sources::PageQuerySpec spec;
   spec.fields = {"id", "blockNumber", "timestamp",       "contractAddress", "from",
                  "to", "value",       "transactionHash", "logIndex"};

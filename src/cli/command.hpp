@@ -23,6 +23,7 @@ void register_produce(CLI::App& app, CommandContext& ctx);
 // `produce graphql`, added under the `produce` subcommand by register_produce.
 void register_produce_graphql(CLI::App& produce, CommandContext& ctx);
 void register_sink(CLI::App& app, CommandContext& ctx);
+void register_alerts(CLI::App& app, CommandContext& ctx);
 void register_stats(CLI::App& app, CommandContext& ctx);
 void register_up(CLI::App& app, CommandContext& ctx);
 

@@ -87,10 +87,10 @@ int run_graphql(GraphqlFlags& flags, CommandContext& ctx) {
   auto producer = open_producer(flags.producer, exit_code);
   if (!producer) return exit_code;
   kafka::DeadLetterPublisher dead_letters(*producer);
-  sources::HttpOptions http_options;
+  http::HttpOptions http_options;
   http_options.request_timeout =
       std::chrono::milliseconds(static_cast<std::int64_t>(flags.request_timeout_s * 1000));
-  sources::HttpClient http(http_options);
+  http::HttpClient http(http_options);
   sources::SourceProbe probe;
   sources::IndexerProbe indexer;
   const auto& o = flags.options;

@@ -21,22 +21,6 @@ core::Error invalid(std::string_view key, const core::Error& cause) {
   return make_error(errc::invalid_value, field(key) + ": " + cause.message);
 }
 
-core::Error syntax_error(simdjson::error_code code) {
-  switch (code) {
-    case simdjson::UTF8_ERROR:
-      return make_error(errc::invalid_utf8, "the message is not valid UTF-8");
-    case simdjson::EMPTY:
-      return make_error(errc::empty, "the message is empty (only whitespace)");
-    case simdjson::DEPTH_ERROR:
-      return make_error(errc::not_json, "the message nests JSON deeper than allowed");
-    case simdjson::NUMBER_ERROR:
-      return make_error(errc::not_json, "the message has a number JSON cannot represent");
-    default:
-      return make_error(errc::not_json, std::string("the message is not one valid JSON document (") +
-                                             simdjson::error_message(code) + ")");
-  }
-}
-
 }  // namespace
 
 core::Result<void> parse_object(simdjson::dom::parser& parser, std::string_view message,
@@ -50,14 +34,14 @@ core::Result<void> parse_object(simdjson::dom::parser& parser, std::string_view 
   }
   element root;
   if (auto code = parser.parse(message.data(), message.size(), true).get(root); code) {
-    return syntax_error(code);
+    return json_syntax_error(code);
   }
   if (root.type() != element_type::OBJECT) {
     return make_error(errc::not_an_object, std::string("the message is a JSON ") +
                                                json_type_name(root.type()) +
                                                ", not one JSON object with the fields of " + what);
   }
-  if (auto code = root.get_object().get(out); code) return syntax_error(code);
+  if (auto code = root.get_object().get(out); code) return json_syntax_error(code);
   return core::success();
 }
 
@@ -169,6 +153,22 @@ core::Result<void> read_amount(element value, std::string_view key, core::Uint25
                                      "send amounts as decimal strings of base units");
     default:
       return wrong_type(key, value, "a decimal string of an unsigned 256-bit integer");
+  }
+}
+
+core::Error json_syntax_error(simdjson::error_code code) {
+  switch (code) {
+    case simdjson::UTF8_ERROR:
+      return make_error(errc::invalid_utf8, "the message is not valid UTF-8");
+    case simdjson::EMPTY:
+      return make_error(errc::empty, "the message is empty (only whitespace)");
+    case simdjson::DEPTH_ERROR:
+      return make_error(errc::not_json, "the message nests JSON deeper than allowed");
+    case simdjson::NUMBER_ERROR:
+      return make_error(errc::not_json, "the message has a number JSON cannot represent");
+    default:
+      return make_error(errc::not_json, std::string("the message is not one valid JSON document (") +
+                                             simdjson::error_message(code) + ")");
   }
 }
 

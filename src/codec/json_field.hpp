@@ -16,6 +16,9 @@ namespace tokenflow::codec {
 
 const char* json_type_name(simdjson::dom::element_type type) noexcept;
 
+// Why simdjson refused a message, as the decoders' error (empty, invalid_utf8 or not_json).
+core::Error json_syntax_error(simdjson::error_code code);
+
 // The envelope checks every decoder shares: not empty, at most `max_bytes`, exactly one JSON
 // document, and that document an object (`what` names the event in the sentence: "a swap").
 // `parser` must have been created with a capacity of at least `max_bytes`.

@@ -19,6 +19,24 @@ core::Error registry_error(const std::string& origin, std::size_t index, const s
                           origin + ": token #" + std::to_string(index + 1) + ": " + why);
 }
 
+// A decimal given as a string ("1000000.50") or a plain JSON integer (1000000).
+core::Result<core::Decimal> read_decimal(element field, std::string_view key) {
+  std::string text;
+  if (field.type() == element_type::STRING) {
+    text = std::string(field.get_string().value_unsafe());
+  } else if (field.is_uint64()) {
+    text = std::to_string(field.get_uint64().value_unsafe());
+  } else {
+    return core::make_error(core::errc::not_a_number,
+                            "\"" + std::string(key) + "\" must be a decimal string like \"1000000\"");
+  }
+  auto value = core::Decimal::parse(text);
+  if (!value.ok()) {
+    return core::make_error(core::errc::not_a_number, std::string(key) + ": " + value.error().message);
+  }
+  return value;
+}
+
 }  // namespace
 
 core::Result<std::uint64_t> parse_usd_micros(std::string_view text) {
@@ -112,6 +130,14 @@ core::Result<void> parse_token_registry(std::string_view json, const std::string
       auto micros = parse_usd_micros(number_text);
       if (!micros.ok()) return registry_error(origin, index, "peg_usd: " + micros.error().message);
       info.peg_usd_micros = *micros;
+    }
+    for (auto [key, target] : {std::pair{"large_transfer_usd", &info.large_transfer_usd},
+                               std::pair{"critical_transfer_usd", &info.critical_transfer_usd},
+                               std::pair{"min_tokens", &info.min_tokens}}) {
+      if (entry[key].get(field) || field.is_null()) continue;
+      auto value = read_decimal(field, key);
+      if (!value.ok()) return registry_error(origin, index, value.error().message);
+      *target = *value;
     }
     registry.upsert(std::move(info));
     ++index;

@@ -1,8 +1,11 @@
 // Reads a token registry file (JSON) into a core::TokenRegistry, adding to or overriding
 // the built-in tokens. Format:
 //   {"tokens": [{"symbol": "USDC", "address": "0xa0b8...", "decimals": 6,
-//                "chain_id": 1, "peg_usd": "1.00", "name": "USD Coin"}, ...]}
-// (a bare array of tokens is accepted too). `chain_id` defaults to 1, `peg_usd` to none.
+//                "chain_id": 1, "peg_usd": "1.00", "name": "USD Coin",
+//                "large_transfer_usd": "500000", "critical_transfer_usd": "5000000",
+//                "min_tokens": "10000"}, ...]}
+// (a bare array of tokens is accepted too). `chain_id` defaults to 1, `peg_usd` to none;
+// the three alert thresholds (per-token overrides for `tokenflow alerts`) to none.
 #pragma once
 
 #include <string>

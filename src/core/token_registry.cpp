@@ -54,7 +54,12 @@ TokenRegistry TokenRegistry::builtin() {
   for (const auto& t : kBuiltin) {
     auto contract = Address::parse(t.contract);
     if (!contract.ok()) throw std::logic_error("built-in registry: " + contract.error().message);
-    TokenInfo info{t.symbol, t.name, t.chain_id, *contract, t.decimals, std::nullopt};
+    TokenInfo info;
+    info.symbol = t.symbol;
+    info.name = t.name;
+    info.chain_id = t.chain_id;
+    info.contract = *contract;
+    info.decimals = t.decimals;
     if (t.peg_usd_micros >= 0) info.peg_usd_micros = static_cast<std::uint64_t>(t.peg_usd_micros);
     registry.upsert(std::move(info));
   }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/address.hpp"
+#include "core/decimal.hpp"
 
 namespace tokenflow::core {
 
@@ -24,6 +25,11 @@ struct TokenInfo {
   // The price a stablecoin is pegged to, in millionths of a USD (1 USD = 1,000,000);
   // absent for tokens whose price only comes from price ticks.
   std::optional<std::uint64_t> peg_usd_micros;
+  // This token's own alert thresholds (`tokenflow alerts`), overriding the command line's:
+  // USD amounts for the large and critical rules, token units for the plain-size rule.
+  std::optional<Decimal> large_transfer_usd;
+  std::optional<Decimal> critical_transfer_usd;
+  std::optional<Decimal> min_tokens;
 };
 
 class TokenRegistry {

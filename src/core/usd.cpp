@@ -1,77 +1,54 @@
 #include "core/usd.hpp"
 
+#include "core/decimal.hpp"
 
 namespace tokenflow::core {
 
 UsdParse parse_usd(std::string_view text, UsdMicros& out) noexcept {
-  if (text.empty()) return UsdParse::invalid;
-  std::size_t i = 0;
-  std::uint64_t whole = 0;
-  std::size_t whole_digits = 0;
-  for (; i < text.size() && text[i] != '.'; ++i) {
-    const char c = text[i];
-    if (c < '0' || c > '9') return UsdParse::invalid;
-    if (whole > (kMaxEventUsdMicros / 1'000'000) / 10 + 1) return UsdParse::out_of_range;
-    whole = whole * 10 + static_cast<std::uint64_t>(c - '0');
-    ++whole_digits;
+  // Decimal::parse may allocate for its error sentence; the common forms never fail.
+  Result<Decimal> parsed = Decimal{};
+  try {
+    parsed = Decimal::parse(text);
+  } catch (...) {
+    return UsdParse::invalid;
   }
-  std::uint64_t fraction = 0;
-  std::size_t fraction_digits = 0;
+  if (!parsed.ok()) {
+    return parsed.error().code == errc::out_of_range ? UsdParse::out_of_range : UsdParse::invalid;
+  }
+  Uint256 micros = parsed->mantissa;
   bool rounded = false;
-  if (i < text.size()) {  // at the '.'
-    ++i;
-    if (i == text.size()) return UsdParse::invalid;  // "12." is a typo, not an amount
-    int first_dropped = -1;
-    bool rest_nonzero = false;
-    for (; i < text.size(); ++i) {
-      const char c = text[i];
-      if (c < '0' || c > '9') return UsdParse::invalid;
-      if (fraction_digits < 6) {
-        fraction = fraction * 10 + static_cast<std::uint64_t>(c - '0');
-      } else if (first_dropped < 0) {
-        first_dropped = c - '0';
-      } else if (c != '0') {
-        rest_nonzero = true;
-      }
-      ++fraction_digits;
+  if (parsed->scale <= 6) {
+    for (int d = parsed->scale; d < 6; ++d) {
+      if (!micros.try_mul_u64(10)) return UsdParse::out_of_range;
     }
-    if (first_dropped >= 0) {
-      rounded = true;
-      const bool up = first_dropped > 5 || (first_dropped == 5 && (rest_nonzero || (fraction & 1)));
-      for (std::size_t d = fraction_digits; d < 6; ++d) fraction *= 10;
-      if (up) ++fraction;
-      fraction_digits = 6;
+  } else {
+    // Half-to-even on the dropped digits: the first one dropped decides, the rest break ties.
+    std::uint64_t first_dropped = 0;
+    bool rest_nonzero = false;
+    const int drop = parsed->scale - 6;
+    for (int i = 0; i < drop; ++i) {
+      const std::uint64_t digit = micros.divmod_u64(10);
+      if (i + 1 < drop) {
+        rest_nonzero |= digit != 0;
+      } else {
+        first_dropped = digit;
+      }
+    }
+    rounded = true;
+    const bool odd = (micros.low_u64() & 1) != 0;
+    if (first_dropped > 5 || (first_dropped == 5 && (rest_nonzero || odd))) {
+      if (!micros.try_add(Uint256(1))) return UsdParse::out_of_range;
     }
   }
-  if (whole_digits == 0 && fraction_digits == 0) return UsdParse::invalid;
-  for (std::size_t d = fraction_digits; d < 6; ++d) fraction *= 10;
-  if (whole > kMaxEventUsdMicros / 1'000'000) return UsdParse::out_of_range;
-  const std::uint64_t micros = whole * 1'000'000 + fraction;  // fraction may be 10^6 after rounding
-  if (micros > kMaxEventUsdMicros) return UsdParse::out_of_range;
-  out.value = micros;
+  if (!micros.fits_u64() || micros.low_u64() > kMaxEventUsdMicros) return UsdParse::out_of_range;
+  out.value = micros.low_u64();
   return rounded ? UsdParse::rounded : UsdParse::ok;
 }
 
-void append_usd(std::string& out, Uint256 v) {
-  const std::uint64_t fraction = v.divmod_u64(1'000'000);
-  char buf[Uint256::kMaxDecimalDigits];
-  out.append(buf, v.write_decimal(buf));
-  if (fraction == 0) return;
-  char digits[7] = {'.', '0', '0', '0', '0', '0', '0'};
-  std::uint64_t f = fraction;
-  for (int d = 6; d >= 1; --d) {
-    digits[d] = static_cast<char>('0' + f % 10);
-    f /= 10;
-  }
-  std::size_t len = 7;
-  while (digits[len - 1] == '0') --len;
-  out.append(digits, len);
+void append_usd(std::string& out, Uint256 micros) {
+  out.append(Decimal{micros, 6}.to_string());
 }
 
-std::string to_string(UsdMicros v) {
-  std::string out;
-  append_usd(out, v);
-  return out;
-}
+std::string to_string(UsdMicros v) { return Decimal{Uint256(v.value), 6}.to_string(); }
 
 }  // namespace tokenflow::core

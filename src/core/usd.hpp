@@ -22,8 +22,8 @@ inline constexpr std::uint64_t kMaxEventUsdMicros = 1'000'000'000'000'000'000ULL
 
 enum class UsdParse { ok, rounded, invalid, out_of_range };
 
-// Decimal text "1234.5678901": digits, an optional '.' and fraction digits (no sign, no
-// exponent). More than 6 fraction digits are rounded half-to-even (`rounded`).
+// Decimal text "1234.5678901" (core::Decimal's form: digits, optionally '.' and digits; no
+// sign, no exponent). More than 6 fraction digits are rounded half-to-even (`rounded`).
 UsdParse parse_usd(std::string_view text, UsdMicros& out) noexcept;
 
 // "1234.56" (trailing fraction zeros dropped, "0" for zero). `micros` may be any sum of

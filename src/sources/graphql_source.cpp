@@ -7,6 +7,7 @@
 #include <optional>
 #include <random>
 
+#include "http/errc.hpp"
 #include "sources/cursor_state_file.hpp"
 #include "sources/errc.hpp"
 #include "sources/graphql_page.hpp"
@@ -31,7 +32,7 @@ double ms_since(std::chrono::steady_clock::time_point start) {
 
 class Poller {
  public:
-  Poller(const GraphqlSourceOptions& options, HttpClient& http, kafka::Producer& producer,
+  Poller(const GraphqlSourceOptions& options, http::HttpClient& http, kafka::Producer& producer,
          kafka::DeadLetterPublisher& dead_letters, const core::StopSignal& stop, SourceProbe& probe,
          IndexerProbe& indexer)
       : o_(options),
@@ -64,7 +65,7 @@ class Poller {
   core::Result<void> save(const Cursor& cursor);
 
   const GraphqlSourceOptions& o_;
-  HttpClient& http_;
+  http::HttpClient& http_;
   kafka::Producer& producer_;
   kafka::DeadLetterPublisher& dead_letters_;
   const core::StopSignal& stop_;
@@ -114,7 +115,13 @@ core::Result<void> Poller::load_state() {
 std::optional<Failure> Poller::post(const std::string& body, std::string& answer) {
   indexer_.requests.add();
   auto response = http_.post_json(o_.endpoint, body);
-  if (!response.ok()) return Failure{std::move(response).error(), std::nullopt};
+  if (!response.ok()) {
+    // The source's own codes, so logs and metrics name the kind of failure.
+    const bool timed_out = response.error().code == http::errc::timed_out;
+    return Failure{make_error(timed_out ? errc::timed_out : errc::connection_failed,
+                              response.error().message),
+                   std::nullopt};
+  }
   if (response->status == 429) {
     indexer_.rate_limited.add();
     return Failure{make_error(errc::rate_limited, "HTTP 429 from " + o_.endpoint),
@@ -327,7 +334,7 @@ core::Result<GraphqlSourceSummary> Poller::run() {
 }  // namespace
 
 core::Result<GraphqlSourceSummary> run_graphql_source(const GraphqlSourceOptions& options,
-                                                      HttpClient& http, kafka::Producer& producer,
+                                                      http::HttpClient& http, kafka::Producer& producer,
                                                       kafka::DeadLetterPublisher& dead_letters,
                                                       const core::StopSignal& stop,
                                                       SourceProbe& probe, IndexerProbe& indexer) {

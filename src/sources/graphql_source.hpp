@@ -24,7 +24,7 @@
 #include "kafka/producer.hpp"
 #include "sources/field_mapping.hpp"
 #include "sources/graphql_query.hpp"
-#include "sources/http_client.hpp"
+#include "http/http_client.hpp"
 #include "sources/source_probe.hpp"
 
 namespace tokenflow::sources {
@@ -55,7 +55,7 @@ struct GraphqlSourceSummary {
 };
 
 core::Result<GraphqlSourceSummary> run_graphql_source(const GraphqlSourceOptions& options,
-                                                      HttpClient& http, kafka::Producer& producer,
+                                                      http::HttpClient& http, kafka::Producer& producer,
                                                       kafka::DeadLetterPublisher& dead_letters,
                                                       const core::StopSignal& stop,
                                                       SourceProbe& probe, IndexerProbe& indexer);

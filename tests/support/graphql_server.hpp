@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "sources/http_client.hpp"
+#include "http/http_client.hpp"
 #include "support/child_process.hpp"
 
 namespace tokenflow::testing {
@@ -67,7 +67,7 @@ class GraphqlServer {
   int port_ = 0;
   std::string log_path_;
   std::unique_ptr<ChildProcess> process_;
-  sources::HttpClient http_;
+  http::HttpClient http_;
 };
 
 // `produce graphql` arguments for `endpoint`, publishing to `bootstrap` with its cursor in

@@ -110,7 +110,7 @@ std::map<std::string, std::string> expected_rows(const std::vector<core::Transfe
   return rows;
 }
 
-Pipeline::Pipeline() {
+Pipeline::Pipeline(bool with_postgres) {
   // The in-process clients (cluster, topic readers) log only what is wrong; the children's
   // logs are what the tests look at.
   spdlog::set_level(spdlog::level::warn);
@@ -124,10 +124,12 @@ Pipeline::Pipeline() {
                                created.error().message);
     }
   }
-  PostgresServerOptions options;
-  // Speed only: nothing here crashes the server, and a fast stop keeps committed work.
-  options.settings = {{"fsync", "off"}, {"full_page_writes", "off"}};
-  postgres_ = std::make_unique<PostgresServer>(options);
+  if (with_postgres) {
+    PostgresServerOptions options;
+    // Speed only: nothing here crashes the server, and a fast stop keeps committed work.
+    options.settings = {{"fsync", "off"}, {"full_page_writes", "off"}};
+    postgres_ = std::make_unique<PostgresServer>(options);
+  }
   dir_ = make_temp_dir("tf-pipeline");
 }
 

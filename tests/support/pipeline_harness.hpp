@@ -54,8 +54,9 @@ struct TopicRecord {
 class Pipeline {
  public:
   // Starts the cluster (topics `stablecoin-transfers` with kPipelinePartitions partitions and
-  // `tokenflow.dlq` with 3) and PostgreSQL. Throws std::runtime_error on failure.
-  Pipeline();
+  // `tokenflow.dlq` with 3) and, unless `with_postgres` is false (roles that need no
+  // database), PostgreSQL. Throws std::runtime_error on failure.
+  explicit Pipeline(bool with_postgres = true);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;

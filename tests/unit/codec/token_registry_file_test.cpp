@@ -54,3 +54,30 @@ TEST(UsdMicros, ParsesExactly) {
 
 }  // namespace
 }  // namespace tokenflow::codec
+
+namespace tokenflow::codec {
+namespace {
+
+TEST(TokenRegistry, FileSetsPerTokenAlertThresholds) {
+  core::TokenRegistry registry;
+  auto loaded = parse_token_registry(
+      R"({"tokens":[{"symbol":"USDC","address":"0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48",
+          "decimals":6,"peg_usd":"1","large_transfer_usd":"500000","critical_transfer_usd":5000000,
+          "min_tokens":"10000.5"}]})",
+      "test.json", registry);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  const auto& usdc = registry.tokens().front();
+  EXPECT_EQ(usdc.large_transfer_usd->to_string(), "500000");
+  EXPECT_EQ(usdc.critical_transfer_usd->to_string(), "5000000");
+  EXPECT_EQ(usdc.min_tokens->to_string(), "10000.5");
+  core::TokenRegistry other;
+  auto bad = parse_token_registry(
+      R"([{"symbol":"X","address":"0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48","decimals":6,
+          "large_transfer_usd":"1e6"}])",
+      "bad.json", other);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("large_transfer_usd"), std::string::npos) << bad.error().message;
+}
+
+}  // namespace
+}  // namespace tokenflow::codec

@@ -1,4 +1,4 @@
-#include "sources/http_client.hpp"
+#include "http/http_client.hpp"
 
 #include <curl/curl.h>
 
@@ -9,9 +9,9 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "sources/errc.hpp"
+#include "http/errc.hpp"
 
-namespace tokenflow::sources {
+namespace tokenflow::http {
 namespace {
 
 void global_init() {
@@ -103,8 +103,20 @@ HttpClient::~HttpClient() {
   curl_easy_cleanup(impl_->curl);
 }
 
-core::Result<HttpResponse> HttpClient::post_json(const std::string& url, std::string_view body) {
+core::Result<HttpResponse> HttpClient::post_json(const std::string& url, std::string_view body,
+                                                 std::span<const std::string> extra_headers) {
   CURL* c = impl_->curl;
+  // A request with its own headers gets a list of its own for this call only.
+  curl_slist* request_headers = nullptr;
+  if (!extra_headers.empty()) {
+    for (auto* h = impl_->headers; h != nullptr; h = h->next) {
+      request_headers = curl_slist_append(request_headers, h->data);
+    }
+    for (const auto& header : extra_headers) {
+      request_headers = curl_slist_append(request_headers, header.c_str());
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, request_headers);
+  }
   impl_->body.clear();
   impl_->retry_after.reset();
   impl_->error[0] = '\0';
@@ -112,6 +124,10 @@ core::Result<HttpResponse> HttpClient::post_json(const std::string& url, std::st
   curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
   curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   CURLcode code = curl_easy_perform(c);
+  if (request_headers != nullptr) {
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, impl_->headers);
+    curl_slist_free_all(request_headers);
+  }
   long connects = 0;
   curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
   connections_ += connects;
@@ -130,4 +146,4 @@ core::Result<HttpResponse> HttpClient::post_json(const std::string& url, std::st
   return response;
 }
 
-}  // namespace tokenflow::sources
+}  // namespace tokenflow::http

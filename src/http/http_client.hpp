@@ -8,12 +8,13 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "core/result.hpp"
 
-namespace tokenflow::sources {
+namespace tokenflow::http {
 
 struct HttpOptions {
   std::chrono::milliseconds connect_timeout{5'000};
@@ -36,7 +37,9 @@ class HttpClient {
 
   // Any answer with a status (2xx or not) is a value; errors are transport failures only:
   // errc::connection_failed or errc::timed_out, naming the url.
-  core::Result<HttpResponse> post_json(const std::string& url, std::string_view body);
+  // `extra_headers` ("Name: value") are sent with this request only.
+  core::Result<HttpResponse> post_json(const std::string& url, std::string_view body,
+                                       std::span<const std::string> extra_headers = {});
 
   // TCP connections opened so far (1 while the server keeps the connection alive).
   long connections_opened() const noexcept { return connections_; }
@@ -50,4 +53,4 @@ class HttpClient {
 // The delay a Retry-After header value asks for: delta-seconds, or an HTTP date.
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value);
 
-}  // namespace tokenflow::sources
+}  // namespace tokenflow::http

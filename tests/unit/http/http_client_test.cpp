@@ -1,11 +1,11 @@
-#include "sources/http_client.hpp"
+#include "http/http_client.hpp"
 
 #include <gtest/gtest.h>
 
-#include "sources/errc.hpp"
+#include "http/errc.hpp"
 #include "support/child_process.hpp"
 
-namespace tokenflow::sources {
+namespace tokenflow::http {
 namespace {
 
 TEST(HttpClient, RetryAfterInSecondsOrAsAnHttpDate) {
@@ -27,4 +27,4 @@ TEST(HttpClient, ARefusedConnectionIsAConnectionFailureNamingTheUrl) {
 }
 
 }  // namespace
-}  // namespace tokenflow::sources
+}  // namespace tokenflow::http

@@ -1,0 +1,289 @@
+// `tokenflow alerts`: the alert monitor (processors/alerts/alert_monitor.hpp).
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <memory>
+
+#include "cli/command.hpp"
+#include "cli/kafka_flags.hpp"
+#include "cli/topics.hpp"
+#include "codec/token_registry_file.hpp"
+#include "http/http_server.hpp"
+#include "http/prometheus.hpp"
+#include "processors/alerts/alert_monitor.hpp"
+#include "processors/alerts/alert_rules.hpp"
+#include "processors/alerts/webhook_sender.hpp"
+
+namespace tokenflow::cli {
+namespace {
+
+struct AlertsFlags {
+  KafkaFlags kafka;
+  std::string group = "tokenflow-alerts";
+  std::string large = "1000000";
+  std::string critical = "10000000";
+  std::string min_tokens;
+  std::vector<std::string> watch;
+  std::string watch_file;
+  bool no_mints = false;
+  bool no_burns = false;
+  bool alert_unknown_tokens = false;
+  int unknown_decimals = 18;
+  std::string registry_file;
+  bool prices = false;
+  bool no_alerts_topic = false;
+  bool no_console = false;
+  bool no_color = false;
+  std::string webhook_format = "auto";
+  int webhook_timeout_ms = 5000;
+  int webhook_attempts = 5;
+  std::size_t webhook_queue = 10'000;
+  int stats_interval_s = 60;
+  int metrics_port = -1;
+  std::string metrics_address = "0.0.0.0";
+  int fetch_wait_ms = 5;
+  processors::AlertMonitorOptions monitor;
+  processors::WebhookOptions webhooks;
+};
+
+// "1,000,000" and "1_000_000" as people write them -> a Decimal.
+bool parse_amount(const std::string& flag, std::string text, std::optional<core::Decimal>& out) {
+  std::erase_if(text, [](char c) { return c == ',' || c == '_'; });
+  auto value = core::Decimal::parse(text);
+  if (!value.ok()) {
+    spdlog::error("{}: {}", flag, value.error().message);
+    return false;
+  }
+  out = *value;
+  return true;
+}
+
+bool load_watch_list(const AlertsFlags& flags, std::vector<core::Address>& out) {
+  std::vector<std::string> texts = flags.watch;
+  if (!flags.watch_file.empty()) {
+    std::ifstream in(flags.watch_file);
+    if (!in) {
+      spdlog::error("--watch-file: cannot read '{}'", flags.watch_file);
+      return false;
+    }
+    std::string line;
+    while (std::getline(in, line)) {
+      const auto hash = line.find('#');
+      if (hash != std::string::npos) line.resize(hash);
+      std::erase_if(line, [](unsigned char c) { return std::isspace(c) != 0; });
+      if (!line.empty()) texts.push_back(line);
+    }
+  }
+  for (const auto& text : texts) {
+    auto address = core::Address::parse(text);
+    if (!address.ok()) {
+      spdlog::error("watch list: '{}': {}", text, address.error().message);
+      return false;
+    }
+    out.push_back(*address);
+  }
+  return true;
+}
+
+int run_alerts(AlertsFlags& flags, CommandContext& ctx) {
+  auto config = to_client_config(flags.kafka);
+  if (!config.ok()) {
+    spdlog::error("{}", config.error().message);
+    return kExitUsage;
+  }
+  auto registry = core::TokenRegistry::builtin();
+  if (!flags.registry_file.empty()) {
+    if (auto loaded = codec::load_token_registry_file(flags.registry_file, registry); !loaded.ok()) {
+      spdlog::error("{}", loaded.error().message);
+      return kExitUsage;
+    }
+  }
+  processors::AlertRulesOptions rules_options;
+  std::optional<core::Decimal> large;
+  std::optional<core::Decimal> critical;
+  if (!parse_amount("--large-transfer", flags.large, large) ||
+      !parse_amount("--critical-transfer", flags.critical, critical) ||
+      (!flags.min_tokens.empty() &&
+       !parse_amount("--min-tokens", flags.min_tokens, rules_options.min_tokens)) ||
+      !load_watch_list(flags, rules_options.watch)) {
+    return kExitUsage;
+  }
+  rules_options.large_usd = *large;
+  rules_options.critical_usd = *critical;
+  rules_options.mints = !flags.no_mints;
+  rules_options.burns = !flags.no_burns;
+  rules_options.alert_unknown_tokens = flags.alert_unknown_tokens;
+  rules_options.unknown_decimals = static_cast<std::uint8_t>(flags.unknown_decimals);
+  if (flags.alert_unknown_tokens && !rules_options.min_tokens) {
+    spdlog::error("--alert-unknown-tokens needs --min-tokens: unknown tokens have no USD "
+                  "price, so only the token-units rule can apply to them");
+    return kExitUsage;
+  }
+  processors::AlertRules rules(rules_options, registry);
+
+  flags.webhooks.format = flags.webhook_format == "slack"     ? processors::WebhookFormat::slack
+                          : flags.webhook_format == "discord" ? processors::WebhookFormat::discord
+                                                              : processors::WebhookFormat::automatic;
+  flags.webhooks.timeout = std::chrono::milliseconds(flags.webhook_timeout_ms);
+  flags.webhooks.retry.max_attempts = static_cast<std::uint32_t>(flags.webhook_attempts);
+  flags.webhooks.queue_capacity = flags.webhook_queue;
+  processors::WebhookSender webhooks(flags.webhooks);
+
+  auto& monitor_options = flags.monitor;
+  monitor_options.prices_topic = flags.prices ? std::string(kPricesTopic) : "";
+  monitor_options.publish_alerts = !flags.no_alerts_topic;
+  monitor_options.console = !flags.no_console;
+  monitor_options.color = !flags.no_color && ::isatty(STDOUT_FILENO) == 1 &&
+                          std::getenv("NO_COLOR") == nullptr;
+  monitor_options.stats_interval = std::chrono::seconds(flags.stats_interval_s);
+  kafka::ConsumerOptions consumer;
+  consumer.group_id = flags.group;
+  consumer.client_id = "tokenflow-alerts";
+  // Alerts are wanted within milliseconds: an empty fetch must not hold new data back.
+  consumer.fetch_wait_max_ms = flags.fetch_wait_ms;
+  processors::AlertMonitor monitor(monitor_options, rules, registry, *config, consumer, webhooks);
+
+  std::unique_ptr<http::HttpServer> metrics;
+  if (flags.metrics_port >= 0) {
+    http::HttpServerOptions server_options;
+    server_options.address = flags.metrics_address;
+    server_options.port = static_cast<std::uint16_t>(flags.metrics_port);
+    server_options.name = "alerts metrics";
+    metrics = std::make_unique<http::HttpServer>(
+        server_options, [&monitor](const http::Request& request, const http::ClientInfo&) {
+          const auto target = request.target();
+          if (target == "/metrics") {
+            return http::make_response(request, 200, http::kPrometheusContentType,
+                                       monitor.metrics_text());
+          }
+          if (target == "/healthz") return http::make_response(request, 200, "text/plain", "ok\n");
+          if (target == "/readyz") {
+            return monitor.ready() ? http::make_response(request, 200, "text/plain", "ready\n")
+                                   : http::make_error(request, 503, "partitions not assigned yet");
+          }
+          return http::make_error(request, 404, "no such endpoint; try /metrics");
+        });
+    if (auto started = metrics->start(); !started.ok()) {
+      spdlog::error("--metrics-port: {}", started.error().message);
+      return kExitUsage;
+    }
+  }
+  auto result = monitor.run(ctx.stop);
+  if (!result.ok()) {
+    spdlog::error("alerts: {}", result.error().message);
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_alerts(CLI::App& app, CommandContext& ctx) {
+  auto flags = std::make_shared<AlertsFlags>();
+  auto* cmd = app.add_subcommand(
+      "alerts",
+      "Alert on large transfers, mints, burns and watched addresses within milliseconds: to "
+      "the console, to topic system.alerts (one alert per event and rule, even after a "
+      "restart) and to webhooks");
+  add_kafka_flags(*cmd, flags->kafka);
+  cmd->add_option("--kafka-topic,--topic", flags->monitor.transfers_topic, "Transfers topic")
+      ->envname("KAFKA_TOPIC")
+      ->capture_default_str();
+  cmd->add_option("--kafka-group,--group", flags->group, "Consumer group")
+      ->envname("KAFKA_CONSUMER_GROUP")
+      ->capture_default_str();
+  cmd->add_option("--large-transfer", flags->large,
+                  "USD value from which a transfer is large (warning); exact, e.g. 1000000 or "
+                  "1,000,000.50")
+      ->envname("LARGE_TRANSFER_THRESHOLD")
+      ->capture_default_str();
+  cmd->add_option("--critical-transfer", flags->critical,
+                  "USD value from which a transfer is critical (fires instead of large)")
+      ->envname("CRITICAL_TRANSFER_THRESHOLD")
+      ->capture_default_str();
+  cmd->add_option("--min-tokens", flags->min_tokens,
+                  "Also alert (rule large) on transfers of at least this many token units, "
+                  "whatever their USD value (off by default)");
+  cmd->add_option("--registry", flags->registry_file,
+                  "Token registry JSON adding to the built-in tokens; entries may set their own "
+                  "large_transfer_usd, critical_transfer_usd and min_tokens")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--watch", flags->watch,
+                  "Address to watch: any transfer from or to it alerts (rule watch); repeatable");
+  cmd->add_option("--watch-file", flags->watch_file,
+                  "File of addresses to watch, one per line (# comments allowed)")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--no-mints", flags->no_mints, "No alert on mints (transfers from 0x0)");
+  cmd->add_flag("--no-burns", flags->no_burns, "No alert on burns (transfers to 0x0)");
+  cmd->add_flag("--alert-unknown-tokens", flags->alert_unknown_tokens,
+                "Apply --min-tokens to tokens not in the registry (decimals from the event, "
+                "else --unknown-decimals); they are always counted");
+  cmd->add_option("--unknown-decimals", flags->unknown_decimals,
+                  "Decimals assumed for unknown tokens whose events carry none")
+      ->check(CLI::Range(0, 77))
+      ->capture_default_str();
+  cmd->add_flag("--prices", flags->prices,
+                "Subscribe to market.prices: a price tick replaces a token's registry peg");
+  cmd->add_option("--alerts-topic", flags->monitor.alerts_topic, "Topic alerts are published to")
+      ->capture_default_str();
+  cmd->add_flag("--no-alerts-topic", flags->no_alerts_topic, "Do not publish alerts to Kafka");
+  cmd->add_flag("--no-console", flags->no_console, "Do not print alerts on standard output");
+  cmd->add_flag("--no-color", flags->no_color,
+                "No colours in console alerts (they are off anyway when stdout is not a "
+                "terminal, or NO_COLOR is set)");
+  cmd->add_option("--webhook", flags->webhooks.urls,
+                  "URL to POST each alert to (Slack- or Discord-compatible; Discord is "
+                  "recognised by its host); repeatable")
+      ->envname("ALERT_WEBHOOK_URL");
+  cmd->add_option("--webhook-format", flags->webhook_format, "Payload: auto, slack or discord")
+      ->check(CLI::IsMember({"auto", "slack", "discord"}))
+      ->capture_default_str();
+  cmd->add_option("--webhook-timeout-ms", flags->webhook_timeout_ms, "Timeout of one webhook request")
+      ->check(CLI::Range(100, 600'000))
+      ->capture_default_str();
+  cmd->add_option("--webhook-attempts", flags->webhook_attempts,
+                  "Attempts per alert and webhook before it counts as failed (0: no limit)")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  cmd->add_option("--webhook-queue", flags->webhook_queue,
+                  "Alerts waiting for webhooks before new ones are dropped (and counted): a "
+                  "slow webhook never blocks the stream")
+      ->check(CLI::Range(1, 10'000'000))
+      ->capture_default_str();
+  cmd->add_option("--stats-interval", flags->stats_interval_s,
+                  "Seconds between summary log lines (transfers, alerts by rule and token, "
+                  "volume per token); 0: only at exit")
+      ->check(CLI::Range(0, 86'400))
+      ->capture_default_str();
+  cmd->add_option("--metrics-port", flags->metrics_port,
+                  "Serve Prometheus metrics on this port (/metrics, /healthz, /readyz); off "
+                  "unless set; 0 picks a free port")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--metrics-address", flags->metrics_address, "Address the metrics server binds")
+      ->capture_default_str();
+  cmd->add_option("--max-records", flags->monitor.max_records,
+                  "Stop after consuming this many messages (then commit and exit 0); 0: never")
+      ->envname("KAFKA_MAX_RECORDS")
+      ->capture_default_str();
+  cmd->add_option_function<int>(
+         "--commit-interval-ms",
+         [flags](int ms) { flags->monitor.commit_interval = std::chrono::milliseconds(ms); },
+         "How often consumed offsets are committed, once the alerts before them are "
+         "acknowledged (default 500)")
+      ->check(CLI::Range(10, 600'000));
+  cmd->add_option("--remembered-alerts", flags->monitor.remembered_alerts,
+                  "Alerts read back per system.alerts partition at start and on assignment, "
+                  "so events re-read after a crash do not alert twice")
+      ->check(CLI::Range(0, 10'000'000))
+      ->capture_default_str();
+  cmd->add_option("--fetch-wait-ms", flags->fetch_wait_ms,
+                  "Longest wait of an empty fetch (fetch.wait.max.ms): lower is faster to "
+                  "alert, higher costs fewer requests")
+      ->check(CLI::Range(0, 10'000))
+      ->capture_default_str();
+  cmd->callback([flags, &ctx] { ctx.action = [flags, &ctx] { return run_alerts(*flags, ctx); }; });
+}
+
+}  // namespace tokenflow::cli

@@ -1,0 +1,26 @@
+#include "http/errc.hpp"
+
+namespace tokenflow::http {
+namespace {
+
+class HttpCategory final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "tokenflow.http"; }
+  std::string message(int code) const override {
+    switch (static_cast<errc>(code)) {
+      case errc::ok: return "success";
+      case errc::connection_failed: return "the server cannot be reached; check the URL and that it runs";
+      case errc::timed_out: return "the server did not answer in time";
+    }
+    return "unknown http error";
+  }
+};
+
+}  // namespace
+
+const std::error_category& http_category() noexcept {
+  static const HttpCategory category;
+  return category;
+}
+
+}  // namespace tokenflow::http

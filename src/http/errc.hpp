@@ -1,0 +1,31 @@
+// Error codes of the HTTP client: why a request got no answer. (An answer with any status
+// is not an error: the caller decides what a 429 or a 500 means.)
+#pragma once
+
+#include <string>
+#include <system_error>
+
+#include "core/result.hpp"
+
+namespace tokenflow::http {
+
+enum class errc {
+  ok = 0,
+  connection_failed,  // refused, DNS, reset, TLS
+  timed_out,          // no answer within the request timeout
+};
+
+const std::error_category& http_category() noexcept;
+
+inline std::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), http_category()};
+}
+
+inline core::Error make_error(errc e, std::string message) {
+  return core::Error{make_error_code(e), std::move(message)};
+}
+
+}  // namespace tokenflow::http
+
+template <>
+struct std::is_error_code_enum<tokenflow::http::errc> : std::true_type {};

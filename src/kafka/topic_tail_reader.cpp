@@ -1,0 +1,86 @@
+#include "kafka/topic_tail_reader.hpp"
+
+#include <array>
+#include <map>
+
+#include "kafka/admin.hpp"
+#include "kafka/errc.hpp"
+#include "kafka/handles.hpp"
+
+namespace tokenflow::kafka {
+
+core::Result<TailReadSummary> read_topic_tail(
+    const ClientConfig& config, const std::string& topic, std::uint64_t per_partition,
+    std::chrono::milliseconds timeout, const std::function<void(std::string_view)>& on_message) {
+  TailReadSummary summary;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto admin = Admin::create(config, timeout);
+  if (!admin.ok()) return std::move(admin).error();
+  auto partitions = (*admin)->partition_count(topic);
+  if (!partitions.ok()) {
+    if (partitions.error().code == make_error_code(errc::unknown_topic)) return summary;
+    return std::move(partitions).error();
+  }
+  summary.partitions = *partitions;
+
+  // partition -> [first offset to read, end offset]
+  std::map<std::int32_t, std::pair<std::int64_t, std::int64_t>> ranges;
+  for (int p = 0; p < *partitions; ++p) {
+    auto marks = (*admin)->watermarks(topic, core::Partition{p});
+    if (!marks.ok()) return std::move(marks).error();
+    const auto span = static_cast<std::int64_t>(per_partition);
+    const auto start = std::max(marks->low.value, marks->high.value - span);
+    if (marks->high.value > start) ranges[p] = {start, marks->high.value};
+  }
+  if (ranges.empty()) return summary;
+
+  // Assigned, not subscribed: no group join, nothing committed. librdkafka still wants a
+  // group.id for a consumer handle; this one never reaches a coordinator.
+  auto conf = make_conf(config, {{"group.id", "tokenflow-tail-reader"},
+                                 {"enable.auto.commit", "false"},
+                                 {"enable.auto.offset.store", "false"},
+                                 {"enable.partition.eof", "false"},
+                                 {"fetch.wait.max.ms", "50"},
+                                 {"client.id", "tokenflow-tail-reader"}});
+  if (!conf.ok()) return std::move(conf).error();
+  std::array<char, 512> errstr{};
+  KafkaHandle rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), errstr.data(), errstr.size()));
+  if (!rk) {
+    return make_error(errc::invalid_config,
+                      "cannot create a reader for " + topic + ": " + errstr.data());
+  }
+  conf->release();
+  rd_kafka_poll_set_consumer(rk.get());
+  PartitionListHandle assignment(rd_kafka_topic_partition_list_new(static_cast<int>(ranges.size())));
+  for (const auto& [partition, range] : ranges) {
+    rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), partition)->offset =
+        range.first;
+  }
+  if (auto err = rd_kafka_assign(rk.get(), assignment.get()); err) {
+    return make_error(errc::request_failed,
+                      "cannot read the end of " + topic + ": " + rd_kafka_err2str(err));
+  }
+  while (!ranges.empty()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      rd_kafka_assign(rk.get(), nullptr);
+      return make_error(errc::timed_out, "reading the last messages of " + topic + " took over " +
+                                             std::to_string(timeout.count()) + " ms (" +
+                                             std::to_string(ranges.size()) +
+                                             " partitions unfinished)");
+    }
+    rd_kafka_message_t* message = rd_kafka_consumer_poll(rk.get(), 100);
+    if (message == nullptr) continue;
+    std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> owned(
+        message, &rd_kafka_message_destroy);
+    if (message->err) continue;  // transient (broker down): the deadline bounds the wait
+    auto it = ranges.find(message->partition);
+    if (it == ranges.end() || message->offset >= it->second.second) continue;
+    on_message(std::string_view(static_cast<const char*>(message->payload), message->len));
+    ++summary.messages;
+    if (message->offset + 1 >= it->second.second) ranges.erase(it);
+  }
+  rd_kafka_assign(rk.get(), nullptr);
+  return summary;
+}
+
+}  // namespace tokenflow::kafka
