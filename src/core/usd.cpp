@@ -1,6 +1,7 @@
 #include "core/usd.hpp"
 
 #include "core/decimal.hpp"
+#include "core/errc.hpp"
 
 namespace tokenflow::core {
 
