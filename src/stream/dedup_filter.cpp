@@ -38,7 +38,15 @@ std::uint64_t DedupFilter::key_of(std::uint64_t id_fingerprint) {
 std::int64_t DedupFilter::advance(core::UnixMillis clock) {
   // The ttl is kSlices slices; the slice holding clock - ttl is still live (so an id is kept
   // at least ttl, at most ttl + one slice).
-  const std::int64_t oldest_live = slice_of(clock) - kSlices;
+  // The clock changes slice once per ttl/8: within the slice of the last call, reuse its
+  // answer instead of dividing again.
+  if (clock.value >= slice_lo_ms_ && clock.value < slice_lo_ms_ + slice_ms_) {
+    return slice_oldest_live_;
+  }
+  const std::int64_t slice = slice_of(clock);
+  const std::int64_t oldest_live = slice - kSlices;
+  slice_lo_ms_ = slice * slice_ms_;
+  slice_oldest_live_ = oldest_live;
   if (oldest_live > oldest_live_ + 1) {
     // Slices died since the last rebuild: drop their ids (amortised: once per slice of
     // time). Before any lookup, so a tag (the slice mod 256) never aliases a dead slice.

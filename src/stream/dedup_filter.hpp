@@ -59,6 +59,8 @@ class DedupFilter {
   std::vector<std::uint64_t> table_;  // 0 = empty; else (fingerprint << 8) | (slice & 0xff)
   std::size_t size_ = 0;
   std::int64_t oldest_live_ = INT64_MIN;  // the oldest live slice at the last rebuild
+  std::int64_t slice_lo_ms_ = INT64_MAX;  // advance()'s cache: the clock's slice start
+  std::int64_t slice_oldest_live_ = INT64_MIN;
 };
 
 }  // namespace tokenflow::stream

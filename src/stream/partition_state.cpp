@@ -16,8 +16,13 @@ Applied PartitionState::apply(const core::Swap& swap, std::uint64_t id_fingerpri
   // Duplicates first: a repeat of a counted event is a duplicate whatever its time says.
   const core::UnixMillis clock{std::max(clock_.value, swap.timestamp.value)};
   const std::int64_t bucket = config_->bucket_of(swap.timestamp);
-  const std::int64_t oldest = WindowConfig::first_bucket(config_->bucket_of(clock),
-                                                         config_->largest());
+  // The clock changes bucket once per step: within the last call's bucket, reuse its answer.
+  if (clock.value < clock_bucket_lo_ms_ || clock.value >= clock_bucket_lo_ms_ + config_->step_ms()) {
+    const std::int64_t clock_bucket = config_->bucket_of(clock);
+    clock_bucket_lo_ms_ = clock_bucket * config_->step_ms();
+    oldest_ = WindowConfig::first_bucket(clock_bucket, config_->largest());
+  }
+  const std::int64_t oldest = oldest_;
   if (bucket < oldest) {
     // Too late is decided without remembering the id, so a repeat of a late event is late
     // again; it may still repeat a counted event, which makes it a duplicate.

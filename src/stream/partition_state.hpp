@@ -66,6 +66,8 @@ class PartitionState {
   const WindowConfig* config_;
   core::UnixMillis clock_{INT64_MIN};
   std::int64_t next_offset_ = 0;
+  std::int64_t clock_bucket_lo_ms_ = INT64_MAX;  // apply()'s cache: the clock's bucket start
+  std::int64_t oldest_ = INT64_MIN;  // and the oldest bucket inside the largest window then
   DedupFilter dedup_;
   std::unordered_map<core::Address, TokenWindow, core::AddressHash> tokens_;
 };
