@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql redis-server sqlite3 util-linux procps
   nodejs node-graphql
+  wrk
 )
 
 missing=()

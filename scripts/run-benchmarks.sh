@@ -27,11 +27,12 @@ run decode_bench
 run producer_bench
 run sink_bench --rows "$rows"
 run latency_bench
+run stats_bench
 # Any other benchmark of the build (e.g. copy_limit_bench), with its own defaults.
 for binary in "$build_dir"/*_bench; do
   name=$(basename "$binary")
   case $name in
-    decode_bench | producer_bench | sink_bench | latency_bench) ;;
+    decode_bench | producer_bench | sink_bench | latency_bench | stats_bench) ;;
     *)
       if [[ -x "$binary" ]]; then
         run "$name"

@@ -62,6 +62,7 @@ int run(int argc, char** argv) {
   register_init_schema(app, ctx);
   register_produce(app, ctx);
   register_sink(app, ctx);
+  register_stats(app, ctx);
   register_alerts(app, ctx);
 
   try {

@@ -33,15 +33,19 @@ int run_simulate(SimulateFlags& flags, CommandContext& ctx) {
                   flags.options.chain.chain_id);
     return kExitUsage;
   }
+  // --swaps publishes to defi.swaps unless a topic was named.
+  if (flags.options.swaps && flags.producer.topic == kTransfersTopic) {
+    flags.producer.topic = std::string(kSwapsTopic);
+  }
+  flags.options.topic = flags.producer.topic;
+  flags.options.chain.start_time = core::now_millis();
   int exit_code = kExitOk;
   auto producer = open_producer(flags.producer, exit_code);
   if (!producer) return exit_code;
-  flags.options.topic = flags.producer.topic;
-  flags.options.chain.start_time = core::now_millis();
   sources::SourceProbe probe;
-  spdlog::info("simulate: publishing {} transfers to {} {}",
+  spdlog::info("simulate: publishing {} {} to {} {}",
                flags.options.count == 0 ? std::string("unlimited") : std::to_string(flags.options.count),
-               flags.options.topic,
+               flags.options.swaps ? "swaps" : "transfers", flags.options.topic,
                flags.options.rate > 0 ? "at " + std::to_string(static_cast<long>(flags.options.rate)) + "/s"
                                       : std::string("as fast as possible"));
   auto summary = sources::run_simulation(flags.options, registry, *producer, ctx.stop, probe);
@@ -97,6 +101,9 @@ void register_produce(CLI::App& app, CommandContext& ctx) {
                        "Share (0-1) of messages that are invalid on purpose, for testing")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  simulate->add_flag("--swaps", sim->options.swaps,
+                     "Publish DEX swaps of the registry tokens (topic defi.swaps unless "
+                     "--kafka-topic names another) instead of transfers");
   simulate->add_option("--seed", sim->options.chain.seed, "Random seed (same seed, same stream)")
       ->capture_default_str();
   simulate->add_option("--start-block", sim->options.chain.start_block, "First block number")

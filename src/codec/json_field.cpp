@@ -23,6 +23,28 @@ core::Error invalid(std::string_view key, const core::Error& cause) {
 
 }  // namespace
 
+core::Result<void> parse_object(simdjson::dom::parser& parser, std::string_view message,
+                                std::size_t max_bytes, const char* what,
+                                simdjson::dom::object& out) {
+  if (message.empty()) return make_error(errc::empty, "the message is empty (0 bytes)");
+  if (message.size() > max_bytes) {
+    return make_error(errc::too_large, "the message is " + std::to_string(message.size()) +
+                                           " bytes; an event is at most " +
+                                           std::to_string(max_bytes));
+  }
+  element root;
+  if (auto code = parser.parse(message.data(), message.size(), true).get(root); code) {
+    return json_syntax_error(code);
+  }
+  if (root.type() != element_type::OBJECT) {
+    return make_error(errc::not_an_object, std::string("the message is a JSON ") +
+                                               json_type_name(root.type()) +
+                                               ", not one JSON object with the fields of " + what);
+  }
+  if (auto code = root.get_object().get(out); code) return json_syntax_error(code);
+  return core::success();
+}
+
 const char* json_type_name(element_type type) noexcept {
   switch (type) {
     case element_type::ARRAY: return "array";

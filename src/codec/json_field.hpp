@@ -19,6 +19,13 @@ const char* json_type_name(simdjson::dom::element_type type) noexcept;
 // Why simdjson refused a message, as the decoders' error (empty, invalid_utf8 or not_json).
 core::Error json_syntax_error(simdjson::error_code code);
 
+// The envelope checks every decoder shares: not empty, at most `max_bytes`, exactly one JSON
+// document, and that document an object (`what` names the event in the sentence: "a swap").
+// `parser` must have been created with a capacity of at least `max_bytes`.
+core::Result<void> parse_object(simdjson::dom::parser& parser, std::string_view message,
+                                std::size_t max_bytes, const char* what,
+                                simdjson::dom::object& out);
+
 core::Result<void> read_string(simdjson::dom::element value, std::string_view key,
                                std::string_view& out);
 // A JSON integer or a string of digits (indexers print 64-bit numbers as strings), at most `max`.

@@ -169,20 +169,9 @@ bool read_fast(Field field, element value, core::Transfer& out) {
 TransferDecoder::TransferDecoder() : parser_(kMaxMessageBytes) {}
 
 core::Result<void> TransferDecoder::decode(std::string_view message, core::Transfer& out) {
-  if (message.empty()) return make_error(errc::empty, "the message is empty (0 bytes)");
-  if (message.size() > kMaxMessageBytes) {
-    return make_error(errc::too_large, "the message is " + std::to_string(message.size()) +
-                                           " bytes; an event is at most " +
-                                           std::to_string(kMaxMessageBytes));
-  }
-  element root;
-  if (auto code = parser_.parse(message.data(), message.size(), true).get(root); code) {
-    return json_syntax_error(code);
-  }
-  if (root.type() != element_type::OBJECT) {
-    return make_error(errc::not_an_object,
-                      std::string("the message is a JSON ") + json_type_name(root.type()) +
-                          ", not one JSON object with the fields of a transfer");
+  simdjson::dom::object object;
+  if (auto parsed = parse_object(parser_, message, kMaxMessageBytes, "a transfer", object); !parsed) {
+    return parsed;
   }
 
   out.tx_hash.clear();
@@ -198,8 +187,6 @@ core::Result<void> TransferDecoder::decode(std::string_view message, core::Trans
   KeyView unknown_keys[32];
   std::size_t unknown_count = 0;
 
-  simdjson::dom::object object;
-  if (auto code = root.get_object().get(object); code) return json_syntax_error(code);
   for (auto [key, value] : object) {
     Field field;
     if (!find_transfer_field(key, field)) {

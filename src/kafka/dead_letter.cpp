@@ -30,6 +30,7 @@ core::Result<void> DeadLetterPublisher::publish(std::string_view original_bytes,
     return produced;
   }
   probe_.published.add();
+  if (!options_.log_each) return core::success();
   spdlog::warn("{}[{}]@{}: dead-lettered to {}: {}", source_topic, partition.value, offset.value,
                options_.topic, reason);
   return core::success();

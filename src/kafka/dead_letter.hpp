@@ -33,6 +33,9 @@ inline constexpr std::string_view kSourceOffsetHeader = "tokenflow.source.offset
 
 struct DeadLetterOptions {
   std::string topic{kDeadLetterTopic};
+  // A warning per message; off where the owner logs a summary instead (the statistics'
+  // side topic tokenflow.late, where a replay can send thousands).
+  bool log_each = true;
 };
 
 class DeadLetterPublisher {

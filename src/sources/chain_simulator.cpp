@@ -17,6 +17,14 @@ double weight_of(const std::string& symbol) {
   return 1;
 }
 
+// Swaps need a USD price: the peg where there is one, else a fixed simulated price.
+std::uint64_t price_of(const core::TokenInfo& token) {
+  if (token.peg_usd_micros) return *token.peg_usd_micros;
+  if (token.symbol == "WETH") return 3'000'000'000;
+  if (token.symbol == "WBTC") return 60'000'000'000;
+  return 1'000'000;
+}
+
 constexpr char kHexDigits[] = "0123456789abcdef";
 
 }  // namespace
@@ -26,7 +34,8 @@ ChainSimulator::ChainSimulator(const core::TokenRegistry& registry, SimulatorOpt
       block_time_{options.start_time.value - options.block_time_ms} {
   std::vector<double> weights;
   for (const core::TokenInfo* token : registry.on_chain(options_.chain_id)) {
-    tokens_.push_back({token->contract, token->decimals, weight_of(token->symbol)});
+    tokens_.push_back(
+        {token->contract, token->decimals, weight_of(token->symbol), price_of(*token)});
     weights.push_back(tokens_.back().weight);
   }
   if (tokens_.empty()) {
@@ -72,12 +81,15 @@ void ChainSimulator::new_transaction() {
   log_index_ += static_cast<std::uint32_t>(size(rng_) % 3);  // other logs between transfers
 }
 
-core::Uint256 ChainSimulator::draw_amount(std::uint8_t decimals) {
+std::uint64_t ChainSimulator::draw_cents() {
   // Log-normal in cents: median ~ $150, one in a thousand above ~$1M.
   std::lognormal_distribution<double> cents(std::log(15'000.0), 2.6);
   double drawn = std::min(cents(rng_), 5e13);  // cap at $500B
-  auto whole_cents = static_cast<std::uint64_t>(drawn) + 1;
-  core::Uint256 amount(whole_cents);
+  return static_cast<std::uint64_t>(drawn) + 1;
+}
+
+core::Uint256 ChainSimulator::draw_amount(std::uint8_t decimals) {
+  core::Uint256 amount(draw_cents());
   if (decimals >= 2) {
     for (int i = 0; i < decimals - 2; ++i) amount.mul_u64(10);
     // Sub-cent digits, as real 18-decimal amounts have.
@@ -99,11 +111,45 @@ const core::Address& ChainSimulator::draw_address() {
   return addresses_[any(rng_)];
 }
 
-void ChainSimulator::next(core::Transfer& out) {
+void ChainSimulator::next_event_position() {
   if (left_in_block_ == 0) start_block();
   if (left_in_tx_ == 0) new_transaction();
   --left_in_block_;
   --left_in_tx_;
+}
+
+void ChainSimulator::next_swap(core::Swap& out) {
+  next_event_position();
+  const Token& token = tokens_[token_pick_(rng_)];
+  const std::uint64_t cents = draw_cents();
+  out.timestamp = block_time_;
+  out.token = token.contract;
+  out.trader = draw_address();
+  out.side = rng_() % 2 == 0 ? core::SwapSide::buy : core::SwapSide::sell;
+  out.amount_usd = core::UsdMicros{std::min(cents * 10'000, core::kMaxEventUsdMicros)};
+  // amount = usd / price in whole tokens, in base units: cents * 10^decimals * 10^4 / price.
+  core::Uint256 amount(cents);
+  bool fits = true;
+  for (int i = 0; i < token.decimals && fits; ++i) fits = amount.try_mul_u64(10);
+  fits = fits && amount.try_mul_u64(10'000);
+  if (fits) {
+    amount.divmod_u64(token.price_micros);
+  } else {
+    amount = core::Uint256::max();  // a registry token with absurd decimals
+  }
+  out.amount = amount;
+  out.pool = addresses_[rng_() % std::min<std::size_t>(addresses_.size(), 8)];
+  out.chain_id = options_.chain_id;
+  out.block_number = block_;
+  out.id.value.assign(tx_hash_, sizeof tx_hash_);
+  out.id.value.push_back('_');
+  out.id.value.append(std::to_string(log_index_));
+  ++log_index_;
+  ++generated_;
+}
+
+void ChainSimulator::next(core::Transfer& out) {
+  next_event_position();
 
   const Token& token = tokens_[token_pick_(rng_)];
   out.block_number = block_;

@@ -1,4 +1,5 @@
-// ChainSimulator: generates a realistic stream of ERC-20 transfers, block by block, for
+// ChainSimulator: generates a realistic stream of ERC-20 transfers (or DEX swaps of the same
+// tokens: next_swap), block by block, for
 // `tokenflow produce simulate` and `tokenflow up`. Pure and deterministic for a seed: it
 // knows nothing of Kafka; the publishing loop (simulate_source) paces and sends.
 //
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "core/token_registry.hpp"
+#include "core/swap.hpp"
 #include "core/transfer.hpp"
 
 namespace tokenflow::sources {
@@ -37,6 +39,10 @@ class ChainSimulator {
 
   // Fills `out` with the next transfer (reusing its strings' capacity).
   void next(core::Transfer& out);
+  // Fills `out` with the next swap: a registry token bought or sold by a trader of the
+  // address pool on one of a few pools, heavy-tailed USD sizes (exact to the cent), the token
+  // amount from its peg (unpegged WETH/WBTC at a fixed simulated price).
+  void next_swap(core::Swap& out);
 
   std::uint64_t current_block() const { return block_; }
   std::uint64_t generated() const { return generated_; }
@@ -48,7 +54,11 @@ class ChainSimulator {
     core::Address contract;
     std::uint8_t decimals;
     double weight;
+    std::uint64_t price_micros;  // USD per whole token, for swaps
   };
+  // Advances block and transaction as a new event needs, and returns the event's id.
+  void next_event_position();
+  std::uint64_t draw_cents();
   void start_block();
   void new_transaction();
   core::Uint256 draw_amount(std::uint8_t decimals);

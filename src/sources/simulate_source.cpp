@@ -6,6 +6,7 @@
 #include <random>
 #include <thread>
 
+#include "codec/swap_encoder.hpp"
 #include "codec/transfer_encoder.hpp"
 
 namespace tokenflow::sources {
@@ -18,7 +19,11 @@ constexpr std::size_t kDuplicatePool = 1024;
 
 }  // namespace
 
-std::string malformed_message(std::uint64_t n, const std::string& valid_json) {
+std::string malformed_message(std::uint64_t n, const std::string& valid_json, bool swap) {
+  // The fields each kind of bad input damages, by event type.
+  const std::string_view amount = swap ? "\"amount_usd\":\"" : "\"value\":\"";
+  const std::string_view address = swap ? "\"trader\":\"0x" : "\"to_address\":\"0x";
+  const std::string_view number = swap ? "\"timestamp\":" : "\"block_number\":";
   auto replace = [&](std::string_view from, std::string_view to) {
     std::string s = valid_json;
     if (auto pos = s.find(from); pos != std::string::npos) s.replace(pos, from.size(), to);
@@ -27,13 +32,13 @@ std::string malformed_message(std::uint64_t n, const std::string& valid_json) {
   switch (n % 10) {
     case 0: return valid_json.substr(0, valid_json.size() / 2);             // truncated
     case 1: return "this is not json";
-    case 2: return replace("\"value\":\"", "\"value\":\"-");                   // negative amount
-    case 3: return replace("\"to_address\":\"0x", "\"to_address\":\"0xzz");   // bad address
+    case 2: return replace(amount, std::string(amount) + "-");                  // negative amount
+    case 3: return replace(address, std::string(address) + "zz");              // bad address
     case 4: return replace("\"id\":", "\"id_missing\":");                      // missing id
     case 5: return "[" + valid_json + "]";                                     // not an object
     case 6: return valid_json + valid_json;                                    // two objects
-    case 7: return replace("\"block_number\":", "\"block_number\":\"x\",\"b\":");  // mistyped
-    case 8: return replace("\"value\":\"", "\"value\":\"\xff");                // invalid UTF-8
+    case 7: return replace(number, std::string(number) + "\"x\",\"b\":");      // mistyped
+    case 8: return replace(amount, std::string(amount) + "\xff");             // invalid UTF-8
     default: return "";                                                        // empty
   }
 }
@@ -57,6 +62,7 @@ core::Result<SimulateSummary> run_simulation(const SimulateOptions& options,
 
   SimulateSummary summary;
   core::Transfer transfer;
+  core::Swap swap;
   std::string json;
   char key[core::Address::kTextSize];
   auto started = Clock::now();
@@ -74,7 +80,7 @@ core::Result<SimulateSummary> run_simulation(const SimulateOptions& options,
     double roll = unit(rng);
     core::Result<void> produced = core::success();
     if (roll < options.malformed_share && !recent.empty()) {
-      std::string bad = malformed_message(summary.malformed, recent.back().payload);
+      std::string bad = malformed_message(summary.malformed, recent.back().payload, options.swaps);
       produced = producer.produce(options.topic, recent.back().key, bad);
       if (produced.ok()) {
         ++summary.malformed;
@@ -88,10 +94,16 @@ core::Result<SimulateSummary> run_simulation(const SimulateOptions& options,
         probe.duplicates_injected.add();
       }
     } else {
-      simulator.next(transfer);
+      if (options.swaps) {
+        simulator.next_swap(swap);
+        codec::encode_swap(swap, json);
+        swap.token.write_hex(key);
+      } else {
+        simulator.next(transfer);
+        codec::encode_transfer(transfer, json);
+        transfer.contract_address.write_hex(key);
+      }
       probe.read.add();
-      codec::encode_transfer(transfer, json);
-      transfer.contract_address.write_hex(key);
       std::string_view key_view(key, sizeof key);
       produced = producer.produce(options.topic, key_view, json);
       if (produced.ok()) {
@@ -119,9 +131,10 @@ core::Result<SimulateSummary> run_simulation(const SimulateOptions& options,
   auto flushed = producer.flush(std::chrono::seconds(60));
   summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   if (!flushed.ok()) return std::move(flushed).error();
-  spdlog::info("simulate: published {} transfers, {} duplicates, {} malformed to {} in {:.1f} s "
+  spdlog::info("simulate: published {} {}, {} duplicates, {} malformed to {} in {:.1f} s "
                "({:.0f} msgs/s), all acknowledged",
-               summary.transfers, summary.duplicates, summary.malformed, options.topic,
+               summary.transfers, options.swaps ? "swaps" : "transfers", summary.duplicates,
+               summary.malformed, options.topic,
                summary.seconds,
                static_cast<double>(sent) / std::max(summary.seconds, 1e-9));
   return summary;

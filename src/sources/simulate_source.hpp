@@ -1,5 +1,5 @@
-// `tokenflow produce simulate`: publishes the ChainSimulator's transfers to Kafka, keyed by
-// contract address, at a given rate or as fast as the producer goes, for a count or until
+// `tokenflow produce simulate`: publishes the ChainSimulator's transfers (or, with `swaps`,
+// its swaps, for `defi.swaps`) to Kafka, keyed by contract address, at a given rate or as fast as the producer goes, for a count or until
 // stopped. For testing consumers it can re-send a share of earlier messages (duplicates) and
 // send a share of malformed ones (each kind of invalid input the decoders must survive).
 #pragma once
@@ -23,11 +23,12 @@ struct SimulateOptions {
   double duplicate_share = 0;    // 0..1: share of messages that repeat an earlier one
   double malformed_share = 0;    // 0..1: share of messages that are invalid on purpose
   bool live_timestamps = true;   // block times follow the wall clock (else 12 s per block)
+  bool swaps = false;            // swaps (topic defi.swaps) instead of transfers
   SimulatorOptions chain;
 };
 
 struct SimulateSummary {
-  std::uint64_t transfers = 0;   // valid, distinct transfers published
+  std::uint64_t transfers = 0;   // valid, distinct events (transfers or swaps) published
   std::uint64_t duplicates = 0;
   std::uint64_t malformed = 0;
   double seconds = 0;
@@ -40,7 +41,8 @@ core::Result<SimulateSummary> run_simulation(const SimulateOptions& options,
                                              kafka::Producer& producer,
                                              const core::StopSignal& stop, SourceProbe& probe);
 
-// The malformed message number `n` (cycling through the kinds of bad input).
-std::string malformed_message(std::uint64_t n, const std::string& valid_json);
+// The malformed message number `n` (cycling through the kinds of bad input), made from a
+// valid transfer (or, with `swap`, a valid swap).
+std::string malformed_message(std::uint64_t n, const std::string& valid_json, bool swap = false);
 
 }  // namespace tokenflow::sources

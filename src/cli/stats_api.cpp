@@ -1,0 +1,192 @@
+#include "cli/stats_api.hpp"
+
+#include <charconv>
+#include <chrono>
+
+namespace tokenflow::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace bhttp = boost::beast::http;
+
+constexpr std::size_t kMaxLimit = 1000;
+constexpr std::string_view kJson = "application/json";
+
+}  // namespace
+
+StatsApi::StatsApi(processors::StatsStore& store, http::ApiKeys keys, double rate_limit)
+    : store_(store), keys_(std::move(keys)), limiter_(rate_limit) {}
+
+http::Response StatsApi::answer(const http::Request& request, const http::ClientInfo& client) {
+  const auto started = Clock::now();
+  const std::string_view target(request.target().data(), request.target().size());
+  const std::string_view path = http::target_path(target);
+  http::Response response;
+  if (path == "/healthz") {
+    response = http::make_response(request, 200, kJson, "{\"status\":\"ok\"}\n");
+  } else if (path == "/readyz") {
+    response = ready() ? http::make_response(request, 200, kJson, "{\"status\":\"ready\"}\n")
+                       : http::make_error(request, 503, "the partitions' state is not restored yet");
+  } else if (!keys_.allows(request)) {
+    unauthorized_.add();
+    response = http::make_error(request, 401,
+                                "this server needs an API key: send 'Authorization: Bearer <key>'");
+    response.set(bhttp::field::www_authenticate, "Bearer");
+  } else if (!limiter_.take(client.address)) {
+    limited_.add();
+    response = http::make_error(request, 429,
+                                "too many requests from " + client.address + "; slow down");
+    response.set(bhttp::field::retry_after, std::to_string(limiter_.retry_after_seconds()));
+  } else if (request.method() != bhttp::verb::get) {
+    response = http::make_error(request, 405, "only GET is supported");
+  } else {
+    response = route(request, path);
+  }
+  requests_.add();
+  latency_.record(std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+  return response;
+}
+
+http::Response StatsApi::route(const http::Request& request, std::string_view path) {
+  constexpr std::string_view kTokens = "/v1/tokens";
+  constexpr std::string_view kStats = "/stats";
+  if (path == "/metrics") return metrics(request);
+  if (path == kTokens || path == "/v1/tokens/") return top_tokens(request);
+  if (path.size() > kTokens.size() + kStats.size() && path.substr(0, kTokens.size() + 1) == "/v1/tokens/" &&
+      path.substr(path.size() - kStats.size()) == kStats) {
+    return token_stats(request, path.substr(kTokens.size() + 1,
+                                            path.size() - kTokens.size() - 1 - kStats.size()));
+  }
+  return http::make_error(request, 404,
+                          "no such endpoint: " + std::string(path) +
+                              " (try /v1/tokens/{token}/stats, /v1/tokens, /v1/stream, /metrics)");
+}
+
+http::Response StatsApi::token_stats(const http::Request& request, std::string_view token_text) {
+  core::Address token;
+  if (!core::Address::try_parse(token_text, token)) {
+    return http::make_error(request, 400,
+                            "'" + std::string(token_text) +
+                                "' is not a token address: 0x followed by 40 hex digits");
+  }
+  std::string body;
+  int partition = 0;
+  switch (store_.token_stats(token, body, partition)) {
+    case processors::TokenAnswer::found:
+      body.push_back('\n');
+      return http::make_response(request, 200, kJson, std::move(body));
+    case processors::TokenAnswer::no_events:
+      return http::make_error(request, 404,
+                              "token " + token.to_string() + " has no events in the last " +
+                                  store_.settings().windows.largest().name);
+    case processors::TokenAnswer::not_owned: {
+      std::string out = "{\"error\":\"token " + token.to_string() + " is in partition " +
+                        std::to_string(partition) +
+                        ", which another instance of this consumer group owns; ask it\","
+                        "\"partition\":" + std::to_string(partition) + "}\n";
+      return http::make_response(request, 404, kJson, std::move(out));
+    }
+  }
+  return http::make_error(request, 500, "unreachable");
+}
+
+http::Response StatsApi::top_tokens(const http::Request& request) {
+  const std::string_view target(request.target().data(), request.target().size());
+  const auto& config = store_.settings().windows;
+  const std::string_view window_text = http::query_parameter(target, "window");
+  const stream::Window* window = window_text.empty() ? &config.windows().front()
+                                                     : config.find(window_text);
+  if (window == nullptr) {
+    std::string names;
+    for (const auto& w : config.windows()) names += (names.empty() ? "" : ", ") + w.name;
+    return http::make_error(request, 400, "unknown window '" + std::string(window_text) +
+                                              "'; this server keeps " + names);
+  }
+  const std::string_view sort_text = http::query_parameter(target, "sort");
+  processors::SortKey sort = processors::SortKey::volume;
+  if (sort_text == "count") {
+    sort = processors::SortKey::count;
+  } else if (sort_text == "traders") {
+    sort = processors::SortKey::traders;
+  } else if (!sort_text.empty() && sort_text != "volume") {
+    return http::make_error(request, 400, "unknown sort '" + std::string(sort_text) +
+                                              "'; use volume, count or traders");
+  }
+  std::size_t limit = 50;
+  const std::string_view limit_text = http::query_parameter(target, "limit");
+  if (!limit_text.empty()) {
+    auto [end, ec] = std::from_chars(limit_text.data(), limit_text.data() + limit_text.size(), limit);
+    if (ec != std::errc() || end != limit_text.data() + limit_text.size() || limit == 0 ||
+        limit > kMaxLimit) {
+      return http::make_error(request, 400, "limit '" + std::string(limit_text) +
+                                                "' must be a whole number from 1 to 1000");
+    }
+  }
+  std::string body;
+  store_.top_tokens(*window, sort, limit, body);
+  body.push_back('\n');
+  return http::make_response(request, 200, kJson, std::move(body));
+}
+
+http::Response StatsApi::metrics(const http::Request& request) {
+  http::PrometheusWriter out;
+  out.counter(requests_);
+  out.counter(unauthorized_);
+  out.counter(limited_);
+  out.histogram_seconds("tokenflow_http_request_duration_seconds",
+                        "time to answer an HTTP request", latency_);
+  if (hub != nullptr) {
+    const auto& ws = hub->probe();
+    out.counter(ws.connections);
+    out.counter(ws.pushed);
+    out.counter(ws.slow_closes);
+    out.counter(ws.bad_requests);
+    out.gauge(ws.clients);
+  }
+  if (extra_metrics) extra_metrics(out);
+  return http::make_response(request, 200, http::kPrometheusContentType, out.take());
+}
+
+void StatsApi::upgrade(boost::asio::ip::tcp::socket socket, http::Request request,
+                       const http::ClientInfo& client) {
+  const std::string_view target(request.target().data(), request.target().size());
+  if (hub == nullptr || http::target_path(target) != "/v1/stream") {
+    return http::respond_and_close(std::move(socket),
+                                   http::make_error(request, 404, "WebSocket is served at /v1/stream"));
+  }
+  if (!keys_.allows(request)) {
+    unauthorized_.add();
+    return http::respond_and_close(
+        std::move(socket),
+        http::make_error(request, 401, "this server needs an API key: send 'Authorization: Bearer <key>' or ?api_key="));
+  }
+  if (!limiter_.take(client.address)) {
+    limited_.add();
+    return http::respond_and_close(std::move(socket),
+                                   http::make_error(request, 429, "too many requests; slow down"));
+  }
+  hub->accept(std::move(socket), std::move(request));
+}
+
+http::PushSource StatsApi::push_source() {
+  http::PushSource source;
+  source.snapshot = [this](const core::Address& token, std::string& body, std::string& error) {
+    int partition = 0;
+    switch (store_.token_stats(token, body, partition)) {
+      case processors::TokenAnswer::found:
+        return true;
+      case processors::TokenAnswer::no_events:
+        error = "no events in the last " + store_.settings().windows.largest().name;
+        return false;
+      case processors::TokenAnswer::not_owned:
+        error = "partition " + std::to_string(partition) + " is owned by another instance";
+        return false;
+    }
+    return false;
+  };
+  source.all_tokens = [this] { return store_.tokens(); };
+  source.version = [this] { return store_.version(); };
+  return source;
+}
+
+}  // namespace tokenflow::cli

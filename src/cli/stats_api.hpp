@@ -1,0 +1,60 @@
+// The statistics service's HTTP API, wired from the StatsStore (processors) to the HTTP
+// server and WebSocket hub (http): routes, API keys, the per-client rate limit, /metrics.
+//
+//   GET /v1/tokens/{token}/stats          every window of one token (DESIGN.md's answer)
+//   GET /v1/tokens?window=1h&sort=volume&limit=50   top tokens (sort: volume|count|traders)
+//   GET /v1/stream                        WebSocket (http/websocket_hub)
+//   GET /healthz, /readyz                 liveness; ready once partitions are restored
+//   GET /metrics                          Prometheus text
+//
+// Errors are {"error":"<sentence>"}: 400 bad parameters, 401 no or wrong API key, 404 unknown
+// path, token with no events, or a token another instance owns (with "partition"), 405, 429.
+// /healthz and /readyz need no key and are not rate limited (probes must always get in).
+//
+// Thread-safe: the server's threads call answer() and upgrade() concurrently.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "http/access_control.hpp"
+#include "http/http_server.hpp"
+#include "http/prometheus.hpp"
+#include "http/websocket_hub.hpp"
+#include "processors/stats/stats_store.hpp"
+
+namespace tokenflow::cli {
+
+class StatsApi {
+ public:
+  StatsApi(processors::StatsStore& store, http::ApiKeys keys, double rate_limit);
+
+  // Optional parts: readiness and the probes /metrics exports (the benchmarks run without).
+  std::function<bool()> ready = [] { return true; };
+  std::function<void(http::PrometheusWriter&)> extra_metrics;
+  http::WebSocketHub* hub = nullptr;
+
+  http::Response answer(const http::Request& request, const http::ClientInfo& client);
+  void upgrade(boost::asio::ip::tcp::socket socket, http::Request request,
+               const http::ClientInfo& client);
+  // The PushSource of the WebSocket hub, made from the store.
+  http::PushSource push_source();
+
+  const http::LatencyHistogram& latency() const { return latency_; }
+
+ private:
+  http::Response route(const http::Request& request, std::string_view path);
+  http::Response token_stats(const http::Request& request, std::string_view token_text);
+  http::Response top_tokens(const http::Request& request);
+  http::Response metrics(const http::Request& request);
+
+  processors::StatsStore& store_;
+  http::ApiKeys keys_;
+  http::RateLimiter limiter_;
+  http::LatencyHistogram latency_;
+  kafka::Counter requests_{"tokenflow_http_requests_total", "HTTP requests answered"};
+  kafka::Counter unauthorized_{"tokenflow_http_unauthorized_total", "requests answered 401"};
+  kafka::Counter limited_{"tokenflow_http_rate_limited_total", "requests answered 429"};
+};
+
+}  // namespace tokenflow::cli

@@ -1,0 +1,243 @@
+#include <spdlog/spdlog.h>
+
+#include "cli/command.hpp"
+#include "cli/kafka_flags.hpp"
+#include "cli/stats_api.hpp"
+#include "cli/topics.hpp"
+#include "core/duration.hpp"
+#include "kafka/admin.hpp"
+#include "kafka/producer.hpp"
+#include "processors/stats/stats_service.hpp"
+
+namespace tokenflow::cli {
+namespace {
+
+struct StatsFlags {
+  KafkaFlags kafka;
+  std::string topic{kSwapsTopic};
+  std::string group = "tokenflow-stats";
+  std::string windows = "5m,1h,24h";
+  std::string bucket_step = "5s";
+  std::string dedup_ttl;  // empty: the largest window
+  std::string max_skew = "5s";
+  std::string backpressure = "block";
+  std::size_t queue_messages = 65'536;
+  std::string checkpoint_interval = "5s";
+  std::string state_dir = "tokenflow-stats-state";
+  std::string push_interval = "250ms";
+  std::vector<std::string> api_keys;
+  double rate_limit = 0;
+  std::string listen = "0.0.0.0:8080";
+  int http_threads = 1;
+  std::size_t max_request_bytes = 16 * 1024;
+  std::string idle_timeout = "30s";
+  std::uint64_t max_records = 0;
+};
+
+// Parses a duration flag; logs and returns nullopt when it is not one.
+std::optional<std::chrono::milliseconds> duration_flag(const char* flag, const std::string& text) {
+  auto parsed = core::parse_duration(text);
+  if (!parsed.ok()) {
+    spdlog::error("{}: {}", flag, parsed.error().message);
+    return std::nullopt;
+  }
+  return *parsed;
+}
+
+int run_stats(StatsFlags& flags, CommandContext& ctx) {
+  auto windows = stream::WindowConfig::parse(flags.windows, flags.bucket_step);
+  if (!windows.ok()) {
+    spdlog::error("{}", windows.error().message);
+    return kExitUsage;
+  }
+  auto max_skew = duration_flag("--max-skew", flags.max_skew);
+  auto checkpoint_interval = duration_flag("--checkpoint-interval", flags.checkpoint_interval);
+  auto push_interval = duration_flag("--push-interval", flags.push_interval);
+  auto idle_timeout = duration_flag("--idle-timeout", flags.idle_timeout);
+  auto dedup_ttl = flags.dedup_ttl.empty() ? std::optional(windows->largest().length)
+                                           : duration_flag("--dedup-ttl", flags.dedup_ttl);
+  if (!max_skew || !checkpoint_interval || !push_interval || !idle_timeout || !dedup_ttl) {
+    return kExitUsage;
+  }
+  const auto colon = flags.listen.rfind(':');
+  int port = -1;
+  if (colon != std::string::npos) {
+    try {
+      port = std::stoi(flags.listen.substr(colon + 1));
+    } catch (const std::exception&) {
+      port = -1;
+    }
+  }
+  if (port < 0 || port > 65535) {
+    spdlog::error("--listen '{}' must be address:port, e.g. 0.0.0.0:8080", flags.listen);
+    return kExitUsage;
+  }
+  auto config = to_client_config(flags.kafka);
+  if (!config.ok()) {
+    spdlog::error("{}", config.error().message);
+    return kExitUsage;
+  }
+  // Who owns a token is its partition: the topic's partition count must be known.
+  auto partitions = kafka::partition_count(*config, flags.topic, std::chrono::seconds(10));
+  if (!partitions.ok()) {
+    spdlog::error("stats: cannot learn the partitions of {}: {}", flags.topic,
+                  partitions.error().message);
+    return kExitFailure;
+  }
+  processors::StatsSettings settings{*windows, *dedup_ttl, *max_skew, *partitions};
+  processors::StatsStore store(settings);
+
+  auto producer = kafka::Producer::create(*config, kafka::ProducerOptions{});
+  if (!producer.ok()) {
+    spdlog::error("{}", producer.error().message);
+    return kExitUsage;
+  }
+  processors::StatsServiceOptions options;
+  options.topic = flags.topic;
+  options.late_topic = std::string(kLateTopic);
+  options.state_dir = flags.state_dir;
+  options.checkpoint_interval = *checkpoint_interval;
+  options.backpressure = flags.backpressure == "drop"     ? processors::Backpressure::drop
+                         : flags.backpressure == "buffer" ? processors::Backpressure::buffer
+                                                          : processors::Backpressure::block;
+  options.queue_messages = flags.queue_messages;
+  options.max_records = flags.max_records;
+  kafka::ConsumerOptions consumer;
+  consumer.group_id = flags.group;
+  consumer.topics = {flags.topic};
+  consumer.client_id = "tokenflow-stats";
+  consumer.fetch_wait_max_ms = 10;  // answers and pushes should follow the stream closely
+  processors::StatsService service(options, *config, consumer, store, **producer);
+
+  StatsApi api(store, http::ApiKeys(flags.api_keys), flags.rate_limit);
+  api.ready = [&service] { return service.ready(); };
+  api.extra_metrics = [&](http::PrometheusWriter& out) {
+    service.probe().for_each([&](const kafka::Counter& c) { out.counter(c); });
+    service.probe().for_each_gauge([&](const kafka::Gauge& g) { out.gauge(g); });
+    const auto age = core::now_millis().value - service.probe().last_checkpoint_ms.get();
+    out.gauge("tokenflow_stats_checkpoint_age_seconds", "seconds since the last checkpoint",
+              service.probe().last_checkpoint_ms.get() == 0 ? -1 : static_cast<double>(age) / 1000);
+    if (const auto* c = service.consumer_probe()) {
+      c->for_each([&](const kafka::Counter& counter) { out.counter(counter); });
+    }
+    (*producer)->probe().for_each([&](const kafka::Counter& counter) { out.counter(counter); });
+  };
+  http::HttpServerOptions server_options;
+  server_options.address = flags.listen.substr(0, colon);
+  server_options.port = static_cast<std::uint16_t>(port);
+  server_options.max_request_bytes = flags.max_request_bytes;
+  server_options.idle_timeout = *idle_timeout;
+  server_options.threads = flags.http_threads;
+  server_options.name = "stats";
+  http::HttpServer server(
+      server_options,
+      [&api](const http::Request& r, const http::ClientInfo& c) { return api.answer(r, c); },
+      [&api](boost::asio::ip::tcp::socket s, http::Request r, http::ClientInfo c) {
+        api.upgrade(std::move(s), std::move(r), c);
+      });
+  http::WebSocketOptions ws_options;
+  ws_options.push_interval = *push_interval;
+  ws_options.idle_timeout = std::max(*idle_timeout, std::chrono::milliseconds(10'000));
+  http::WebSocketHub hub(server.io_context(), ws_options, api.push_source());
+  api.hub = &hub;
+  if (auto started = server.start(); !started.ok()) {
+    spdlog::error("{}", started.error().message);
+    return kExitUsage;
+  }
+  hub.start();
+  spdlog::info("stats: windows {} of {} buckets, dedup ttl {}, max skew {}, backpressure {}",
+               flags.windows, core::format_duration(windows->step()),
+               core::format_duration(*dedup_ttl), core::format_duration(*max_skew),
+               flags.backpressure);
+  auto result = service.run(ctx.stop);
+  hub.stop();
+  server.stop();
+  if (!result.ok()) {
+    spdlog::error("stats: {}", result.error().message);
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_stats(CLI::App& app, CommandContext& ctx) {
+  auto flags = std::make_shared<StatsFlags>();
+  auto* cmd = app.add_subcommand(
+      "stats",
+      "Serve sliding-window token statistics from swaps over HTTP and WebSocket, exact after "
+      "any crash (per-partition state checkpointed with its offset)");
+  add_kafka_flags(*cmd, flags->kafka);
+  cmd->add_option("--kafka-topic,--topic", flags->topic, "Swaps topic")
+      ->envname("KAFKA_TOPIC")
+      ->capture_default_str();
+  cmd->add_option("--kafka-group,--group", flags->group, "Consumer group (instances share it)")
+      ->envname("KAFKA_CONSUMER_GROUP")
+      ->capture_default_str();
+  cmd->add_option("--windows", flags->windows, "Sliding windows, comma-separated")
+      ->envname("WINDOWS")
+      ->capture_default_str();
+  cmd->add_option("--bucket-step", flags->bucket_step, "Bucket width the windows are made of")
+      ->envname("BUCKET_STEP")
+      ->capture_default_str();
+  cmd->add_option("--dedup-ttl", flags->dedup_ttl,
+                  "How long (event time) an id is remembered for de-duplication; default: the "
+                  "largest window")
+      ->envname("DEDUP_TTL");
+  cmd->add_option("--max-skew", flags->max_skew,
+                  "How far ahead of the wall clock an event (and so the stream clock) may be")
+      ->envname("MAX_SKEW")
+      ->capture_default_str();
+  cmd->add_option("--backpressure", flags->backpressure,
+                  "When the aggregator is behind: block the consumer, drop (counted) or buffer "
+                  "without bound")
+      ->envname("BACKPRESSURE")
+      ->check(CLI::IsMember({"block", "drop", "buffer"}))
+      ->capture_default_str();
+  cmd->add_option("--queue-messages", flags->queue_messages,
+                  "Messages consumed but not yet aggregated before backpressure applies")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}))
+      ->capture_default_str();
+  cmd->add_option("--checkpoint-interval", flags->checkpoint_interval,
+                  "How often each partition's state is written with its offset")
+      ->envname("CHECKPOINT_INTERVAL")
+      ->capture_default_str();
+  cmd->add_option("--state-dir", flags->state_dir,
+                  "Checkpoint directory (instances of one group share it)")
+      ->envname("STATE_DIR")
+      ->capture_default_str();
+  cmd->add_option("--push-interval", flags->push_interval,
+                  "WebSocket updates at most this often per token, only when changed")
+      ->envname("PUSH_INTERVAL")
+      ->capture_default_str();
+  cmd->add_option("--api-key", flags->api_keys,
+                  "API key clients must send as 'Authorization: Bearer <key>' (repeatable; "
+                  "none: open)")
+      ->envname("API_KEYS")
+      ->delimiter(',');
+  cmd->add_option("--rate-limit", flags->rate_limit,
+                  "Requests per second per client address before 429; 0 = off")
+      ->envname("RATE_LIMIT")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--listen", flags->listen, "HTTP address:port (port 0: any free port)")
+      ->envname("HTTP_LISTEN")
+      ->capture_default_str();
+  cmd->add_option("--http-threads", flags->http_threads, "HTTP server threads")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_option("--max-request-bytes", flags->max_request_bytes,
+                  "Largest request accepted (413 beyond)")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{16 << 20}))
+      ->capture_default_str();
+  cmd->add_option("--idle-timeout", flags->idle_timeout,
+                  "Close an HTTP connection idle (or sending a request) this long")
+      ->capture_default_str();
+  cmd->add_option("--max-records", flags->max_records,
+                  "Stop after consuming this many messages (checkpointing first); 0 = never")
+      ->envname("KAFKA_MAX_RECORDS")
+      ->capture_default_str();
+  cmd->callback([flags, &ctx] { ctx.action = [flags, &ctx] { return run_stats(*flags, ctx); }; });
+}
+
+}  // namespace tokenflow::cli

@@ -1,0 +1,35 @@
+// UsdMicros: an exact USD amount as a count of millionths (fixed point, 6 decimals), the
+// type of a swap's `amount_usd` and of every volume the statistics add up. Nothing that
+// decides a figure goes through a double.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/uint256.hpp"
+
+namespace tokenflow::core {
+
+struct UsdMicros {
+  std::uint64_t value = 0;
+  friend auto operator<=>(const UsdMicros&, const UsdMicros&) = default;
+};
+
+// The largest amount one event may carry: 10^12 USD. Far above any real swap, and small
+// enough that 18 of them fit a 64-bit sum, so a bucket overflows only on hostile input.
+inline constexpr std::uint64_t kMaxEventUsdMicros = 1'000'000'000'000'000'000ULL;
+
+enum class UsdParse { ok, rounded, invalid, out_of_range };
+
+// Decimal text "1234.5678901" (core::Decimal's form: digits, optionally '.' and digits; no
+// sign, no exponent). More than 6 fraction digits are rounded half-to-even (`rounded`).
+UsdParse parse_usd(std::string_view text, UsdMicros& out) noexcept;
+
+// "1234.56" (trailing fraction zeros dropped, "0" for zero). `micros` may be any sum of
+// UsdMicros (window totals), so it is a Uint256. No allocation beyond `out`.
+void append_usd(std::string& out, Uint256 micros);
+inline void append_usd(std::string& out, UsdMicros v) { append_usd(out, Uint256(v.value)); }
+std::string to_string(UsdMicros v);
+
+}  // namespace tokenflow::core

@@ -1,0 +1,387 @@
+#include "processors/stats/stats_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/duration.hpp"
+#include "kafka/topic_partition.hpp"
+#include "stream/fingerprint.hpp"
+#include "stream/stream_clock.hpp"
+
+namespace tokenflow::processors {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr std::size_t kMaxBatch = 1024;
+constexpr milliseconds kIdlePoll{100};
+constexpr std::size_t kDeadLetterLogs = 20;  // logged one by one, then only counted
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+}  // namespace
+
+StatsService::StatsService(StatsServiceOptions options, kafka::ClientConfig client,
+                           kafka::ConsumerOptions consumer_options, StatsStore& store,
+                           kafka::Producer& producer)
+    : options_(std::move(options)),
+      client_(std::move(client)),
+      consumer_options_(std::move(consumer_options)),
+      store_(store),
+      producer_(producer),
+      dead_letters_(producer),
+      late_(producer, kafka::DeadLetterOptions{options_.late_topic, false}),
+      checkpoints_(options_.state_dir),
+      queue_(options_.queue_messages, options_.backpressure) {
+  if (consumer_options_.topics.empty()) consumer_options_.topics = {options_.topic};
+}
+
+StatsService::~StatsService() {
+  if (consumer_) (void)consumer_->close();
+  stopping_.store(true);
+  if (aggregator_.joinable()) aggregator_.join();
+}
+
+core::Result<void> StatsService::run(const core::StopSignal& stop) {
+  if (auto opened = checkpoints_.open(); !opened.ok()) return opened;
+  aggregator_ = std::thread([this] { aggregate_loop(); });
+  auto consumer = kafka::Consumer::create(client_, consumer_options_, this);
+  if (!consumer.ok()) {
+    stopping_.store(true);
+    aggregator_.join();
+    return std::move(consumer).error();
+  }
+  consumer_ = std::move(consumer).value();
+  consumer_probe_.store(&consumer_->probe(), std::memory_order_release);
+  spdlog::info("stats: consuming {} as group '{}', state in {}, checkpoint every {}",
+               options_.topic, consumer_options_.group_id, options_.state_dir,
+               core::format_duration(options_.checkpoint_interval));
+
+  auto next_checkpoint = Clock::now() + options_.checkpoint_interval;
+  auto next_lag = Clock::now();
+  std::vector<kafka::Message> batch;
+  while (!stop.requested() && !fatal_) {
+    if (auto fatal = consumer_->fatal_error()) {
+      fatal_ = *fatal;
+      break;
+    }
+    if (options_.max_records != 0 && probe_.consumed.get() >= options_.max_records) break;
+    commit_finished_checkpoint();
+    const auto now = Clock::now();
+    if (now >= next_checkpoint && !pending_) {
+      pending_ = std::make_shared<std::promise<core::Positions>>();
+      pending_result_ = pending_->get_future();
+      queue_.push(Checkpoint{{}, false, true, pending_}, 0);
+      next_checkpoint = now + options_.checkpoint_interval;
+    }
+    if (now >= next_lag) {
+      update_lag();
+      next_lag = now + std::chrono::seconds(1);
+    }
+    auto message = consumer_->poll(kIdlePoll);
+    while (message) {
+      if (!message->is_error()) batch.push_back(std::move(*message));
+      if (batch.size() >= kMaxBatch ||
+          (options_.max_records != 0 &&
+           probe_.consumed.get() + batch.size() >= options_.max_records)) {
+        break;
+      }
+      message = consumer_->poll(milliseconds(0));
+    }
+    if (!batch.empty()) submit(std::exchange(batch, {}));
+  }
+  // Leaving the group revokes every partition: on_revoked writes the final checkpoints.
+  if (auto closed = consumer_->close(); !closed.ok()) {
+    spdlog::warn("stats: leaving the consumer group: {}", closed.error().message);
+  }
+  stopping_.store(true);
+  aggregator_.join();
+  spdlog::info(
+      "stats: stopped after {} messages: {} applied, {} duplicates, {} too late, {} dead "
+      "letters, {} dropped by backpressure",
+      probe_.consumed.get(), probe_.applied.get(), probe_.duplicates.get(),
+      probe_.too_late.get(), probe_.dead_letters.get(), probe_.dropped.get());
+  if (fatal_) return *fatal_;
+  return core::success();
+}
+
+void StatsService::submit(std::vector<kafka::Message> batch) {
+  probe_.consumed.add(batch.size());
+  const std::size_t weight = batch.size();
+  // The offsets the batch covers, in case backpressure drops it.
+  std::vector<std::pair<int, std::int64_t>> next_offsets;
+  if (options_.backpressure == Backpressure::drop) {
+    for (const auto& m : batch) {
+      auto it = std::find_if(next_offsets.begin(), next_offsets.end(),
+                             [&](const auto& e) { return e.first == m.partition().value; });
+      if (it == next_offsets.end()) {
+        next_offsets.emplace_back(m.partition().value, m.offset().value + 1);
+      } else {
+        it->second = std::max(it->second, m.offset().value + 1);
+      }
+    }
+  }
+  bool waited = false;
+  if (!queue_.push(std::move(batch), weight, &waited)) {
+    probe_.dropped.add(weight);
+    queue_.push(Skipped{std::move(next_offsets)}, 0);
+  }
+  if (waited) probe_.blocked.add();
+  probe_.queued.set(static_cast<std::int64_t>(queue_.weight()));
+}
+
+void StatsService::commit_finished_checkpoint() {
+  if (!pending_ ||
+      pending_result_.wait_for(milliseconds(0)) != std::future_status::ready) {
+    return;
+  }
+  core::Positions positions = pending_result_.get();
+  pending_.reset();
+  if (positions.empty()) return;
+  // For lag tools only: the checkpoints are what a restart resumes from.
+  if (auto committed = consumer_->commit(positions, true); !committed.ok()) {
+    spdlog::debug("stats: committing offsets to Kafka: {}", committed.error().message);
+  }
+}
+
+void StatsService::update_lag() {
+  auto assigned = consumer_->assignment();
+  if (!assigned.ok() || assigned->empty()) {
+    probe_.lag.set(0);
+    return;
+  }
+  auto list = kafka::to_partition_list(*assigned);
+  rd_kafka_position(consumer_->native_handle(), list.get());
+  std::int64_t lag = 0;
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& tp = list->elems[i];
+    std::int64_t low = 0, high = 0;
+    if (tp.offset < 0 || rd_kafka_get_watermark_offsets(consumer_->native_handle(), tp.topic,
+                                                        tp.partition, &low, &high) !=
+                             RD_KAFKA_RESP_ERR_NO_ERROR) {
+      continue;
+    }
+    if (high > tp.offset) lag += high - tp.offset;
+  }
+  probe_.lag.set(lag + static_cast<std::int64_t>(queue_.weight()));
+}
+
+core::Positions StatsService::checkpoint_now(std::vector<int> partitions, bool remove,
+                                             bool write) {
+  auto done = std::make_shared<std::promise<core::Positions>>();
+  auto result = done->get_future();
+  queue_.push(Checkpoint{std::move(partitions), remove, write, done}, 0);
+  return result.get();
+}
+
+core::Positions StatsService::on_assigned(const kafka::TopicPartitions& partitions) {
+  core::Positions start;
+  Install install;
+  for (const auto& tp : partitions) {
+    if (tp.topic != options_.topic) continue;
+    auto state = std::make_unique<stream::PartitionState>(store_.settings().windows,
+                                                          store_.settings().dedup_ttl);
+    auto saved = checkpoints_.read(tp.topic, tp.partition);
+    if (!saved.ok()) {
+      spdlog::error("stats: {}", saved.error().message);
+      if (!fatal_) fatal_ = saved.error();
+      continue;
+    }
+    std::int64_t offset = kafka::RebalanceListener::kStartAsNew;
+    if (saved->has_value()) {
+      if (!state->load(**saved)) {
+        auto error = core::Error{
+            std::make_error_code(std::errc::invalid_argument),
+            "checkpoint " + checkpoints_.path_of(tp.topic, tp.partition) +
+                " was written with another BUCKET_STEP or format; move it away to rebuild "
+                "the partition's state from the topic"};
+        spdlog::error("stats: {}", error.message);
+        if (!fatal_) fatal_ = error;
+        continue;
+      }
+      offset = state->next_offset();
+      spdlog::info("stats: {}[{}] resumes at offset {} (checkpoint: {} tokens)", tp.topic,
+                   tp.partition.value, offset, state->token_count());
+    } else {
+      spdlog::info("stats: {}[{}] has no checkpoint; reading it from the beginning", tp.topic,
+                   tp.partition.value);
+    }
+    start.push_back({tp.topic, tp.partition, core::Offset{offset}});
+    install.states.emplace_back(tp.partition.value, std::move(state));
+  }
+  queue_.push(std::move(install), 0);
+  return start;
+}
+
+void StatsService::on_revoked(const kafka::TopicPartitions& partitions) {
+  std::vector<int> ours;
+  for (const auto& tp : partitions) {
+    if (tp.topic == options_.topic) ours.push_back(tp.partition.value);
+  }
+  if (ours.empty()) return;
+  // Everything read from them is applied first (the queue is in order), then written: the
+  // next owner resumes exactly here.
+  (void)checkpoint_now(std::move(ours), true, true);
+}
+
+void StatsService::on_lost(const kafka::TopicPartitions& partitions) {
+  std::vector<int> ours;
+  for (const auto& tp : partitions) {
+    if (tp.topic == options_.topic) ours.push_back(tp.partition.value);
+  }
+  if (ours.empty()) return;
+  // Another instance may own them already: writing would overwrite its checkpoints.
+  spdlog::warn("stats: {} partitions lost (session timed out); their state is dropped",
+               ours.size());
+  (void)checkpoint_now(std::move(ours), true, false);
+}
+
+void StatsService::aggregate_loop() {
+  for (;;) {
+    auto work = queue_.pop(kIdlePoll);
+    if (!work) {
+      if (stopping_.load()) return;
+      continue;
+    }
+    std::visit(Overloaded{
+                   [&](std::vector<kafka::Message>& batch) { apply_batch(batch); },
+                   [&](Install& install) {
+                     {
+                       auto lock = store_.update();
+                       for (auto& [p, state] : install.states) store_.install(p, std::move(state));
+                       probe_.partitions.set(static_cast<std::int64_t>(store_.owned().size()));
+                     }
+                     store_.bump_version();
+                     ready_.store(true, std::memory_order_release);
+                   },
+                   [&](Checkpoint& command) { command.done->set_value(checkpoint(command)); },
+                   [&](Skipped& skipped) {
+                     auto lock = store_.update();
+                     for (const auto& [p, next] : skipped.next_offsets) {
+                       if (auto* state = store_.partition(p)) state->set_next_offset(next);
+                     }
+                   },
+               },
+               *work);
+  }
+}
+
+void StatsService::apply_batch(std::vector<kafka::Message>& batch) {
+  const core::UnixMillis wall = core::now_millis();
+  {
+    auto lock = store_.update();
+    for (const auto& message : batch) {
+      stream::PartitionState* state = store_.partition(message.partition().value);
+      if (state == nullptr) {
+        // Not ours (any more): the assignment moved while it was queued. Its owner reads it.
+        continue;
+      }
+      auto decoded = decoder_.decode(message.payload(), swap_);
+      if (!decoded.ok()) {
+        dead_letter(message, decoded.error().message);
+      } else if (stream::too_far_ahead(swap_.timestamp, wall, store_.settings().max_skew)) {
+        dead_letter(message, "swap " + swap_.id.value + ": timestamp " +
+                                 core::to_iso8601(swap_.timestamp) +
+                                 " is ahead of the wall clock by more than --max-skew " +
+                                 core::format_duration(store_.settings().max_skew));
+      } else {
+        if (decoder_.rounded()) probe_.rounded.add();
+        apply_one(message, *state);
+      }
+      state->set_next_offset(message.offset().value + 1);
+    }
+  }
+  store_.bump_version();
+  producer_.poll();
+  probe_.queued.set(static_cast<std::int64_t>(queue_.weight()));
+}
+
+void StatsService::apply_one(const kafka::Message& message, stream::PartitionState& state) {
+  switch (state.apply(swap_, stream::fingerprint(swap_.id.value))) {
+    case stream::Applied::added:
+      probe_.applied.add();
+      return;
+    case stream::Applied::duplicate:
+      probe_.duplicates.add();
+      return;
+    case stream::Applied::too_late: {
+      probe_.too_late.add();
+      const auto& largest = store_.settings().windows.largest();
+      const std::string reason = "swap " + swap_.id.value + " at " +
+                                 core::to_iso8601(swap_.timestamp) + " is older than the " +
+                                 largest.name + " window as of " + core::to_iso8601(state.clock());
+      if (probe_.too_late.get() <= kDeadLetterLogs) {
+        spdlog::warn("{}: {}; sent to {}", message.describe(), reason, late_.topic());
+      }
+      (void)late_.publish(message.payload(), message.key(), options_.topic, message.partition(),
+                          message.offset(), reason);
+      return;
+    }
+    case stream::Applied::overflow:
+      dead_letter(message, "swap " + swap_.id.value +
+                               ": the token's volume in its bucket would exceed 2^64 micro-USD");
+      return;
+  }
+}
+
+void StatsService::dead_letter(const kafka::Message& message, const std::string& reason) {
+  probe_.dead_letters.add();
+  (void)dead_letters_.publish(message.payload(), message.key(), options_.topic,
+                              message.partition(), message.offset(), reason);
+}
+
+core::Positions StatsService::checkpoint(const Checkpoint& command) {
+  std::vector<int> partitions = command.partitions;
+  if (partitions.empty()) partitions = store_.owned();  // the only writer: no lock needed
+  core::Positions positions;
+  bool written = command.write;
+  if (written) {
+    // The dead letters and late events of the messages a checkpoint covers must be in Kafka
+    // before the checkpoint says those messages are done.
+    const std::uint64_t failed_before = producer_.probe().failed.get();
+    if (auto flushed = producer_.flush(std::chrono::seconds(30));
+        !flushed.ok() || producer_.probe().failed.get() != failed_before) {
+      spdlog::error("stats: dead letters or late events not acknowledged by Kafka ({}); the "
+                    "checkpoint is not written, so a restart reads those messages again",
+                    flushed.ok() ? "delivery failed" : flushed.error().message);
+      probe_.checkpoint_failures.add();
+      written = false;
+    }
+  }
+  for (int p : partitions) {
+    std::string bytes;
+    std::int64_t next_offset = 0;
+    {
+      auto lock = store_.update();
+      stream::PartitionState* state = store_.partition(p);
+      if (state == nullptr) continue;
+      if (written) {
+        state->evict();
+        state->save(bytes);
+        next_offset = state->next_offset();
+      }
+      if (command.remove) (void)store_.remove(p);
+    }
+    if (!written) continue;
+    auto saved = checkpoints_.write(options_.topic, core::Partition{p}, bytes);
+    if (!saved.ok()) {
+      spdlog::error("stats: {}", saved.error().message);
+      probe_.checkpoint_failures.add();
+      continue;
+    }
+    probe_.checkpoints.add();
+    positions.push_back({options_.topic, core::Partition{p}, core::Offset{next_offset}});
+  }
+  if (written) probe_.last_checkpoint_ms.set(core::now_millis().value);
+  probe_.partitions.set(static_cast<std::int64_t>(store_.owned().size()));
+  probe_.tokens.set(static_cast<std::int64_t>(store_.token_count()));
+  if (command.remove) store_.bump_version();
+  return positions;
+}
+
+}  // namespace tokenflow::processors

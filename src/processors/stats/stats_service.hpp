@@ -1,0 +1,128 @@
+// StatsService: the consuming side of `tokenflow stats`. A consumer thread (run()) polls the
+// swaps topic and hands batches of messages to the aggregator thread through a WorkQueue
+// (the --backpressure policy); the aggregator decodes, de-duplicates and applies them to the
+// partitions' states in the StatsStore, dead-letters what is invalid and publishes what is
+// too late to tokenflow.late.
+//
+// Exactly-once state: every --checkpoint-interval, and on revocation, each owned partition's
+// state is written with its next offset (CheckpointStore, atomic), after the producer has
+// flushed the dead letters and late events of the messages it covers. On assignment a
+// partition's checkpoint is restored and consumption resumes at its offset; a partition
+// without one starts from the beginning (kStartAsNew), never from the group's committed
+// offset (which has no state behind it). Offsets are also committed to Kafka, for lag tools.
+// Late events and dead letters are at-least-once: a restart may publish again those of the
+// messages after the last checkpoint.
+//
+// Lifecycle: construct, run() on one thread until it returns (stop requested, max_records,
+// or a fatal error); store() and probe() may be read from any thread meanwhile.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "codec/swap_decoder.hpp"
+#include "core/result.hpp"
+#include "core/stop_signal.hpp"
+#include "kafka/consumer.hpp"
+#include "kafka/dead_letter.hpp"
+#include "kafka/producer.hpp"
+#include "processors/stats/stats_probe.hpp"
+#include "processors/stats/stats_store.hpp"
+#include "processors/stats/work_queue.hpp"
+#include "stream/checkpoint_store.hpp"
+
+namespace tokenflow::processors {
+
+struct StatsServiceOptions {
+  std::string topic = "defi.swaps";
+  std::string late_topic = "tokenflow.late";
+  std::string state_dir = "tokenflow-stats-state";
+  std::chrono::milliseconds checkpoint_interval{5000};
+  Backpressure backpressure = Backpressure::block;
+  std::size_t queue_messages = 65'536;  // the bound for block and drop
+  std::uint64_t max_records = 0;        // stop after this many messages; 0: never
+};
+
+class StatsService final : public kafka::RebalanceListener {
+ public:
+  StatsService(StatsServiceOptions options, kafka::ClientConfig client,
+               kafka::ConsumerOptions consumer_options, StatsStore& store,
+               kafka::Producer& producer);
+  ~StatsService() override;
+
+  core::Result<void> run(const core::StopSignal& stop);
+
+  const StatsProbe& probe() const noexcept { return probe_; }
+  // True once the first assignment's partitions are restored (/readyz).
+  bool ready() const noexcept { return ready_.load(std::memory_order_acquire); }
+  const kafka::ConsumerProbe* consumer_probe() const noexcept {
+    return consumer_probe_.load(std::memory_order_acquire);
+  }
+
+  // RebalanceListener (consumer thread)
+  core::Positions on_assigned(const kafka::TopicPartitions& partitions) override;
+  void on_revoked(const kafka::TopicPartitions& partitions) override;
+  void on_lost(const kafka::TopicPartitions& partitions) override;
+
+ private:
+  // What travels from the consumer thread to the aggregator, in order.
+  struct Install {
+    std::vector<std::pair<int, std::unique_ptr<stream::PartitionState>>> states;
+  };
+  struct Checkpoint {
+    std::vector<int> partitions;  // empty: every owned partition
+    bool remove = false;          // revocation: drop the states once written
+    bool write = true;            // false for lost partitions: drop without writing
+    std::shared_ptr<std::promise<core::Positions>> done;
+  };
+  struct Skipped {  // messages dropped by backpressure: only their offsets move on
+    std::vector<std::pair<int, std::int64_t>> next_offsets;
+  };
+  using Work = std::variant<std::vector<kafka::Message>, Install, Checkpoint, Skipped>;
+
+  void aggregate_loop();
+  void apply_batch(std::vector<kafka::Message>& batch);
+  void apply_one(const kafka::Message& message, stream::PartitionState& state);
+  void dead_letter(const kafka::Message& message, const std::string& reason);
+  core::Positions checkpoint(const Checkpoint& command);
+  void submit(std::vector<kafka::Message> batch);
+  // Waits for a checkpoint command to be done (revocation, shutdown).
+  core::Positions checkpoint_now(std::vector<int> partitions, bool remove, bool write);
+  void commit_finished_checkpoint();
+  void update_lag();
+
+  StatsServiceOptions options_;
+  kafka::ClientConfig client_;
+  kafka::ConsumerOptions consumer_options_;
+  StatsStore& store_;
+  kafka::Producer& producer_;
+  kafka::DeadLetterPublisher dead_letters_;
+  kafka::DeadLetterPublisher late_;
+  stream::CheckpointStore checkpoints_;
+  WorkQueue<Work> queue_;
+  StatsProbe probe_;
+  std::atomic<bool> ready_{false};
+  std::atomic<const kafka::ConsumerProbe*> consumer_probe_{nullptr};
+
+  std::unique_ptr<kafka::Consumer> consumer_;
+  std::thread aggregator_;
+  std::atomic<bool> stopping_{false};
+  std::optional<core::Error> fatal_;                        // consumer thread
+  std::shared_ptr<std::promise<core::Positions>> pending_;  // periodic checkpoint in flight
+  std::future<core::Positions> pending_result_;
+
+  // Aggregator thread only.
+  codec::SwapDecoder decoder_;
+  core::Swap swap_;
+  std::size_t dead_letters_logged_ = 0;
+};
+
+}  // namespace tokenflow::processors

@@ -1,0 +1,232 @@
+#include "processors/stats/stats_store.hpp"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+
+#include "codec/json_writer.hpp"
+#include "core/usd.hpp"
+#include "stream/stream_clock.hpp"
+
+namespace tokenflow::processors {
+namespace {
+
+void append_time(std::string& out, core::UnixMillis t) {
+  char buf[core::kIsoMaxSize];
+  out.push_back('"');
+  out.append(buf, core::write_iso8601(t, buf));
+  out.push_back('"');
+}
+
+void append_address(std::string& out, const core::Address& a) {
+  char buf[core::Address::kTextSize];
+  a.write_hex(buf);
+  out.push_back('"');
+  out.append(buf, sizeof buf);
+  out.push_back('"');
+}
+
+}  // namespace
+
+void append_window_json(std::string& out, const stream::WindowFigures& f) {
+  out.append("{\"volume_usd\":\"");
+  core::append_usd(out, f.volume_micros());
+  out.append("\",\"buy_volume_usd\":\"");
+  core::append_usd(out, f.buy_micros);
+  out.append("\",\"sell_volume_usd\":\"");
+  core::append_usd(out, f.sell_micros);
+  out.append("\",\"count\":");
+  codec::append_uint(out, f.count());
+  out.append(",\"buys\":");
+  codec::append_uint(out, f.buys);
+  out.append(",\"sells\":");
+  codec::append_uint(out, f.sells);
+  out.append(",\"traders\":");
+  codec::append_uint(out, f.traders);
+  out.append(",\"first_event\":");
+  if (f.count() == 0) {
+    out.append("null,\"last_event\":null}");
+    return;
+  }
+  append_time(out, f.first_event);
+  out.append(",\"last_event\":");
+  append_time(out, f.last_event);
+  out.push_back('}');
+}
+
+StatsStore::StatsStore(StatsSettings settings) : settings_(std::move(settings)) {}
+
+int StatsStore::partition_of(const core::Address& token) const {
+  char key[core::Address::kTextSize];
+  token.write_hex(key);
+  // The Java client's partitioner, which every tokenflow producer uses (murmur2_random).
+  return rd_kafka_msg_partitioner_murmur2(nullptr, key, sizeof key,
+                                          std::max(settings_.partition_count, 1), nullptr,
+                                          nullptr);
+}
+
+stream::PartitionState* StatsStore::partition(int p) {
+  auto it = partitions_.find(p);
+  return it == partitions_.end() ? nullptr : it->second.get();
+}
+
+void StatsStore::install(int p, std::unique_ptr<stream::PartitionState> state) {
+  partitions_[p] = std::move(state);
+}
+
+std::unique_ptr<stream::PartitionState> StatsStore::remove(int p) {
+  auto it = partitions_.find(p);
+  if (it == partitions_.end()) return nullptr;
+  auto state = std::move(it->second);
+  partitions_.erase(it);
+  return state;
+}
+
+std::vector<int> StatsStore::owned() const {
+  std::vector<int> out;
+  for (const auto& [p, state] : partitions_) out.push_back(p);
+  return out;
+}
+
+std::optional<core::UnixMillis> StatsStore::now_locked() const {
+  std::int64_t highest = INT64_MIN;
+  for (const auto& [p, state] : partitions_) highest = std::max(highest, state->clock().value);
+  if (highest == INT64_MIN) return std::nullopt;
+  return stream::stream_now(core::UnixMillis{highest}, core::now_millis(), settings_.max_skew);
+}
+
+std::optional<core::UnixMillis> StatsStore::now() const {
+  std::shared_lock lock(mutex_);
+  return now_locked();
+}
+
+TokenAnswer StatsStore::token_stats(const core::Address& token, std::string& out,
+                                    int& partition) const {
+  partition = partition_of(token);
+  std::shared_lock lock(mutex_);
+  auto it = partitions_.find(partition);
+  if (it == partitions_.end()) return TokenAnswer::not_owned;
+  const stream::TokenWindow* window = it->second->find(token);
+  const auto now = now_locked();
+  if (window == nullptr || !now) return TokenAnswer::no_events;
+  const auto& config = settings_.windows;
+  const std::int64_t to = config.bucket_of(*now);
+  const std::int64_t from = stream::WindowConfig::first_bucket(to, config.largest());
+  if (window->newest_bucket() < from) return TokenAnswer::no_events;
+  out.clear();
+  out.append("{\"token\":");
+  append_address(out, token);
+  out.append(",\"as_of\":");
+  append_time(out, *now);
+  out.append(",\"partition\":");
+  codec::append_uint(out, static_cast<std::uint64_t>(partition));
+  out.append(",\"windows\":{");
+  std::int64_t froms[stream::WindowConfig::kMaxWindows];
+  stream::WindowFigures figures[stream::WindowConfig::kMaxWindows];
+  const std::size_t n = config.windows().size();
+  for (std::size_t i = 0; i < n; ++i) {
+    froms[i] = stream::WindowConfig::first_bucket(to, config.windows()[i]);
+  }
+  window->figures(to, froms, n, config.step_ms(), figures);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i > 0) out.push_back(',');
+    codec::append_json_string(out, config.windows()[i].name);
+    out.push_back(':');
+    append_window_json(out, figures[i]);
+  }
+  out.append("}}");
+  return TokenAnswer::found;
+}
+
+void StatsStore::top_tokens(const stream::Window& window, SortKey sort, std::size_t limit,
+                            std::string& out) const {
+  struct Row {
+    core::Address token;
+    int partition;
+    stream::WindowFigures figures;
+  };
+  std::vector<Row> rows;
+  std::shared_lock lock(mutex_);
+  const auto now = now_locked();
+  const auto& config = settings_.windows;
+  if (now) {
+    const std::int64_t to = config.bucket_of(*now);
+    const std::int64_t from = stream::WindowConfig::first_bucket(to, window);
+    for (const auto& [p, state] : partitions_) {
+      state->for_each_token([&](const core::Address& token, const stream::TokenWindow& w) {
+        if (w.newest_bucket() < from) return;
+        auto f = w.figures(from, to, config.step_ms());
+        if (f.count() > 0) rows.push_back({token, p, std::move(f)});
+      });
+    }
+  }
+  lock.unlock();
+  auto key_greater = [sort](const Row& a, const Row& b) {
+    switch (sort) {
+      case SortKey::count:
+        if (a.figures.count() != b.figures.count()) return a.figures.count() > b.figures.count();
+        break;
+      case SortKey::traders:
+        if (a.figures.traders != b.figures.traders) return a.figures.traders > b.figures.traders;
+        break;
+      case SortKey::volume: {
+        const auto va = a.figures.volume_micros();
+        const auto vb = b.figures.volume_micros();
+        if (va != vb) return va > vb;
+        break;
+      }
+    }
+    return a.token < b.token;
+  };
+  const std::size_t n = std::min(limit, rows.size());
+  std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(n), rows.end(),
+                    key_greater);
+  out.clear();
+  out.append("{\"as_of\":");
+  if (now) {
+    append_time(out, *now);
+  } else {
+    out.append("null");
+  }
+  out.append(",\"window\":");
+  codec::append_json_string(out, window.name);
+  out.append(",\"tokens\":[");
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i > 0) out.push_back(',');
+    out.append("{\"token\":");
+    append_address(out, rows[i].token);
+    out.append(",\"partition\":");
+    codec::append_uint(out, static_cast<std::uint64_t>(rows[i].partition));
+    out.append(",\"stats\":");
+    append_window_json(out, rows[i].figures);
+    out.push_back('}');
+  }
+  out.append("]}");
+}
+
+std::vector<core::Address> StatsStore::tokens() const {
+  std::vector<core::Address> out;
+  std::shared_lock lock(mutex_);
+  for (const auto& [p, state] : partitions_) {
+    state->for_each_token([&](const core::Address& token, const stream::TokenWindow&) {
+      out.push_back(token);
+    });
+  }
+  return out;
+}
+
+std::size_t StatsStore::token_count() const {
+  std::shared_lock lock(mutex_);
+  std::size_t n = 0;
+  for (const auto& [p, state] : partitions_) n += state->token_count();
+  return n;
+}
+
+std::size_t StatsStore::state_bytes() const {
+  std::shared_lock lock(mutex_);
+  std::size_t n = 0;
+  for (const auto& [p, state] : partitions_) n += state->bytes();
+  return n;
+}
+
+}  // namespace tokenflow::processors

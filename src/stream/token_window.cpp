@@ -1,0 +1,214 @@
+#include "stream/token_window.hpp"
+
+#include <algorithm>
+
+namespace tokenflow::stream {
+namespace {
+
+constexpr std::size_t kMinTraderSlots = 4;
+
+}  // namespace
+
+bool TokenWindow::add(std::int64_t bucket, std::int64_t step_ms, core::UnixMillis t,
+                      core::SwapSide side, core::UsdMicros usd, std::uint64_t trader) {
+  // Events mostly arrive in order: the newest bucket is the usual target.
+  auto it = buckets_.end();
+  if (buckets_.empty() || buckets_.back().index < bucket) {
+    it = buckets_.insert(buckets_.end(), Bucket{});
+    it->index = bucket;
+    it->first_ms = UINT32_MAX;
+  } else if (buckets_.back().index == bucket) {
+    it = buckets_.end() - 1;
+  } else {
+    it = std::lower_bound(buckets_.begin(), buckets_.end(), bucket,
+                          [](const Bucket& b, std::int64_t i) { return b.index < i; });
+    if (it == buckets_.end() || it->index != bucket) {
+      it = buckets_.insert(it, Bucket{});
+      it->index = bucket;
+      it->first_ms = UINT32_MAX;
+    }
+  }
+  Bucket& b = *it;
+  std::uint64_t& sum = side == core::SwapSide::buy ? b.buy_micros : b.sell_micros;
+  std::uint32_t& count = side == core::SwapSide::buy ? b.buys : b.sells;
+  if (sum + usd.value < sum || count == UINT32_MAX) {
+    if (b.buys == 0 && b.sells == 0) buckets_.erase(it);
+    return false;
+  }
+  sum += usd.value;
+  ++count;
+  const auto offset = static_cast<std::uint32_t>(t.value - bucket * step_ms);
+  b.first_ms = std::min(b.first_ms, offset);
+  b.last_ms = std::max(b.last_ms, offset);
+  note_trader(trader == 0 ? 1 : trader, it);
+  return true;
+}
+
+std::int64_t TokenWindow::upsert_trader(std::uint64_t fingerprint, std::int64_t bucket) {
+  if ((traders_size_ + 1) * 4 > traders_.size() * 3) {
+    rebuild_traders(std::max(kMinTraderSlots, traders_.size() * 2), INT64_MIN);
+  }
+  const std::size_t mask = traders_.size() - 1;
+  for (std::size_t i = static_cast<std::size_t>(fingerprint) & mask;; i = (i + 1) & mask) {
+    TraderSlot& slot = traders_[i];
+    if (slot.fingerprint == fingerprint) {
+      const std::int64_t previous = slot.last_bucket;
+      slot.last_bucket = std::max(slot.last_bucket, bucket);
+      return previous;
+    }
+    if (slot.fingerprint == 0) {
+      slot = {fingerprint, bucket};
+      ++traders_size_;
+      return INT64_MIN;
+    }
+  }
+}
+
+void TokenWindow::note_trader(std::uint64_t fingerprint, std::vector<Bucket>::iterator at) {
+  const std::int64_t previous = upsert_trader(fingerprint, at->index);
+  if (previous >= at->index) return;  // its latest swap is already at or after this one
+  ++at->last_traders;
+  if (previous == INT64_MIN) return;
+  auto old = at->index > previous && at != buckets_.begin() && (at - 1)->index == previous
+                 ? at - 1
+                 : std::lower_bound(buckets_.begin(), at, previous,
+                                    [](const Bucket& b, std::int64_t i) { return b.index < i; });
+  --old->last_traders;
+}
+
+void TokenWindow::rebuild_traders(std::size_t capacity, std::int64_t oldest_bucket) {
+  std::vector<TraderSlot> old(capacity);
+  old.swap(traders_);
+  traders_size_ = 0;
+  const std::size_t mask = traders_.size() - 1;
+  for (const TraderSlot& t : old) {
+    if (t.fingerprint == 0 || t.last_bucket < oldest_bucket) continue;
+    std::size_t i = static_cast<std::size_t>(t.fingerprint) & mask;
+    while (traders_[i].fingerprint != 0) i = (i + 1) & mask;
+    traders_[i] = t;
+    ++traders_size_;
+  }
+}
+
+bool TokenWindow::evict_before(std::int64_t oldest_bucket) {
+  if (buckets_.empty() || buckets_.front().index >= oldest_bucket) return buckets_.empty();
+  auto keep = std::lower_bound(buckets_.begin(), buckets_.end(), oldest_bucket,
+                               [](const Bucket& b, std::int64_t i) { return b.index < i; });
+  buckets_.erase(buckets_.begin(), keep);
+  if (buckets_.empty()) {
+    std::vector<Bucket>().swap(buckets_);
+    std::vector<TraderSlot>().swap(traders_);
+    traders_size_ = 0;
+    return true;
+  }
+  // Every trader's last bucket is one of the buckets; those before the oldest kept go.
+  std::size_t capacity = traders_.size();
+  while (capacity > kMinTraderSlots && traders_size_ * 4 < capacity) capacity /= 2;
+  rebuild_traders(capacity, oldest_bucket);
+  if (buckets_.capacity() > 2 * buckets_.size() + 4) buckets_.shrink_to_fit();
+  return false;
+}
+
+WindowFigures TokenWindow::figures(std::int64_t from, std::int64_t to,
+                                   std::int64_t step_ms) const {
+  WindowFigures f;
+  figures(to, &from, 1, step_ms, &f);
+  return f;
+}
+
+void TokenWindow::figures(std::int64_t to, const std::int64_t* froms, std::size_t n,
+                          std::int64_t step_ms, WindowFigures* out) const {
+  // Sums in 64 bits, carried into the Uint256 totals only when they would overflow.
+  struct Partial {
+    std::uint64_t buy = 0, sell = 0;
+  };
+  constexpr std::size_t kMaxWindows = WindowConfig::kMaxWindows;
+  Partial partial[kMaxWindows];
+  std::int64_t oldest = INT64_MAX;
+  for (std::size_t w = 0; w < n; ++w) {
+    out[w] = WindowFigures{};
+    oldest = std::min(oldest, froms[w]);
+  }
+  // Backwards from `to`: every window ends there, so each bucket adds to the windows that
+  // reach back to it, and the last bucket added is each window's earliest.
+  auto end = std::upper_bound(buckets_.begin(), buckets_.end(), to,
+                              [](std::int64_t i, const Bucket& b) { return i < b.index; });
+  for (auto it = end; it != buckets_.begin();) {
+    --it;
+    if (it->index < oldest) break;
+    for (std::size_t w = 0; w < n && w < kMaxWindows; ++w) {
+      if (it->index < froms[w]) continue;
+      WindowFigures& f = out[w];
+      Partial& p = partial[w];
+      if (p.buy + it->buy_micros < p.buy) {
+        f.buy_micros.add(core::Uint256(p.buy));
+        p.buy = 0;
+      }
+      if (p.sell + it->sell_micros < p.sell) {
+        f.sell_micros.add(core::Uint256(p.sell));
+        p.sell = 0;
+      }
+      p.buy += it->buy_micros;
+      p.sell += it->sell_micros;
+      if (f.count() == 0) f.last_event = core::UnixMillis{it->index * step_ms + it->last_ms};
+      f.buys += it->buys;
+      f.sells += it->sells;
+      f.traders += it->last_traders;
+      f.first_event = core::UnixMillis{it->index * step_ms + it->first_ms};
+    }
+  }
+  for (std::size_t w = 0; w < n && w < kMaxWindows; ++w) {
+    out[w].buy_micros.add(core::Uint256(partial[w].buy));
+    out[w].sell_micros.add(core::Uint256(partial[w].sell));
+  }
+}
+
+std::size_t TokenWindow::bytes() const {
+  return sizeof(*this) + buckets_.capacity() * sizeof(Bucket) +
+         traders_.capacity() * sizeof(TraderSlot);
+}
+
+void TokenWindow::save(StateWriter& out) const {
+  out.put(static_cast<std::uint64_t>(buckets_.size()));
+  out.put_bytes(buckets_.data(), buckets_.size() * sizeof(Bucket));
+  out.put(static_cast<std::uint64_t>(traders_size_));
+  for (const TraderSlot& t : traders_) {
+    if (t.fingerprint != 0) out.put(t);
+  }
+}
+
+bool TokenWindow::load(StateReader& in) {
+  std::uint64_t count = 0;
+  if (!in.get_count(count, sizeof(Bucket))) return false;
+  buckets_.resize(count);
+  if (!in.get_bytes(buckets_.data(), count * sizeof(Bucket))) return false;
+  for (std::size_t i = 1; i < buckets_.size(); ++i) {
+    if (buckets_[i - 1].index >= buckets_[i].index) return false;
+  }
+  std::uint64_t traders = 0;
+  if (!in.get_count(traders, sizeof(TraderSlot))) return false;
+  std::size_t capacity = kMinTraderSlots;
+  while (capacity * 3 < traders * 4 + 4) capacity *= 2;
+  traders_.assign(capacity, TraderSlot{});
+  traders_size_ = 0;
+  std::vector<std::uint32_t> saved_counts;
+  for (auto& b : buckets_) {
+    saved_counts.push_back(b.last_traders);
+    b.last_traders = 0;
+  }
+  for (std::uint64_t n = 0; n < traders; ++n) {
+    TraderSlot t;
+    if (!in.get(t) || t.fingerprint == 0) return false;
+    auto at = std::lower_bound(buckets_.begin(), buckets_.end(), t.last_bucket,
+                               [](const Bucket& b, std::int64_t i) { return b.index < i; });
+    if (at == buckets_.end() || at->index != t.last_bucket) return false;  // not a bucket of ours
+    note_trader(t.fingerprint, at);
+  }
+  // The counts the file carried must agree with the traders it lists.
+  for (std::size_t i = 0; i < buckets_.size(); ++i) {
+    if (buckets_[i].last_traders != saved_counts[i]) return false;
+  }
+  return traders_size_ == traders;
+}
+
+}  // namespace tokenflow::stream

@@ -1,0 +1,99 @@
+// TokenWindow: one token's events as event-time buckets, only the buckets that hold events
+// (so a quiet token costs a few buckets, not window/step of them), plus the distinct traders
+// with the last bucket each traded in. Figures for any window as of any clock bucket are sums
+// over the buckets in range; figures are exact (integers, fixed-point USD), and traders are
+// exact up to 64-bit fingerprint collisions (probability about t^2 / 2^65 for t traders of
+// one token: under 1e-9 for 100,000).
+//
+// Memory: 48 bytes per non-empty bucket, 16 bytes per trader slot (load at most 3/4), plus
+// the two vectors' headers. Single-threaded: owned by the partition state.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/swap.hpp"
+#include "core/uint256.hpp"
+#include "core/usd.hpp"
+#include "stream/state_codec.hpp"
+#include "stream/window_config.hpp"
+
+namespace tokenflow::stream {
+
+struct Bucket {
+  std::int64_t index = 0;  // event time / step
+  std::uint64_t buy_micros = 0;
+  std::uint64_t sell_micros = 0;
+  std::uint32_t buys = 0;
+  std::uint32_t sells = 0;
+  std::uint32_t first_ms = 0;  // earliest event's offset into the bucket
+  std::uint32_t last_ms = 0;   // latest event's offset into the bucket
+  // Traders whose latest swap is in this bucket: distinct traders over [from, to] is the sum
+  // over the buckets in range (every trader's latest bucket is at or before the clock's), so
+  // an answer costs one pass over buckets, not over traders.
+  std::uint32_t last_traders = 0;
+};
+static_assert(sizeof(Bucket) == 48);
+
+// A window's figures as of some clock.
+struct WindowFigures {
+  core::Uint256 buy_micros;
+  core::Uint256 sell_micros;
+  std::uint64_t buys = 0;
+  std::uint64_t sells = 0;
+  std::uint64_t traders = 0;
+  core::UnixMillis first_event{0};
+  core::UnixMillis last_event{0};
+
+  std::uint64_t count() const { return buys + sells; }
+  core::Uint256 volume_micros() const {
+    core::Uint256 v = buy_micros;
+    v.add(sell_micros);
+    return v;
+  }
+  friend bool operator==(const WindowFigures&, const WindowFigures&) = default;
+};
+
+class TokenWindow {
+ public:
+  // Adds one event to bucket `bucket` (event time `t`, `step_ms` per bucket). False, and
+  // nothing changed, when the bucket's volume would overflow 64 bits (hostile input).
+  [[nodiscard]] bool add(std::int64_t bucket, std::int64_t step_ms, core::UnixMillis t,
+                         core::SwapSide side, core::UsdMicros usd, std::uint64_t trader);
+
+  // Drops buckets and traders older than `oldest_bucket` (nothing as of a later clock can
+  // see them). Returns true when nothing is left.
+  bool evict_before(std::int64_t oldest_bucket);
+
+  // Figures over buckets [from, to].
+  WindowFigures figures(std::int64_t from, std::int64_t to, std::int64_t step_ms) const;
+  // Figures of `n` windows ending at bucket `to`, window i starting at froms[i], in one pass
+  // over the buckets (an HTTP answer reads every window).
+  void figures(std::int64_t to, const std::int64_t* froms, std::size_t n, std::int64_t step_ms,
+               WindowFigures* out) const;
+  bool empty() const { return buckets_.empty(); }
+  std::int64_t newest_bucket() const { return buckets_.empty() ? INT64_MIN : buckets_.back().index; }
+  std::size_t bytes() const;
+  std::size_t trader_count() const { return traders_size_; }
+
+  void save(StateWriter& out) const;
+  [[nodiscard]] bool load(StateReader& in);
+
+ private:
+  struct TraderSlot {
+    std::uint64_t fingerprint = 0;  // 0: empty
+    std::int64_t last_bucket = 0;
+  };
+  // Records that `fingerprint` traded in bucket `at` (an element of buckets_).
+  void note_trader(std::uint64_t fingerprint, std::vector<Bucket>::iterator at);
+  // Inserts or raises a trader's last bucket in the table; returns the previous last bucket
+  // (INT64_MIN for a new trader).
+  std::int64_t upsert_trader(std::uint64_t fingerprint, std::int64_t bucket);
+  void rebuild_traders(std::size_t capacity, std::int64_t oldest_bucket);
+
+  std::vector<Bucket> buckets_;  // ascending index, each index once
+  std::vector<TraderSlot> traders_;
+  std::uint32_t traders_size_ = 0;
+};
+
+}  // namespace tokenflow::stream

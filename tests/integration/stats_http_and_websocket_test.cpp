@@ -1,0 +1,270 @@
+// The statistics service's HTTP and WebSocket API as a client sees it, against a real
+// `tokenflow stats` process: the 400/401/404/429 paths with JSON errors, and a real WebSocket
+// client (Boost.Beast's) that gets a snapshot on subscribing, updates after new swaps, and
+// no more updates for a token after unsubscribing from it.
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket.hpp>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "support/pipeline_harness.hpp"
+#include "support/stats_harness.hpp"
+
+namespace tokenflow::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
+using tcp = asio::ip::tcp;
+
+constexpr const char* kKey = "s3cret-key";
+const std::map<std::string, std::string> kAuth = {{"Authorization", std::string("Bearer ") + kKey}};
+
+// Swaps of `token` happening now (the service's clock follows the stream, so live swaps).
+std::vector<core::Swap> live_swaps(const core::Address& token, int n, const std::string& tag) {
+  std::vector<core::Swap> out;
+  for (int i = 0; i < n; ++i) {
+    core::Swap s;
+    s.id.value = "0xlive_" + tag + "_" + token.to_string() + "_" + std::to_string(i);
+    s.timestamp = core::now_millis();
+    s.token = token;
+    s.trader = test_token(500 + i);
+    s.side = i % 2 ? core::SwapSide::sell : core::SwapSide::buy;
+    s.amount = core::Uint256(1000);
+    s.amount_usd.value = 1'500'000 + static_cast<std::uint64_t>(i);
+    out.push_back(s);
+  }
+  return out;
+}
+
+// A WebSocket client whose reads never block the test: one io thread reads every message
+// into a queue; next() waits on the queue with a timeout.
+class WsClient {
+ public:
+  WsClient(int port, const std::string& key) : ws_(io_) {
+    beast::get_lowest_layer(ws_).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                                       static_cast<unsigned short>(port)));
+    ws_.set_option(websocket::stream_base::decorator([key](websocket::request_type& request) {
+      request.set(beast::http::field::authorization, "Bearer " + key);
+    }));
+    ws_.handshake("127.0.0.1", "/v1/stream");  // throws when refused (401)
+    read();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~WsClient() {
+    asio::post(io_, [this] {
+      beast::error_code ignored;
+      beast::get_lowest_layer(ws_).socket().close(ignored);
+    });
+    thread_.join();
+  }
+  void send(const std::string& text) {
+    std::promise<void> done;
+    asio::post(io_, [&] {
+      beast::error_code ec;
+      ws_.write(asio::buffer(text), ec);  // small messages: a blocking write on the io thread
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+  // The next message, or "" when none arrives within `timeout`.
+  std::string next(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    if (!ready_.wait_for(lock, timeout, [&] { return !messages_.empty(); })) return "";
+    std::string message = std::move(messages_.front());
+    messages_.pop_front();
+    return message;
+  }
+  // Messages until one contains `needle` (returned), or "" after `timeout`.
+  std::string until(const std::string& needle, std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      auto message = next(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+      if (message.empty()) return "";
+      seen_.push_back(message);
+      if (message.find(needle) != std::string::npos) return message;
+    }
+    return "";
+  }
+  const std::vector<std::string>& seen() const { return seen_; }
+
+ private:
+  void read() {
+    ws_.async_read(buffer_, [this](beast::error_code ec, std::size_t) {
+      if (ec) return;
+      {
+        std::lock_guard lock(mutex_);
+        messages_.push_back(beast::buffers_to_string(buffer_.data()));
+      }
+      buffer_.consume(buffer_.size());
+      ready_.notify_one();
+      read();
+    });
+  }
+
+  asio::io_context io_;
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::string> messages_;
+  std::vector<std::string> seen_;
+};
+
+class StatsApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    harness_ = new StatsHarness(3);
+    port_ = free_loopback_port();
+    stats_ = harness_->start_stats(port_, "api", "api-state",
+                                   {"--api-key", kKey, "--rate-limit", "200", "--push-interval",
+                                    "100ms", "--max-skew", "60s"},
+                                   "api.log")
+                 .release();
+    ASSERT_TRUE(harness_->wait_ready(port_, 60s, stats_)) << tail_of(*stats_);
+  }
+  static void TearDownTestSuite() {
+    stats_->signal(SIGTERM);
+    EXPECT_EQ(stats_->wait(30s), 0) << tail_of(*stats_);
+    delete stats_;
+    delete harness_;
+  }
+  // Waits until the token has `count` events in its 5m window.
+  static bool wait_count(const core::Address& token, std::int64_t count) {
+    const auto deadline = Clock::now() + 30s;
+    while (Clock::now() < deadline) {
+      auto answer = http_get(port_, "/v1/tokens/" + token.to_string() + "/stats", kAuth);
+      if (answer.status == 200 && window_count(answer.body, "5m") >= count) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+  static StatsHarness* harness_;
+  static ChildProcess* stats_;
+  static int port_;
+};
+StatsHarness* StatsApiTest::harness_ = nullptr;
+ChildProcess* StatsApiTest::stats_ = nullptr;
+int StatsApiTest::port_ = 0;
+
+TEST_F(StatsApiTest, AnswersStatsAndTheErrorPathsWithJson) {
+  const auto token = test_token(1);
+  harness_->produce(live_swaps(token, 5, "http"));
+  ASSERT_TRUE(wait_count(token, 5)) << tail_of(*stats_);
+  const std::string target = "/v1/tokens/" + token.to_string() + "/stats";
+
+  auto ok = http_get(port_, target, kAuth);
+  ASSERT_EQ(ok.status, 200u);
+  for (const char* field : {"\"as_of\":", "\"partition\":", "\"5m\":{\"volume_usd\":\"7.50001\"",
+                            "\"buys\":3", "\"sells\":2", "\"traders\":5", "\"1h\":", "\"24h\":"}) {
+    EXPECT_NE(ok.body.find(field), std::string::npos) << field << " in " << ok.body;
+  }
+  auto top = http_get(port_, "/v1/tokens?window=1h&sort=count&limit=5", kAuth);
+  EXPECT_EQ(top.status, 200u);
+  EXPECT_NE(top.body.find(token.to_string()), std::string::npos) << top.body;
+
+  // 401: no key, a wrong key; health needs none.
+  EXPECT_EQ(http_get(port_, target).status, 401u);
+  auto wrong = http_get(port_, target, {{"Authorization", "Bearer nope"}});
+  EXPECT_EQ(wrong.status, 401u);
+  EXPECT_NE(wrong.body.find("\"error\":"), std::string::npos);
+  EXPECT_EQ(http_get(port_, "/healthz").status, 200u);
+  // 400: not an address, an unknown window, a bad limit or sort.
+  for (const char* bad : {"/v1/tokens/0x12/stats", "/v1/tokens?window=2h", "/v1/tokens?limit=0",
+                          "/v1/tokens?limit=abc", "/v1/tokens?sort=price"}) {
+    auto answer = http_get(port_, bad, kAuth);
+    EXPECT_EQ(answer.status, 400u) << bad;
+    EXPECT_EQ(answer.body.rfind("{\"error\":\"", 0), 0u) << answer.body;
+  }
+  // 404: a token with no events, an unknown path.
+  EXPECT_EQ(http_get(port_, "/v1/tokens/" + test_token(999).to_string() + "/stats", kAuth).status, 404u);
+  EXPECT_EQ(http_get(port_, "/v2/nothing", kAuth).status, 404u);
+  // Metrics name what the issue asks for.
+  auto metrics = http_get(port_, "/metrics", kAuth);
+  for (const char* name : {"tokenflow_stats_events_in_total", "tokenflow_stats_duplicates_total",
+                           "tokenflow_stats_too_late_total", "tokenflow_stats_consumer_lag",
+                           "tokenflow_stats_checkpoint_age_seconds",
+                           "tokenflow_http_request_duration_seconds_bucket"}) {
+    EXPECT_NE(metrics.body.find(name), std::string::npos) << name;
+  }
+}
+
+TEST_F(StatsApiTest, RateLimitAnswers429PerClient) {
+  int limited = 0;
+  int passed = 0;
+  std::string retry_after;
+  for (int i = 0; i < 600; ++i) {
+    auto answer = http_get(port_, "/v1/tokens?limit=1", kAuth);
+    if (answer.status == 429) {
+      ++limited;
+      retry_after = answer.headers["Retry-After"];
+    } else if (answer.status == 200) {
+      ++passed;
+    }
+  }
+  EXPECT_GT(limited, 0) << "600 requests at full speed exceed 200/s";
+  EXPECT_GT(passed, 0);
+  EXPECT_EQ(retry_after, "1");
+  std::this_thread::sleep_for(1500ms);  // the allowance refills
+  EXPECT_EQ(http_get(port_, "/v1/tokens?limit=1", kAuth).status, 200u);
+}
+
+TEST_F(StatsApiTest, WebSocketPushesAfterSubscribingAndNoneAfterUnsubscribing) {
+  const auto watched = test_token(2);
+  const auto other = test_token(3);
+  harness_->produce(live_swaps(watched, 1, "ws0"));
+  harness_->produce(live_swaps(other, 1, "ws0"));
+  ASSERT_TRUE(wait_count(watched, 1) && wait_count(other, 1)) << tail_of(*stats_);
+
+  EXPECT_THROW(WsClient(port_, "wrong"), boost::system::system_error) << "401 on upgrade";
+  WsClient client(port_, kKey);
+  client.send("{\"op\":\"subscribe\",\"tokens\":[\"" + watched.to_string() + "\",\"" +
+              other.to_string() + "\"]}");
+  ASSERT_NE(client.until("\"type\":\"subscribed\"", 10s), "");
+  auto snapshot = client.until("\"type\":\"snapshot\",\"token\":\"" + watched.to_string(), 10s);
+  ASSERT_NE(snapshot, "") << "no snapshot at once";
+  EXPECT_NE(snapshot.find("\"windows\":"), std::string::npos);
+
+  // A new swap of the watched token: an update follows within a push interval or so.
+  harness_->produce(live_swaps(watched, 2, "ws1"));
+  auto update = client.until("\"type\":\"update\",\"token\":\"" + watched.to_string(), 10s);
+  ASSERT_NE(update, "") << "no update after a new swap";
+  EXPECT_NE(update.find("\"count\":3"), std::string::npos) << update;
+
+  client.send("{\"op\":\"unsubscribe\",\"tokens\":[\"" + watched.to_string() + "\"]}");
+  ASSERT_NE(client.until("\"type\":\"unsubscribed\"", 10s), "");
+  const std::size_t before = client.seen().size();
+  // Both tokens change: only the one still subscribed may be pushed.
+  harness_->produce(live_swaps(watched, 2, "ws2"));
+  harness_->produce(live_swaps(other, 2, "ws2"));
+  ASSERT_TRUE(wait_count(watched, 5) && wait_count(other, 3));
+  ASSERT_NE(client.until("\"type\":\"update\",\"token\":\"" + other.to_string(), 10s), "")
+      << "pushes continue for the token still subscribed";
+  client.until("never", 1500ms);  // collect whatever else comes
+  for (std::size_t i = before; i < client.seen().size(); ++i) {
+    EXPECT_EQ(client.seen()[i].find(watched.to_string()), std::string::npos)
+        << "pushed after unsubscribing: " << client.seen()[i];
+  }
+  // A bad request gets an error and the connection stays usable.
+  client.send("{\"op\":\"dance\",\"tokens\":[]}");
+  EXPECT_NE(client.until("\"type\":\"error\"", 10s), "");
+}
+
+}  // namespace
+}  // namespace tokenflow::testing

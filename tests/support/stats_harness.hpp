@@ -1,0 +1,84 @@
+// StatsHarness: the real pieces of an end-to-end test of `tokenflow stats`: an embedded Kafka
+// cluster in this process with the swaps, dead-letter and late topics, swaps produced from
+// the test (keyed by token, so partitioned like every producer), `tokenflow stats` child
+// processes on free ports, and a small blocking HTTP client for their answers.
+//
+// Lifecycle: one test thread owns a StatsHarness; declare child processes after it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/swap.hpp"
+#include "kafka/embedded_cluster.hpp"
+#include "kafka/producer.hpp"
+#include "support/child_process.hpp"
+
+namespace tokenflow::testing {
+
+inline constexpr const char* kSwapsTopic = "defi.swaps";
+
+struct SwapStreamShape {
+  std::size_t count = 10'000;
+  std::uint64_t seed = 1;
+  int tokens = 30;
+  int traders = 200;
+  double duplicate_share = 0.05;      // re-send an earlier swap
+  double out_of_order_share = 0.1;    // time set back by up to max_back
+  std::chrono::milliseconds max_back{120'000};
+  std::int64_t start_ms = 1'717'243'197'000;  // event time of the first swap (2024-06-01)
+  std::int64_t step_ms = 50;                  // event time between swaps
+};
+
+// Swaps with unique ids (duplicates are exact repeats), deterministic for the shape.
+std::vector<core::Swap> make_swaps(const SwapStreamShape& shape);
+core::Address test_token(int n);
+
+struct HttpAnswer {
+  unsigned status = 0;  // 0: no answer (connection refused, timeout)
+  std::string body;
+  std::map<std::string, std::string> headers;
+};
+HttpAnswer http_get(int port, const std::string& target,
+                    const std::map<std::string, std::string>& headers = {});
+
+class StatsHarness {
+ public:
+  explicit StatsHarness(int partitions = 6);
+  ~StatsHarness();
+
+  const std::string& bootstrap() const { return cluster_->bootstrap_servers(); }
+  kafka::EmbeddedCluster& cluster() { return *cluster_; }
+  int partitions() const { return partitions_; }
+  std::string path(const std::string& name) const { return dir_ + "/" + name; }
+
+  // Publishes every swap (keyed by token) and waits for Kafka's acknowledgement. With a
+  // rate, paces them (swaps per second).
+  void produce(const std::vector<core::Swap>& swaps, double rate = 0);
+
+  // `tokenflow stats` on `port` with group `group` and state dir path(state), plus `extra`.
+  std::unique_ptr<ChildProcess> start_stats(int port, const std::string& group,
+                                            const std::string& state,
+                                            std::vector<std::string> extra = {},
+                                            const std::string& log = "stats.log");
+  // Polls /readyz until 200 or the timeout; false if `child` exited meanwhile.
+  bool wait_ready(int port, std::chrono::milliseconds timeout, ChildProcess* child = nullptr);
+
+ private:
+  std::unique_ptr<kafka::EmbeddedCluster> cluster_;
+  std::unique_ptr<kafka::Producer> producer_;
+  int partitions_;
+  std::string dir_;
+};
+
+// The "count" figure of the window named `window` in a /v1/tokens/{t}/stats body; -1 if absent.
+std::int64_t window_count(const std::string& body, const std::string& window);
+// The body from "\"windows\"" on: the figures without "as_of".
+std::string figures_of(const std::string& body);
+
+}  // namespace tokenflow::testing
