@@ -15,6 +15,7 @@
 #include "codec/transfer_encoder.hpp"
 #include "kafka/producer.hpp"
 #include "support/pipeline_harness.hpp"
+#include "support/stats_harness.hpp"
 
 namespace tokenflow::testing {
 namespace {
@@ -165,7 +166,9 @@ TEST_F(AlertsTest, EventsReadAgainAfterASigkillBeforeAnyCommitAlertOnlyOnce) {
 
   // Commits far apart: the monitor is killed with alerts published and nothing committed.
   {
-    auto first = start_alerts({"--no-console", "--commit-interval-ms", "600000"}, "first.log");
+    auto first = start_alerts({"--no-console", "--commit-interval-ms", "600000", "--metrics-port",
+                               "0", "--metrics-address", "127.0.0.1"},
+                              "first.log");
     const auto deadline = std::chrono::steady_clock::now() + 60s;
     std::size_t seen = 0;
     while (std::chrono::steady_clock::now() < deadline) {
@@ -175,6 +178,24 @@ TEST_F(AlertsTest, EventsReadAgainAfterASigkillBeforeAnyCommitAlertOnlyOnce) {
       std::this_thread::sleep_for(50ms);
     }
     ASSERT_GE(seen, expected.size() / 2) << tail_of(*first);
+    // Meanwhile /metrics serves the running figures, the latency histogram among them.
+    const auto log = first->output();
+    const std::string listening = "listening on http://127.0.0.1:";
+    const auto at = log.find(listening);
+    ASSERT_NE(at, std::string::npos) << tail_of(*first);
+    const int port = std::stoi(log.substr(at + listening.size()));
+    const auto metrics = http_get(port, "/metrics");
+    EXPECT_EQ(metrics.status, 200u);
+    EXPECT_NE(metrics.body.find("tokenflow_alerts_fired_total{rule=\"mint\",token=\"unknown\"}"),
+              std::string::npos)
+        << metrics.body;
+    EXPECT_NE(metrics.body.find("tokenflow_alerts_latency_seconds_bucket{le=\"0.01\"}"),
+              std::string::npos)
+        << metrics.body;
+    EXPECT_NE(metrics.body.find("tokenflow_alerts_transfers_total{token=\"unknown\"}"),
+              std::string::npos);
+    EXPECT_EQ(http_get(port, "/readyz").status, 200u);
+    EXPECT_EQ(http_get(port, "/nowhere").status, 404u);
     first->signal(SIGKILL);
     first->wait(10s);
   }
