@@ -1,5 +1,5 @@
 // Small helpers every benchmark's table uses: the median of repeated runs, the machine's
-// load when the figures were taken, and thousands separators.
+// load when the figures were taken, thousands separators and latency percentiles.
 #pragma once
 
 #include <algorithm>
@@ -32,6 +32,32 @@ inline std::string with_commas(std::uint64_t n) {
   for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) {
     s.insert(static_cast<std::size_t>(i), ",");
   }
+  return s;
+}
+
+// Latency percentiles of a set of samples, in milliseconds.
+struct LatencyStats {
+  std::size_t count = 0;
+  double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0, mean = 0;
+};
+
+inline LatencyStats summarize(std::vector<double> ms) {
+  LatencyStats s;
+  if (ms.empty()) return s;
+  std::sort(ms.begin(), ms.end());
+  auto at = [&](double q) {
+    const auto i = static_cast<std::size_t>(q * static_cast<double>(ms.size() - 1) + 0.5);
+    return ms[std::min(i, ms.size() - 1)];
+  };
+  s.count = ms.size();
+  s.p50 = at(0.50);
+  s.p90 = at(0.90);
+  s.p99 = at(0.99);
+  s.p999 = at(0.999);
+  s.max = ms.back();
+  double sum = 0;
+  for (double v : ms) sum += v;
+  s.mean = sum / static_cast<double>(ms.size());
   return s;
 }
 

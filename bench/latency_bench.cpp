@@ -58,6 +58,8 @@
 namespace {
 
 using tokenflow::bench::load_average;
+using tokenflow::bench::LatencyStats;
+using tokenflow::bench::summarize;
 
 using tokenflow::core::Transfer;
 using Clock = std::chrono::steady_clock;
@@ -152,31 +154,6 @@ Sent produce_paced(const tokenflow::kafka::ClientConfig& client, const std::stri
   return sent;
 }
 
-struct Stats {
-  std::size_t count = 0;
-  double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0, mean = 0;
-};
-
-Stats summarize(std::vector<double> ms) {
-  Stats s;
-  if (ms.empty()) return s;
-  std::sort(ms.begin(), ms.end());
-  auto at = [&](double q) {
-    const auto i = static_cast<std::size_t>(q * static_cast<double>(ms.size() - 1) + 0.5);
-    return ms[std::min(i, ms.size() - 1)];
-  };
-  s.count = ms.size();
-  s.p50 = at(0.50);
-  s.p90 = at(0.90);
-  s.p99 = at(0.99);
-  s.p999 = at(0.999);
-  s.max = ms.back();
-  double sum = 0;
-  for (double v : ms) sum += v;
-  s.mean = sum / static_cast<double>(ms.size());
-  return s;
-}
-
 bool counted(const Sent& sent, std::size_t i, const Options& o) {
   return std::chrono::duration<double>(sent.at[i] - sent.started).count() >= o.warmup_seconds;
 }
@@ -260,9 +237,9 @@ class TimedStore final : public tokenflow::sinks::BatchStore {
 };
 
 struct Results {
-  Stats kafka;     // produce -> consumed by the plain consumer
-  Stats sink;      // produce -> committed by the sink
-  Stats write_ms;  // PostgresStore::write per batch
+  LatencyStats kafka;     // produce -> consumed by the plain consumer
+  LatencyStats sink;      // produce -> committed by the sink
+  LatencyStats write_ms;  // PostgresStore::write per batch
   std::size_t batches = 0;
   double mean_batch = 0;
   double send_rate = 0;
@@ -508,7 +485,7 @@ int main(int argc, char** argv) {
       n);
   std::printf("%-42s %8s %8s %8s %8s %8s %8s\n", "path", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms",
               "max ms", "mean ms");
-  auto row = [](const char* name, const Stats& s) {
+  auto row = [](const char* name, const LatencyStats& s) {
     std::printf("%-42s %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f\n", name, s.p50, s.p90, s.p99, s.p999,
                 s.max, s.mean);
   };

@@ -64,6 +64,7 @@ core::Result<void> AlertMonitor::run(const core::StopSignal& stop) {
   auto consumer = kafka::Consumer::create(config_, consumer_options_, this);
   if (!consumer.ok()) return std::move(consumer).error();
   consumer_ = std::move(*consumer);
+  clients_created_.store(true, std::memory_order_release);
   spdlog::info("alerts: watching {}{} in group {}; alerts to {}", options_.transfers_topic,
                options_.prices_topic.empty() ? "" : " and prices on " + options_.prices_topic,
                consumer_options_.group_id,
@@ -95,8 +96,9 @@ core::Result<void> AlertMonitor::run(const core::StopSignal& stop) {
     producer_->poll();
     if (auto fatal = producer_->fatal_error()) return *fatal;
     const auto now = Clock::now();
+    finish_commit();
     if (now >= next_commit) {
-      checkpoint();
+      start_commit();
       next_commit = now + options_.commit_interval;
     }
     if (now >= next_publish) {
@@ -179,18 +181,19 @@ void AlertMonitor::emit(const Alert& alert, const core::TokenInfo* token,
     std::fflush(options_.console_stream);
   }
   if (options_.publish_alerts) {
+    const std::uint64_t tag = pending_base_ + pending_ids_.size();
     pending_ids_.push_back(hash);
     const auto json = alert_json(alert);
-    if (auto produced = producer_->produce(options_.alerts_topic, alert.token, json, {},
-                                           pending_ids_.size());
+    if (auto produced = producer_->produce(options_.alerts_topic, alert.token, json, {}, tag);
         !produced.ok()) {
       spdlog::error("alerts: alert {} for {} not published to {}: {}", alert.alert_id,
                     source.describe(), options_.alerts_topic, produced.error().message);
-      failed_tags_.push_back(pending_ids_.size());
+      failed_tags_.push_back(tag);
     }
   }
   webhooks_.enqueue(alert);
   if (auto sent = source.timestamp_ms()) alert_latency_.record(millis_since(*sent));
+  if (options_.on_alert) options_.on_alert(alert, source);
 }
 
 void AlertMonitor::handle_price_tick(const kafka::Message& message) {
@@ -284,20 +287,67 @@ core::Positions AlertMonitor::positions(const std::vector<std::vector<std::int64
   return out;
 }
 
+bool AlertMonitor::delivery_failed() {
+  const auto failures = producer_->probe().failed.get();
+  const bool failed = !failed_tags_.empty() || failures != producer_failures_seen_;
+  producer_failures_seen_ = failures;
+  return failed;
+}
+
+void AlertMonitor::forget_pending_before(std::uint64_t tag_mark) {
+  while (!pending_ids_.empty() && pending_base_ < tag_mark) {
+    pending_ids_.pop_front();
+    ++pending_base_;
+  }
+}
+
+void AlertMonitor::start_commit() {
+  if (!dirty_ || pending_commit_ || !consumer_) return;
+  pending_commit_ = PendingCommit{next_, producer_->probe().produced.get(),
+                                  pending_base_ + pending_ids_.size()};
+  dirty_ = false;
+}
+
+void AlertMonitor::finish_commit() {
+  if (!pending_commit_) return;
+  const auto& probe = producer_->probe();
+  if (probe.delivered.get() + probe.failed.get() < pending_commit_->produced_mark &&
+      failed_tags_.empty()) {
+    return;  // not all acknowledged yet
+  }
+  if (delivery_failed()) {
+    replay_from_last_commit();
+    return;
+  }
+  auto next = positions(pending_commit_->next, nullptr);
+  // Asynchronous: a refused commit is logged by the consumer, and the next one covers it.
+  if (!next.empty()) {
+    if (auto committed = consumer_->commit(next, true); committed.ok()) {
+      probe_.commits.add();
+      for (std::size_t t = 0; t < topics_.size(); ++t) {
+        const auto& taken = pending_commit_->next[t];
+        for (std::size_t p = 0; p < taken.size() && p < committed_[t].size(); ++p) {
+          if (taken[p] >= 0 && next_[t][p] >= 0) committed_[t][p] = taken[p];
+        }
+      }
+    }
+  }
+  forget_pending_before(pending_commit_->tag_mark);
+  pending_commit_.reset();
+}
+
 void AlertMonitor::checkpoint(const kafka::TopicPartitions* only) {
-  if (!dirty_ || !consumer_) return;
+  if (!consumer_) return;
   if (auto flushed = producer_->flush(options_.flush_timeout); !flushed.ok()) {
     spdlog::warn("alerts: waiting for Kafka to acknowledge alerts: {}; not committing yet",
                  flushed.error().message);
     return;
   }
-  const auto failures = producer_->probe().failed.get();
-  if (!failed_tags_.empty() || failures != producer_failures_seen_) {
-    producer_failures_seen_ = failures;
+  if (delivery_failed()) {
     replay_from_last_commit();
     return;
   }
-  pending_ids_.clear();
+  forget_pending_before(pending_base_ + pending_ids_.size());  // all acknowledged
   auto next = positions(next_, only);
   if (next.empty()) return;
   if (auto committed = consumer_->commit(next); !committed.ok()) {
@@ -312,19 +362,20 @@ void AlertMonitor::checkpoint(const kafka::TopicPartitions* only) {
       if (next_[t][p] >= 0) committed_[t][p] = next_[t][p];
     }
   }
-  dirty_ = only != nullptr;
+  if (only == nullptr) dirty_ = false;
 }
 
 void AlertMonitor::replay_from_last_commit() {
   probe_.replays.add();
   // Alerts that did not reach Kafka must be sent again: forget their ids.
   for (auto tag : failed_tags_) {
-    if (tag == 0 || tag > pending_ids_.size()) continue;
-    published_ids_.erase(pending_ids_[tag - 1]);
+    if (tag < pending_base_ || tag - pending_base_ >= pending_ids_.size()) continue;
+    published_ids_.erase(pending_ids_[tag - pending_base_]);
   }
   const auto failed = failed_tags_.size();
   failed_tags_.clear();
-  pending_ids_.clear();
+  forget_pending_before(pending_base_ + pending_ids_.size());
+  pending_commit_.reset();
   auto back = positions(committed_, nullptr);
   spdlog::warn("alerts: {} alerts or dead letters were not acknowledged by Kafka; reading "
                "again from the last commit ({} partitions)",
@@ -385,6 +436,8 @@ void AlertMonitor::on_revoked(const kafka::TopicPartitions& partitions) {
       if (tp.topic != topics_[t] || p >= next_[t].size()) continue;
       next_[t][p] = -1;
       committed_[t][p] = -1;
+      // Not ours any more: a later commit must not touch it.
+      if (pending_commit_ && p < pending_commit_->next[t].size()) pending_commit_->next[t][p] = -1;
     }
   }
 }
@@ -425,12 +478,12 @@ std::string AlertMonitor::metrics_text() const {
     out.counter(*counter);
   }
   out.gauge(webhooks.queued);
-  if (producer_) producer_->probe().for_each([&](const kafka::Counter& c) { out.counter(c); });
-  if (consumer_) {
+  if (clients_created_.load(std::memory_order_acquire)) {
+    producer_->probe().for_each([&](const kafka::Counter& c) { out.counter(c); });
     consumer_->probe().for_each([&](const kafka::Counter& c) { out.counter(c); });
     consumer_->probe().for_each_gauge([&](const kafka::Gauge& g) { out.gauge(g); });
+    dead_letters_->probe().for_each([&](const kafka::Counter& c) { out.counter(c); });
   }
-  if (dead_letters_) dead_letters_->probe().for_each([&](const kafka::Counter& c) { out.counter(c); });
   return out.take();
 }
 

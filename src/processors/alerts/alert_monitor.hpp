@@ -23,10 +23,12 @@
 // statistics and histograms may be read from any thread meanwhile (/metrics).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +45,7 @@
 #include "kafka/consumer.hpp"
 #include "kafka/dead_letter.hpp"
 #include "kafka/producer.hpp"
+#include "processors/alerts/alert.hpp"
 #include "processors/alerts/alert_rules.hpp"
 #include "processors/alerts/alert_statistics.hpp"
 #include "processors/alerts/webhook_sender.hpp"
@@ -66,6 +69,8 @@ struct AlertMonitorOptions {
   // Price ticks read back per prices partition at start, so a restart keeps the prices in
   // force instead of falling back to the pegs (the newest tick per token wins).
   std::uint64_t price_ticks_read_back = 10'000;
+  // Called on the monitor's thread after each alert went to its outputs (benchmarks, embedding).
+  std::function<void(const Alert&, const kafka::Message& source)> on_alert{};
 };
 
 struct AlertMonitorProbe {
@@ -120,8 +125,15 @@ class AlertMonitor final : public kafka::RebalanceListener {
   void handle_price_tick(const kafka::Message& message);
   void dead_letter(const kafka::Message& message, const std::string& reason);
   void emit(const Alert& alert, const core::TokenInfo* token, const kafka::Message& source);
-  // Flushes, then commits what is acknowledged, or replays from the last commit.
+  // Periodic commits without blocking: start_commit() takes the positions read so far;
+  // finish_commit(), called every loop, commits them (asynchronously) once every message
+  // produced before them is acknowledged, or replays from the last commit if one failed.
+  void start_commit();
+  void finish_commit();
+  // Blocking (revocation, exit): flushes, then commits what is acknowledged, or replays.
   void checkpoint(const kafka::TopicPartitions* only = nullptr);
+  bool delivery_failed();
+  void forget_pending_before(std::uint64_t tag_mark);
   void note_position(const kafka::Message& message);
   core::Positions positions(const std::vector<std::vector<std::int64_t>>& table,
                             const kafka::TopicPartitions* only) const;
@@ -144,6 +156,9 @@ class AlertMonitor final : public kafka::RebalanceListener {
   http::LatencyHistogram alert_latency_;
   http::LatencyHistogram transfer_latency_;
   std::atomic<bool> ready_{false};
+  // Set (release) once producer_, dead_letters_ and consumer_ exist: metrics_text() runs on
+  // the HTTP server's thread and reads their probes only then.
+  std::atomic<bool> clients_created_{false};
 
   std::unique_ptr<kafka::Producer> producer_;
   std::unique_ptr<kafka::DeadLetterPublisher> dead_letters_;
@@ -157,10 +172,20 @@ class AlertMonitor final : public kafka::RebalanceListener {
   std::unordered_set<std::uint64_t> published_ids_;
   std::deque<std::uint64_t> published_order_;
   std::size_t published_capacity_ = 0;
-  // Alerts produced since the last commit: tag - 1 indexes this; failed ones are forgotten.
-  std::vector<std::uint64_t> pending_ids_;
+  // Ids of alerts produced and not yet covered by a commit; the alert with delivery tag t is
+  // pending_ids_[t - pending_base_]. Failed ones are forgotten, so a replay sends them again.
+  std::deque<std::uint64_t> pending_ids_;
+  std::uint64_t pending_base_ = 1;          // tag 0 is "not an alert" (dead letters)
   std::vector<std::uint64_t> failed_tags_;  // written by the delivery callback (same thread)
   std::uint64_t producer_failures_seen_ = 0;
+  // A commit waiting for Kafka to acknowledge everything produced before its positions were
+  // taken: the loop never blocks on it (see start_commit / finish_commit).
+  struct PendingCommit {
+    std::vector<std::vector<std::int64_t>> next;
+    std::uint64_t produced_mark = 0;  // producer's produced count when taken
+    std::uint64_t tag_mark = 0;       // first alert tag not covered
+  };
+  std::optional<PendingCommit> pending_commit_;
 
   // Per subscribed topic (topics_[i]) and partition: the next offset to read (-1: none read),
   // and what is committed (or where reading started, before the first commit; -1: unknown).
