@@ -247,7 +247,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (closing_) return;
     if (queue_.size() >= hub_->options.max_queued_messages) {
       hub_->probe.slow_closes.add();
-      queue_.clear();
+      // Drop what waits, but not the message being written (its completion pops it).
+      queue_.erase(writing_ ? queue_.begin() + 1 : queue_.begin(), queue_.end());
       return close(websocket::close_code::policy_error,
                    "client too slow: " + std::to_string(hub_->options.max_queued_messages) +
                        " messages queued");
