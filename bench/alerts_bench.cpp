@@ -210,10 +210,8 @@ DrainResult drain_monitor(const kafka::ClientConfig& client, const std::string& 
   processors::AlertMonitor monitor(options, rules, registry, client, consumer, webhooks);
   DrainResult result;
   core::StopSignal stop;
-  std::atomic<bool> finished{false};
   std::thread runner([&] {
     if (auto r = monitor.run(stop); !r.ok()) fail(r.error().message);
-    finished = true;
   });
   // The clocks start at the first message: the group join and the read-back of
   // system.alerts are not throughput. The monitor thread's CPU clock is read from here.

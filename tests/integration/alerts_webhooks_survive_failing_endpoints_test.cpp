@@ -31,7 +31,6 @@ class FlakyReceiver {
             return http::make_error(request, 503, "try again");
           }
           accepted_.insert(std::string(request["Idempotency-Key"]));
-          bodies_.push_back(request.body());
           return http::make_response(request, 200, "text/plain", "ok");
         }) {
     EXPECT_TRUE(server_.start().ok());
@@ -57,7 +56,6 @@ class FlakyReceiver {
   std::mutex mutex_;
   int requests_ = 0;
   std::set<std::string> accepted_;
-  std::vector<std::string> bodies_;
   http::HttpServer server_;
 };
 

@@ -1,7 +1,5 @@
 #include "processors/alerts/alert_monitor.hpp"
 
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
 
 #include <functional>
