@@ -26,9 +26,9 @@ using tcp = boost::asio::ip::tcp;
 namespace {
 
 // One connection: read a request, answer it, repeat while the client keeps it alive.
-class Session : public std::enable_shared_from_this<Session> {
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<const Handler> handler,
+  HttpSession(tcp::socket socket, std::shared_ptr<const Handler> handler,
           std::shared_ptr<const UpgradeHandler> on_upgrade, const HttpServerOptions& options)
       : stream_(std::move(socket)),
         handler_(std::move(handler)),
@@ -162,7 +162,7 @@ void HttpServer::accept() {
     if (ec == asio::error::operation_aborted) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<Session>(std::move(socket), handler_, on_upgrade_, options_)->start();
+      std::make_shared<HttpSession>(std::move(socket), handler_, on_upgrade_, options_)->start();
     } else {
       spdlog::warn("{}: accepting a connection: {}", options_.name, ec.message());
     }

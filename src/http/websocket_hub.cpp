@@ -50,7 +50,7 @@ std::string typed(std::string_view type, const std::string& body) {
 
 }  // namespace
 
-class Session;
+class WebSocketSession;
 
 struct WebSocketHub::Impl : std::enable_shared_from_this<WebSocketHub::Impl> {
   Impl(asio::io_context& io, WebSocketOptions o, PushSource s)
@@ -84,13 +84,13 @@ struct WebSocketHub::Impl : std::enable_shared_from_this<WebSocketHub::Impl> {
   std::mutex mutex;  // guards what follows
   std::unordered_map<core::Address, int, core::AddressHash> subscribers;
   int all_subscribers = 0;
-  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions;
+  std::unordered_map<const WebSocketSession*, std::weak_ptr<WebSocketSession>> sessions;
 };
 
 // One client. Everything but the constructor runs on the socket's strand.
-class Session : public std::enable_shared_from_this<Session> {
+class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<WebSocketHub::Impl> hub)
+  WebSocketSession(tcp::socket socket, std::shared_ptr<WebSocketHub::Impl> hub)
       : ws_(std::move(socket)), hub_(std::move(hub)) {}
 
   void start(Request request) {
@@ -114,7 +114,7 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  ~Session() {
+  ~WebSocketSession() {
     if (!registered_) return;
     {
       std::lock_guard lock(hub_->mutex);
@@ -311,7 +311,7 @@ void WebSocketHub::Impl::tick() {
   if (version != last_version) {
     last_version = version;
     std::vector<core::Address> tokens;
-    std::vector<std::shared_ptr<Session>> live;
+    std::vector<std::shared_ptr<WebSocketSession>> live;
     bool all = false;
     {
       std::lock_guard lock(mutex);
@@ -351,7 +351,7 @@ void WebSocketHub::start() {
 void WebSocketHub::stop() {
   if (impl_->stopped.exchange(true)) return;
   asio::post(impl_->strand, [impl = impl_] { impl->timer.cancel(); });
-  std::vector<std::shared_ptr<Session>> live;
+  std::vector<std::shared_ptr<WebSocketSession>> live;
   {
     std::lock_guard lock(impl_->mutex);
     for (const auto& [key, weak] : impl_->sessions) {
@@ -362,7 +362,7 @@ void WebSocketHub::stop() {
 }
 
 void WebSocketHub::accept(tcp::socket socket, Request request) {
-  std::make_shared<Session>(std::move(socket), impl_)->start(std::move(request));
+  std::make_shared<WebSocketSession>(std::move(socket), impl_)->start(std::move(request));
 }
 
 const WebSocketProbe& WebSocketHub::probe() const { return impl_->probe; }

@@ -8,7 +8,7 @@
 namespace tokenflow::codec {
 namespace {
 
-constexpr const char* kValid =
+constexpr const char* kValidSwap =
     R"({"id":"0xabc_1","timestamp":"2024-06-01T11:59:57Z","token":"0xdAC17F958D2ee523a2206206994597C13D831ec7",)"
     R"("trader":"0x1111111111111111111111111111111111111111","side":"sell","amount":"1000000",)"
     R"("amount_usd":"1.0000005","pool":"0x2222222222222222222222222222222222222222","chain_id":1})";
@@ -16,7 +16,7 @@ constexpr const char* kValid =
 TEST(SwapDecoder, DecodesAndRoundTrips) {
   SwapDecoder decoder;
   core::Swap s;
-  auto ok = decoder.decode(kValid, s);
+  auto ok = decoder.decode(kValidSwap, s);
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_TRUE(decoder.rounded());
   EXPECT_EQ(s.side, core::SwapSide::sell);
@@ -32,7 +32,7 @@ TEST(SwapDecoder, DecodesAndRoundTrips) {
 TEST(SwapDecoder, RejectsWithAReason) {
   SwapDecoder decoder;
   core::Swap s;
-  const std::string valid = kValid;
+  const std::string valid = kValidSwap;
   auto with = [&](std::string_view from, std::string_view to) {
     std::string m = valid;
     m.replace(m.find(from), from.size(), to);
