@@ -4,13 +4,18 @@
 // dead letters carry their headers; an out-of-range offset is loud and never reset; eager
 // and cooperative rebalances hand partitions over without loss or duplicates; and the
 // idempotent producer delivers every message exactly once through a leader going down and
-// through injected retriable produce errors.
+// through injected retriable produce errors; and the brokers' connections have TCP_NODELAY.
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
@@ -74,6 +79,51 @@ int java_partition(const std::string& key, int partitions) {
   h *= kM;
   h ^= h >> 15;
   return static_cast<int>((h & 0x7fffffffU) % static_cast<std::uint32_t>(partitions));
+}
+
+// The ports of a bootstrap list "127.0.0.1:port,127.0.0.1:port,...".
+std::set<int> ports_of(const std::string& bootstrap) {
+  std::set<int> ports;
+  std::size_t start = 0;
+  while (start < bootstrap.size()) {
+    const auto comma = bootstrap.find(',', start);
+    const auto item = bootstrap.substr(start, comma == std::string::npos ? comma : comma - start);
+    if (const auto colon = item.rfind(':'); colon != std::string::npos) {
+      ports.insert(std::stoi(item.substr(colon + 1)));
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return ports;
+}
+
+// TCP_NODELAY of every connection this process accepted on one of `ports` (the brokers' side
+// of the clients' connections), as fd -> value.
+std::map<int, int> accepted_nodelay(const std::set<int>& ports) {
+  std::map<int, int> out;
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return out;
+  while (const dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    const int fd = std::atoi(entry->d_name);
+    if (fd == dirfd(dir)) continue;
+    sockaddr_in local{};
+    socklen_t length = sizeof(local);
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0 ||
+        local.sin_family != AF_INET || ports.count(ntohs(local.sin_port)) == 0) {
+      continue;
+    }
+    int listening = 0;
+    length = sizeof(listening);
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) != 0 || listening) {
+      continue;
+    }
+    int nodelay = 0;
+    length = sizeof(nodelay);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &length) == 0) out[fd] = nodelay;
+  }
+  closedir(dir);
+  return out;
 }
 
 std::string token_key(int i) {
@@ -583,6 +633,26 @@ TEST_F(KafkaLayerTest, IdempotentProducerDeliversExactlyOnceThroughALeaderGoingD
   EXPECT_EQ(producer->probe().failed.get(), 0u);
   EXPECT_FALSE(producer->fatal_error().has_value());
   expect_exactly_once(kCount);
+}
+
+// Without TCP_NODELAY on the brokers' side, a producer that flushes requests to several
+// partitions of one broker waited ~43 ms (Nagle against the client's delayed ACK) for every
+// answer but the first (EmbeddedCluster::create).
+TEST_F(KafkaLayerTest, TheBrokersSideOfEveryConnectionHasNoDelay) {
+  for (int p = 0; p < kPartitions; ++p) {  // every broker leads a partition, so all are used
+    ASSERT_TRUE(cluster_->set_partition_leader(kTopic, core::Partition{p}, p + 1).ok());
+  }
+  auto producer = make_producer();
+  ASSERT_NE(producer, nullptr);
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(producer->produce(kTopic, token_key(i), payload_of(i)).ok());
+  }
+  ASSERT_TRUE(producer->flush(10s).ok());
+  const auto accepted = accepted_nodelay(ports_of(cluster_->bootstrap_servers()));
+  EXPECT_GE(accepted.size(), 3u) << "expected a connection to each of the 3 brokers";
+  for (const auto& [fd, nodelay] : accepted) {
+    EXPECT_EQ(nodelay, 1) << "broker-side socket " << fd << " has Nagle on";
+  }
 }
 
 TEST_F(KafkaLayerTest, RetriableProduceErrorsStillDeliverExactlyOnce) {
