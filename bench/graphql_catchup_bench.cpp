@@ -148,14 +148,19 @@ int main(int argc, char** argv) {
     int page_size;
     double reference_s;
     double catchup_s;
+    double server_cpu_reference_s;  // the server's CPU while serving the reference
+    double server_cpu_catchup_s;     // ... while serving tokenflow
+    double tokenflow_cpu_s;          // the tokenflow child's whole run
   };
   std::vector<Row> rows;
   std::int64_t expected = 0;
   for (int size : {page_size, 5 * page_size}) {
+    double server_cpu = server.cpu_seconds();
     auto started = Clock::now();
     const auto fetched =
         fetch_all_pages(server.hasura_endpoint(), static_cast<std::uint32_t>(size));
     const double reference_s = seconds_since(started);
+    const double server_cpu_reference_s = server.cpu_seconds() - server_cpu;
     if (fetched != total) {
       std::fprintf(stderr, "reference read %lld records, expected %lld\n",
                    static_cast<long long>(fetched), static_cast<long long>(total));
@@ -163,6 +168,8 @@ int main(int argc, char** argv) {
     }
     auto args = producer_args(size, "catchup-" + std::to_string(size) + ".json");
     args.push_back("--exit-when-caught-up");
+    server_cpu = server.cpu_seconds();
+    const double children_cpu = testing::waited_children_cpu_seconds();
     started = Clock::now();
     testing::ChildProcess producer(args, dir + "/catchup.log");
     if (producer.wait(std::chrono::minutes(10)) != 0) {
@@ -170,13 +177,16 @@ int main(int argc, char** argv) {
       return 1;
     }
     const double catchup_s = seconds_since(started);
+    const double server_cpu_catchup_s = server.cpu_seconds() - server_cpu;
+    const double tokenflow_cpu_s = testing::waited_children_cpu_seconds() - children_cpu;
     expected += total;
     if (const auto in_kafka = messages_in(**admin); in_kafka != expected) {
       std::fprintf(stderr, "Kafka holds %lld messages, expected %lld\n",
                    static_cast<long long>(in_kafka), static_cast<long long>(expected));
       return 1;
     }
-    rows.push_back({size, reference_s, catchup_s});
+    rows.push_back({size, reference_s, catchup_s, server_cpu_reference_s, server_cpu_catchup_s,
+                    tokenflow_cpu_s});
   }
 
   // Lag at a 1 s poll interval: append a block, time until Kafka holds its transfers.
@@ -238,6 +248,15 @@ int main(int argc, char** argv) {
                 row.catchup_s, static_cast<double>(total) / row.catchup_s);
     std::printf("%-10d %-40s %10.2f\n", row.page_size, "ratio tokenflow / reference",
                 row.reference_s / row.catchup_s);
+    // Who is the limit: the server's busy share of one core in each run (Node.js serves on
+    // one thread), and the transfers tokenflow could carry per second of its own CPU.
+    std::printf("%-10d %-40s %10.2f\n", row.page_size, "server busy, reference (cores)",
+                row.server_cpu_reference_s / row.reference_s);
+    std::printf("%-10d %-40s %10.2f\n", row.page_size, "server busy, tokenflow run (cores)",
+                row.server_cpu_catchup_s / row.catchup_s);
+    std::printf("%-10d %-40s %10.2f %14.0f\n", row.page_size,
+                "tokenflow CPU (s) and transfers per CPU-s", row.tokenflow_cpu_s,
+                static_cast<double>(total) / row.tokenflow_cpu_s);
   }
   std::printf(
       "\nlag from a block appended at the indexer to its 100 transfers in Kafka, "

@@ -68,9 +68,12 @@
 #include "sinks/postgres_store.hpp"
 #include "sinks/transfer_sink.hpp"
 #include "sources/chain_simulator.hpp"
+#include "support/child_process.hpp"
 #include "support/postgres_server.hpp"
 
 namespace {
+
+using tokenflow::testing::process_cpu_seconds;
 
 using tokenflow::bench::load_average;
 using tokenflow::bench::median;
@@ -198,24 +201,6 @@ class Connection {
  private:
   PGconn* conn_;
 };
-
-// CPU seconds (user + system) of one process, from /proc/<pid>/stat; 0 if it is gone.
-double process_cpu_seconds(long pid, long* parent = nullptr) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(in, line)) return 0;
-  const auto close = line.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(line.substr(close + 2));
-  std::string field;
-  std::vector<std::string> f;
-  while (fields >> field) f.push_back(field);
-  // After "pid (comm) ": state ppid ... utime is field 14 of the whole line, index 11 here.
-  if (f.size() < 13) return 0;
-  if (parent != nullptr) *parent = std::stol(f[1]);
-  return static_cast<double>(std::stoull(f[11]) + std::stoull(f[12])) /
-         static_cast<double>(sysconf(_SC_CLK_TCK));
-}
 
 // CPU of the PostgreSQL server: the postmaster and every process it started that is still
 // running (sessions that ended take their CPU with them; the ones measured live throughout).

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,8 +14,10 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 namespace tokenflow::testing {
 namespace {
@@ -86,6 +89,32 @@ std::string ChildProcess::output() const {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+double process_cpu_seconds(long pid, long* parent) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return 0;
+  const auto close = line.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(line.substr(close + 2));
+  std::string field;
+  std::vector<std::string> f;
+  while (fields >> field) f.push_back(field);
+  // After "pid (comm) ": state ppid ... utime is field 14 of the whole line, index 11 here.
+  if (f.size() < 13) return 0;
+  if (parent != nullptr) *parent = std::stol(f[1]);
+  return static_cast<double>(std::stoull(f[11]) + std::stoull(f[12])) /
+         static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double waited_children_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_CHILDREN, &usage);
+  auto seconds = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 CommandResult run_command(std::vector<std::string> argv, std::chrono::milliseconds timeout,

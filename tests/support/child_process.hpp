@@ -35,6 +35,13 @@ class ChildProcess {
   std::string log_path_;
 };
 
+// CPU seconds (user + system) a running process has used, from /proc/<pid>/stat; 0 if it is
+// gone. `parent`, when given, receives its parent's pid. For benchmarks.
+double process_cpu_seconds(long pid, long* parent = nullptr);
+
+// CPU seconds (user + system) of the children this process has waited for, so far.
+double waited_children_cpu_seconds();
+
 // Runs a command to completion and returns its exit code and output (for short commands).
 struct CommandResult {
   int exit_code = -1;

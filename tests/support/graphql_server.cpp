@@ -75,6 +75,10 @@ GraphqlServer::GraphqlServer(const std::string& log_path, GraphqlServerOptions o
 GraphqlServer::~GraphqlServer() = default;
 
 std::string GraphqlServer::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+double GraphqlServer::cpu_seconds() const {
+  return process_cpu_seconds(process_->pid());
+}
+
 std::string GraphqlServer::hasura_endpoint() const { return base_url() + "/v1/graphql"; }
 std::string GraphqlServer::thegraph_endpoint() const { return base_url() + "/subgraphs/name/test"; }
 

@@ -47,6 +47,8 @@ class GraphqlServer {
   GraphqlServer& operator=(const GraphqlServer&) = delete;
 
   int port() const { return port_; }
+  // CPU time (user + system) the server's process has used so far, for benchmarks.
+  double cpu_seconds() const;
   std::string hasura_endpoint() const;    // http://127.0.0.1:P/v1/graphql
   std::string thegraph_endpoint() const;  // http://127.0.0.1:P/subgraphs/name/test
 
