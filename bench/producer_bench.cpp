@@ -16,7 +16,6 @@
 // watermarks (asked of the cluster) sum to N.
 #include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <array>
@@ -35,6 +34,7 @@
 #include "kafka/embedded_cluster.hpp"
 #include "kafka/producer.hpp"
 #include "sources/chain_simulator.hpp"
+#include "support/child_process.hpp"
 
 namespace {
 
@@ -74,15 +74,6 @@ Messages make_messages() {
   return m;
 }
 
-// CPU seconds of this whole process (producer thread, librdkafka's threads, the cluster).
-double process_cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& tv) {
-    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
 
 struct Outcome {
   double seconds = 0;
@@ -125,7 +116,7 @@ Outcome run_wrapper(const tokenflow::kafka::EmbeddedCluster& cluster, const std:
   if (!created.ok()) fail(created.error().message);
   auto& producer = **created;
   Outcome o;
-  const double cpu0 = process_cpu_seconds();
+  const double cpu0 = tokenflow::testing::self_cpu_seconds();
   const auto start = Clock::now();
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t k = i % m.keys.size();
@@ -136,7 +127,7 @@ Outcome run_wrapper(const tokenflow::kafka::EmbeddedCluster& cluster, const std:
     fail("wrapper flush: " + flushed.error().message);
   }
   o.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  o.cpu_seconds = process_cpu_seconds() - cpu0;
+  o.cpu_seconds = tokenflow::testing::self_cpu_seconds() - cpu0;
   o.delivered = producer.probe().delivered.get();
   o.failed = producer.probe().failed.get();
   o.queue_full = producer.probe().queue_full.get();
@@ -187,7 +178,7 @@ Outcome run_raw(const tokenflow::kafka::EmbeddedCluster& cluster, const std::str
   if (rk == nullptr) fail(std::string("raw producer: ") + err.data());
 
   Outcome o;
-  const double cpu0 = process_cpu_seconds();
+  const double cpu0 = tokenflow::testing::self_cpu_seconds();
   const auto start = Clock::now();
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t k = i % m.keys.size();
@@ -210,7 +201,7 @@ Outcome run_raw(const tokenflow::kafka::EmbeddedCluster& cluster, const std::str
   }
   if (rd_kafka_flush(rk, 120'000) != RD_KAFKA_RESP_ERR_NO_ERROR) fail("raw flush timed out");
   o.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  o.cpu_seconds = process_cpu_seconds() - cpu0;
+  o.cpu_seconds = tokenflow::testing::self_cpu_seconds() - cpu0;
   o.delivered = counts.delivered.load();
   o.failed = counts.failed.load();
   check("raw librdkafka", o, sum_high_watermarks(rk, topic), n);

@@ -38,7 +38,6 @@
 #include <dirent.h>
 #include <libpq-fe.h>
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -74,6 +73,7 @@
 namespace {
 
 using tokenflow::testing::process_cpu_seconds;
+using tokenflow::testing::self_cpu_seconds;
 
 using tokenflow::bench::load_average;
 using tokenflow::bench::median;
@@ -218,15 +218,6 @@ double postgres_cpu_seconds(long postmaster) {
   }
   closedir(proc);
   return total;
-}
-
-double self_cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& tv) {
-    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 struct Measurement {

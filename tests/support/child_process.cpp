@@ -108,14 +108,20 @@ double process_cpu_seconds(long pid, long* parent) {
          static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-double waited_children_cpu_seconds() {
+namespace {
+double rusage_cpu_seconds(int who) {
   rusage usage{};
-  getrusage(RUSAGE_CHILDREN, &usage);
+  getrusage(who, &usage);
   auto seconds = [](const timeval& tv) {
     return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
   };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
+}  // namespace
+
+double self_cpu_seconds() { return rusage_cpu_seconds(RUSAGE_SELF); }
+
+double waited_children_cpu_seconds() { return rusage_cpu_seconds(RUSAGE_CHILDREN); }
 
 CommandResult run_command(std::vector<std::string> argv, std::chrono::milliseconds timeout,
                           std::map<std::string, std::string> env) {

@@ -39,6 +39,8 @@ class ChildProcess {
 // gone. `parent`, when given, receives its parent's pid. For benchmarks.
 double process_cpu_seconds(long pid, long* parent = nullptr);
 
+// CPU seconds (user + system) of this whole process (every thread), so far.
+double self_cpu_seconds();
 // CPU seconds (user + system) of the children this process has waited for, so far.
 double waited_children_cpu_seconds();
 
