@@ -68,7 +68,8 @@ core::Result<element> PageParser::parse_data(std::string_view body) {
   return data;
 }
 
-core::Result<void> PageParser::parse(std::string_view body, Page& out) {
+core::Result<void> PageParser::parse(std::string_view body, Page& out,
+                                     const PageShape& on_shape) {
   out.records.clear();
   out.received = 0;
   auto data = parse_data(body);
@@ -82,6 +83,13 @@ core::Result<void> PageParser::parse(std::string_view body, Page& out) {
   if (rows.get_array().get(array) != simdjson::SUCCESS) {
     return make_error(errc::malformed_response,
                       "the answer's `data." + table_ + "` is not an array");
+  }
+  if (on_shape) {
+    // Reading only block and id costs a fraction of decoding the records.
+    Cursor last;
+    bool found = false;
+    for (element row : array) found = read_cursor(row, last) || found;
+    on_shape(array.size(), found ? &last : nullptr);
   }
   out.records.resize(array.size());
   std::size_t i = 0;
@@ -103,6 +111,22 @@ core::Result<void> PageParser::parse(std::string_view body, Page& out) {
   return core::success();
 }
 
+bool PageParser::read_cursor(element row, Cursor& out) const {
+  element block;
+  element id;
+  std::string_view id_text;
+  std::uint64_t number = 0;
+  if (row.type() == element_type::OBJECT && row[block_field_].get(block) == simdjson::SUCCESS &&
+      codec::read_uint(block, block_field_, UINT64_MAX, number).ok() &&
+      row[id_field_].get(id) == simdjson::SUCCESS &&
+      codec::read_string(id, id_field_, id_text).ok() && !id_text.empty()) {
+    out.block = number;
+    out.id.assign(id_text);
+    return true;
+  }
+  return false;
+}
+
 void PageParser::read_record(element row, PageRecord& out) {
   out.has_cursor = false;
   out.valid = false;
@@ -114,16 +138,7 @@ void PageParser::read_record(element row, PageRecord& out) {
                  ", not an object";
     return;
   }
-  element block;
-  element id;
-  std::string_view id_text;
-  if (row[block_field_].get(block) == simdjson::SUCCESS &&
-      codec::read_uint(block, block_field_, UINT64_MAX, out.cursor.block).ok() &&
-      row[id_field_].get(id) == simdjson::SUCCESS &&
-      codec::read_string(id, id_field_, id_text).ok() && !id_text.empty()) {
-    out.cursor.id.assign(id_text);
-    out.has_cursor = true;
-  }
+  out.has_cursor = read_cursor(row, out.cursor);
 
   std::string_view input = out.payload;
   simdjson::dom::object object;

@@ -13,6 +13,7 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,8 +45,14 @@ class PageParser {
   PageParser(std::string table, FieldMapping mapping, std::string block_field,
              std::string id_field);
 
-  // Fills `out` from `body` (previous contents are discarded).
-  core::Result<void> parse(std::string_view body, Page& out);
+  // Called once the answer is parsed as JSON and shaped like a page, before its records are
+  // decoded: how many records it holds, and the cursor of the last record that has one
+  // (nullptr if none does). It is the cursor parse() ends with unless parse() fails.
+  using PageShape = std::function<void(std::size_t received, const Cursor* last)>;
+
+  // Fills `out` from `body` (previous contents are discarded). `on_shape` lets a caller
+  // request the next page while this one is decoded.
+  core::Result<void> parse(std::string_view body, Page& out, const PageShape& on_shape = {});
 
   // The indexer's head block from a head_request() answer: Envio's `_meta` (the lowest
   // progressBlock of its chains) or The Graph's `_meta.block.number`.
@@ -54,6 +61,8 @@ class PageParser {
  private:
   core::Result<simdjson::dom::element> parse_data(std::string_view body);
   void read_record(simdjson::dom::element element, PageRecord& out);
+  // The record's block and id, when both can be read.
+  bool read_cursor(simdjson::dom::element row, Cursor& out) const;
 
   std::string table_;
   FieldMapping mapping_;

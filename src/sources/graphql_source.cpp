@@ -63,6 +63,10 @@ class Poller {
   // Publishes the page and waits for Kafka; false (after a log line) to re-send it.
   core::Result<bool> publish(const Page& page, std::uint64_t& published, std::uint64_t& dead);
   core::Result<void> save(const Cursor& cursor);
+  // Waits for the page requested ahead, if any, and forgets it.
+  void discard_prefetch() {
+    if (prefetch_.valid()) (void)prefetch_.get();
+  }
 
   const GraphqlSourceOptions& o_;
   http::HttpClient& http_;
@@ -261,7 +265,19 @@ core::Result<GraphqlSourceSummary> Poller::run() {
     }
     answer_ = std::move(fetched.body);
     const auto parsing = std::chrono::steady_clock::now();
-    if (auto parsed = parser_.parse(answer_, page_); !parsed.ok()) {
+    // A full page: the next one is requested as soon as this one's last cursor is known,
+    // and fetched while this one is decoded, published and acknowledged.
+    std::optional<Cursor> requested_after;
+    auto parsed = parser_.parse(answer_, page_, [&](std::size_t received, const Cursor* last) {
+      if (received < o_.query.page_size || last == nullptr) return;
+      requested_after = *last;
+      prefetch_ = std::async(std::launch::async,
+                             [this, request = page_request(o_.query, *last, max_block)] {
+                               return fetch(request);
+                             });
+    });
+    if (!parsed.ok()) {
+      discard_prefetch();  // it starts after a page that is not published
       if (!back_off({std::move(parsed).error(), std::nullopt})) break;
       continue;
     }
@@ -272,13 +288,19 @@ core::Result<GraphqlSourceSummary> Poller::run() {
                                                                o_.query.block_field + " and " +
                                                                o_.query.id_field),
                       std::nullopt};
+      discard_prefetch();
       if (!back_off(failure)) break;
       continue;
     }
     attempt_ = 0;
     const double parse_ms = ms_since(parsing);
     last_full = page_.received >= o_.query.page_size;
-    if (last_full) {
+    if (requested_after && *requested_after != last->cursor) {
+      // Cannot happen (parse() reports the cursor it ends with), but a page fetched after
+      // the wrong cursor would skip or repeat records: never use it.
+      discard_prefetch();
+    }
+    if (last_full && !prefetch_.valid()) {
       prefetch_ = std::async(std::launch::async,
                              [this, request = page_request(o_.query, last->cursor, max_block)] {
                                return fetch(request);
@@ -291,7 +313,7 @@ core::Result<GraphqlSourceSummary> Poller::run() {
       auto delivered = publish(page_, published, dead);
       if (!delivered.ok()) return std::move(delivered).error();
       if (!*delivered) {
-        if (prefetch_.valid()) prefetch_.get();  // it starts after the page that failed
+        discard_prefetch();  // it starts after the page that failed
         if (!back_off({make_error(errc::io_error, "Kafka did not acknowledge the page"), {}},
                       "Kafka delivery"))
           break;

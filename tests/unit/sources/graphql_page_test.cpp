@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <utility>
+#include <vector>
+
 #include "sources/errc.hpp"
 
 namespace tokenflow::sources {
@@ -51,6 +55,38 @@ TEST(GraphqlPage, AnInvalidRecordKeepsItsBytesAndReasonAndItsCursor) {
   EXPECT_EQ(page.records[0].cursor, (Cursor{10, "0xa_1"}));
   EXPECT_NE(page.records[0].reason.find("value"), std::string::npos) << page.records[0].reason;
   EXPECT_NE(page.records[0].payload.find("\"-5\""), std::string::npos);
+}
+
+TEST(GraphqlPage, TheShapeCallbackGivesTheCursorTheParseEndsWithBeforeDecoding) {
+  auto p = parser();
+  Page page;
+  std::vector<std::pair<std::size_t, std::optional<Cursor>>> calls;
+  auto record_call = [&](std::size_t received, const Cursor* last) {
+    // Nothing is decoded yet when it is called.
+    EXPECT_TRUE(page.records.empty());
+    calls.emplace_back(received, last ? std::optional<Cursor>(*last) : std::nullopt);
+  };
+  // The last record has no id: the cursor is the one before it, as the parse ends with.
+  std::string no_id = record("0xa_3", 12, "7");
+  no_id.replace(no_id.find("\"id\""), 4, "\"xx\"");
+  const std::string body = "{\"data\":{\"stablesTransfers\":[" + record("0xa_1", 10, "5") + "," +
+                           record("0xa_2", 11, "-1") + "," + no_id + "]}}";
+  ASSERT_TRUE(p.parse(body, page, record_call).ok());
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].first, 3u);
+  EXPECT_EQ(calls[0].second, (Cursor{11, "0xa_2"}));
+  EXPECT_EQ(page.records[1].cursor, (Cursor{11, "0xa_2"}));
+  EXPECT_FALSE(page.records[2].has_cursor);
+
+  // No record with a cursor: nullptr. Not shaped like a page: not called at all.
+  calls.clear();
+  ASSERT_TRUE(p.parse("{\"data\":{\"stablesTransfers\":[" + no_id + "]}}", page, record_call).ok());
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].second, std::nullopt);
+  calls.clear();
+  page.records.clear();
+  EXPECT_FALSE(p.parse("{\"data\":{\"stablesTransfers\":{}}}", page, record_call).ok());
+  EXPECT_TRUE(calls.empty());
 }
 
 TEST(GraphqlPage, TheFieldMappingRenamesBeforeValidation) {
