@@ -126,12 +126,17 @@ void StatsService::submit(std::vector<kafka::Message> batch) {
       }
     }
   }
-  bool waited = false;
-  if (!queue_.push(std::move(batch), weight, &waited)) {
-    probe_.dropped.add(weight);
-    queue_.push(Skipped{std::move(next_offsets)}, 0);
+  switch (queue_.push(std::move(batch), weight)) {
+    case Pushed::queued:
+      break;
+    case Pushed::waited:
+      probe_.blocked.add();
+      break;
+    case Pushed::dropped:
+      probe_.dropped.add(weight);
+      queue_.push(Skipped{std::move(next_offsets)}, 0);
+      break;
   }
-  if (waited) probe_.blocked.add();
   probe_.queued.set(static_cast<std::int64_t>(queue_.weight()));
 }
 
