@@ -9,14 +9,6 @@ namespace tokenflow::core {
 namespace {
 
 __extension__ typedef unsigned __int128 u128;
-// kPow10[k] = 10^k; 10^19 is the largest power of ten in 64 bits.
-constexpr std::array<std::uint64_t, 20> kPow10 = [] {
-  std::array<std::uint64_t, 20> p{};
-  p[0] = 1;
-  for (std::size_t i = 1; i < p.size(); ++i) p[i] = p[i - 1] * 10;
-  return p;
-}();
-
 std::string shorten(std::string_view text) {
   constexpr std::size_t kShown = 90;
   if (text.size() <= kShown) return std::string(text);
