@@ -331,7 +331,7 @@ PushFigures push_latency(processors::StatsStore& store, int port, int clients_co
     const auto t0 = Clock::now();
     {
       auto lock = store.update();
-      auto* state = store.partition(0);
+      auto* state = store.partition(processors::StateKey{processors::Input::swaps, 0});
       s.timestamp = state->clock();
       (void)state->apply(s, stream::fingerprint(s.id.value));
     }
@@ -404,7 +404,7 @@ int main(int argc, char** argv) {
   processors::StatsStore store({config, config.largest().length, std::chrono::seconds(5), 1});
   {
     auto lock = store.update();
-    store.install(0, std::move(agg.state));
+    store.install(processors::StateKey{processors::Input::swaps, 0}, std::move(agg.state));
   }
   cli::StatsApi api(store, http::ApiKeys{}, 0);
   http::HttpServerOptions options;
