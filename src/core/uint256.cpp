@@ -1,6 +1,7 @@
 #include "core/uint256.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <stdexcept>
 
 #include "core/errc.hpp"
@@ -93,9 +94,8 @@ bool Uint256::try_from_decimal(std::string_view text, Uint256& out) noexcept {
 }
 
 std::size_t Uint256::write_decimal(char* out) const {
-  if (is_zero()) {
-    out[0] = '0';
-    return 1;
+  if (fits_u64()) {  // most amounts and every sum of a few swaps: no 128-bit division
+    return static_cast<std::size_t>(std::to_chars(out, out + 20, limbs_[0]).ptr - out);
   }
   // Peel 19-digit chunks off the low end, then print them most significant first.
   std::uint64_t chunks[5];

@@ -65,7 +65,8 @@ UsdParse usd_of_base_units(const Uint256& value, std::uint8_t decimals, UsdMicro
 }
 
 void append_usd(std::string& out, Uint256 micros) {
-  out.append(Decimal{micros, 6}.to_string());
+  char buf[Decimal::kMaxTextSize];
+  out.append(buf, Decimal{micros, 6}.write(buf));
 }
 
 std::string to_string(UsdMicros v) { return Decimal{Uint256(v.value), 6}.to_string(); }

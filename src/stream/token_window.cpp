@@ -146,51 +146,57 @@ WindowFigures TokenWindow::figures(std::int64_t from, std::int64_t to,
 
 void TokenWindow::figures(std::int64_t to, const std::int64_t* froms, std::size_t n,
                           std::int64_t step_ms, WindowFigures* out) const {
-  // Sums in 64 bits, carried into the Uint256 totals only when they would overflow.
-  struct Partial {
-    std::uint64_t buy = 0, sell = 0, transfer = 0;
-  };
-  const auto accumulate = [](std::uint64_t& partial, core::Uint256& total, std::uint64_t v) {
-    if (partial + v < partial) {
-      total.add(core::Uint256(partial));
-      partial = 0;
-    }
-    partial += v;
-  };
+  // Every window ends at `to`, so one walk back from it serves them all: the running totals
+  // when the walk passes a window's first bucket are that window's figures. Windows are taken
+  // in the order the walk leaves them (latest first bucket first).
   constexpr std::size_t kMaxWindows = WindowConfig::kMaxWindows;
-  Partial partial[kMaxWindows];
-  std::int64_t oldest = INT64_MAX;
-  for (std::size_t w = 0; w < n; ++w) {
-    out[w] = WindowFigures{};
-    oldest = std::min(oldest, froms[w]);
-  }
-  // Backwards from `to`: every window ends there, so each bucket adds to the windows that
-  // reach back to it, and the last bucket added is each window's earliest.
+  n = std::min(n, kMaxWindows);
+  std::size_t order[kMaxWindows];
+  for (std::size_t w = 0; w < n; ++w) order[w] = w;
+  std::sort(order, order + n, [&](std::size_t a, std::size_t b) { return froms[a] > froms[b]; });
+  // Sums in 64 bits, carried into 256-bit totals only when they would overflow.
+  struct Sum {
+    std::uint64_t partial = 0;
+    core::Uint256 carried;
+    void add(std::uint64_t v) {
+      if (partial + v < partial) {
+        carried.add(core::Uint256(partial));
+        partial = 0;
+      }
+      partial += v;
+    }
+    core::Uint256 total() const {
+      core::Uint256 t = carried;
+      t.add(core::Uint256(partial));
+      return t;
+    }
+  };
+  Sum buy, sell, transfer;
+  WindowFigures running;  // counts, traders and times; the volumes are in the sums
+  const auto take = [&](std::size_t w) {
+    out[w] = running;
+    out[w].buy_micros = buy.total();
+    out[w].sell_micros = sell.total();
+    out[w].transfer_micros = transfer.total();
+  };
+  std::size_t next = 0;
   auto end = std::upper_bound(buckets_.begin(), buckets_.end(), to,
                               [](std::int64_t i, const Bucket& b) { return i < b.index; });
-  for (auto it = end; it != buckets_.begin();) {
+  for (auto it = end; it != buckets_.begin() && next < n;) {
     --it;
-    if (it->index < oldest) break;
-    for (std::size_t w = 0; w < n && w < kMaxWindows; ++w) {
-      if (it->index < froms[w]) continue;
-      WindowFigures& f = out[w];
-      Partial& p = partial[w];
-      accumulate(p.buy, f.buy_micros, it->buy_micros);
-      accumulate(p.sell, f.sell_micros, it->sell_micros);
-      accumulate(p.transfer, f.transfer_micros, it->transfer_micros);
-      if (f.count() == 0) f.last_event = core::UnixMillis{it->index * step_ms + it->last_ms};
-      f.buys += it->buys;
-      f.sells += it->sells;
-      f.transfers += it->transfers;
-      f.traders += it->last_traders;
-      f.first_event = core::UnixMillis{it->index * step_ms + it->first_ms};
-    }
+    while (next < n && it->index < froms[order[next]]) take(order[next++]);
+    if (next == n) break;
+    buy.add(it->buy_micros);
+    sell.add(it->sell_micros);
+    transfer.add(it->transfer_micros);
+    if (running.count() == 0) running.last_event = core::UnixMillis{it->index * step_ms + it->last_ms};
+    running.buys += it->buys;
+    running.sells += it->sells;
+    running.transfers += it->transfers;
+    running.traders += it->last_traders;
+    running.first_event = core::UnixMillis{it->index * step_ms + it->first_ms};
   }
-  for (std::size_t w = 0; w < n && w < kMaxWindows; ++w) {
-    out[w].buy_micros.add(core::Uint256(partial[w].buy));
-    out[w].sell_micros.add(core::Uint256(partial[w].sell));
-    out[w].transfer_micros.add(core::Uint256(partial[w].transfer));
-  }
+  while (next < n) take(order[next++]);
 }
 
 void TokenWindow::merged(const TokenWindow& a, const TokenWindow& b, std::int64_t to,

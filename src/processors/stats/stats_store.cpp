@@ -26,6 +26,9 @@ void append_address(std::string& out, const core::Address& a) {
   out.push_back('"');
 }
 
+// Room for one window's JSON (three volumes, counts, two times): answers reserve it once.
+constexpr std::size_t kAnswerBytesPerWindow = 320;
+
 std::int64_t newest_bucket(const stream::TokenWindow* a, const stream::TokenWindow* b) {
   return std::max(a == nullptr ? INT64_MIN : a->newest_bucket(),
                   b == nullptr ? INT64_MIN : b->newest_bucket());
@@ -145,22 +148,38 @@ std::optional<core::UnixMillis> StatsStore::now() const {
 TokenAnswer StatsStore::token_stats(const core::Address& token, std::string& out,
                                     TokenPartitions& partitions) const {
   partitions = partitions_of(token);
-  std::shared_lock lock(mutex_);
-  const TokenWindows windows = windows_of(token, partitions);
-  if (!windows.owned) return TokenAnswer::not_owned;
-  const auto now = now_locked();
-  if ((windows.swaps == nullptr && windows.transfers == nullptr) || !now) {
-    return TokenAnswer::no_events;
-  }
   const auto& config = settings_.windows;
-  const std::int64_t to = config.bucket_of(*now);
-  const std::int64_t from = stream::WindowConfig::first_bucket(to, config.largest());
-  if (newest_bucket(windows.swaps, windows.transfers) < from) return TokenAnswer::no_events;
+  const std::size_t n = config.windows().size();
+  stream::WindowFigures figures[stream::WindowConfig::kMaxWindows];
+  core::UnixMillis now;
+  {
+    // Only the figures are taken under the lock; the JSON is written after, so the
+    // aggregator never waits for an answer's text.
+    std::shared_lock lock(mutex_);
+    const TokenWindows windows = windows_of(token, partitions);
+    if (!windows.owned) return TokenAnswer::not_owned;
+    const auto clock = now_locked();
+    if ((windows.swaps == nullptr && windows.transfers == nullptr) || !clock) {
+      return TokenAnswer::no_events;
+    }
+    now = *clock;
+    const std::int64_t to = config.bucket_of(now);
+    std::int64_t froms[stream::WindowConfig::kMaxWindows];
+    for (std::size_t i = 0; i < n; ++i) {
+      froms[i] = stream::WindowConfig::first_bucket(to, config.windows()[i]);
+    }
+    // Windows are in ascending order: the largest is the last.
+    if (newest_bucket(windows.swaps, windows.transfers) < froms[n - 1]) {
+      return TokenAnswer::no_events;
+    }
+    figures_of(windows.swaps, windows.transfers, to, froms, n, config.step_ms(), figures);
+  }
   out.clear();
+  out.reserve(kAnswerBytesPerWindow * n + 256);
   out.append("{\"token\":");
   append_address(out, token);
   out.append(",\"as_of\":");
-  append_time(out, *now);
+  append_time(out, now);
   out.append(",\"partition\":");
   codec::append_uint(out, static_cast<std::uint64_t>(partitions.swaps));
   if (reads_transfers()) {
@@ -168,13 +187,6 @@ TokenAnswer StatsStore::token_stats(const core::Address& token, std::string& out
     codec::append_uint(out, static_cast<std::uint64_t>(partitions.transfers));
   }
   out.append(",\"windows\":{");
-  std::int64_t froms[stream::WindowConfig::kMaxWindows];
-  stream::WindowFigures figures[stream::WindowConfig::kMaxWindows];
-  const std::size_t n = config.windows().size();
-  for (std::size_t i = 0; i < n; ++i) {
-    froms[i] = stream::WindowConfig::first_bucket(to, config.windows()[i]);
-  }
-  figures_of(windows.swaps, windows.transfers, to, froms, n, config.step_ms(), figures);
   for (std::size_t i = 0; i < n; ++i) {
     if (i > 0) out.push_back(',');
     codec::append_json_string(out, config.windows()[i].name);
