@@ -8,8 +8,8 @@
 
 #include "cli/command.hpp"
 #include "cli/kafka_flags.hpp"
+#include "cli/registry_flag.hpp"
 #include "cli/topics.hpp"
-#include "codec/token_registry_file.hpp"
 #include "http/http_server.hpp"
 #include "http/prometheus.hpp"
 #include "processors/alerts/alert_monitor.hpp"
@@ -93,13 +93,9 @@ int run_alerts(AlertsFlags& flags, CommandContext& ctx) {
     spdlog::error("{}", config.error().message);
     return kExitUsage;
   }
-  auto registry = core::TokenRegistry::builtin();
-  if (!flags.registry_file.empty()) {
-    if (auto loaded = codec::load_token_registry_file(flags.registry_file, registry); !loaded.ok()) {
-      spdlog::error("{}", loaded.error().message);
-      return kExitUsage;
-    }
-  }
+  auto loaded_registry = load_registry(flags.registry_file);
+  if (!loaded_registry) return kExitUsage;
+  const core::TokenRegistry& registry = *loaded_registry;
   processors::AlertRulesOptions rules_options;
   std::optional<core::Decimal> large;
   std::optional<core::Decimal> critical;
@@ -206,10 +202,9 @@ void register_alerts(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--min-tokens", flags->min_tokens,
                   "Also alert (rule large) on transfers of at least this many token units, "
                   "whatever their USD value (off by default)");
-  cmd->add_option("--registry", flags->registry_file,
-                  "Token registry JSON adding to the built-in tokens; entries may set their own "
-                  "large_transfer_usd, critical_transfer_usd and min_tokens")
-      ->check(CLI::ExistingFile);
+  add_registry_flag(*cmd, flags->registry_file,
+                    "entries may set their own large_transfer_usd, critical_transfer_usd and "
+                    "min_tokens");
   cmd->add_option("--watch", flags->watch,
                   "Address to watch: any transfer from or to it alerts (rule watch); repeatable");
   cmd->add_option("--watch-file", flags->watch_file,

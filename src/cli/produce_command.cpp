@@ -3,8 +3,8 @@
 #include "cli/command.hpp"
 #include "cli/kafka_flags.hpp"
 #include "cli/producer_flags.hpp"
+#include "cli/registry_flag.hpp"
 #include "cli/topics.hpp"
-#include "codec/token_registry_file.hpp"
 #include "kafka/admin.hpp"
 #include "kafka/dead_letter.hpp"
 #include "kafka/producer.hpp"
@@ -21,13 +21,9 @@ struct SimulateFlags {
 };
 
 int run_simulate(SimulateFlags& flags, CommandContext& ctx) {
-  auto registry = core::TokenRegistry::builtin();
-  if (!flags.registry_file.empty()) {
-    if (auto loaded = codec::load_token_registry_file(flags.registry_file, registry); !loaded.ok()) {
-      spdlog::error("{}", loaded.error().message);
-      return kExitUsage;
-    }
-  }
+  auto loaded_registry = load_registry(flags.registry_file);
+  if (!loaded_registry) return kExitUsage;
+  const core::TokenRegistry& registry = *loaded_registry;
   if (registry.on_chain(flags.options.chain.chain_id).empty()) {
     spdlog::error("the token registry has no token on chain {}: add some with --registry",
                   flags.options.chain.chain_id);
@@ -114,9 +110,7 @@ void register_produce(CLI::App& app, CommandContext& ctx) {
                        "Mean transfers per block")
       ->check(CLI::Range(1, 100'000))
       ->capture_default_str();
-  simulate->add_option("--registry", sim->registry_file,
-                       "Token registry JSON file adding to the built-in tokens")
-      ->check(CLI::ExistingFile);
+  add_registry_flag(*simulate, sim->registry_file);
   simulate->callback([sim, &ctx] { ctx.action = [sim, &ctx] { return run_simulate(*sim, ctx); }; });
 
   auto file_flags = std::make_shared<FileFlags>();

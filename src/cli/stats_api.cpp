@@ -70,8 +70,8 @@ http::Response StatsApi::token_stats(const http::Request& request, std::string_v
                                 "' is not a token address: 0x followed by 40 hex digits");
   }
   std::string body;
-  int partition = 0;
-  switch (store_.token_stats(token, body, partition)) {
+  processors::TokenPartitions partitions;
+  switch (store_.token_stats(token, body, partitions)) {
     case processors::TokenAnswer::found:
       body.push_back('\n');
       return http::make_response(request, 200, kJson, std::move(body));
@@ -79,15 +79,27 @@ http::Response StatsApi::token_stats(const http::Request& request, std::string_v
       return http::make_error(request, 404,
                               "token " + token.to_string() + " has no events in the last " +
                                   store_.settings().windows.largest().name);
-    case processors::TokenAnswer::not_owned: {
-      std::string out = "{\"error\":\"token " + token.to_string() + " is in partition " +
-                        std::to_string(partition) +
-                        ", which another instance of this consumer group owns; ask it\","
-                        "\"partition\":" + std::to_string(partition) + "}\n";
-      return http::make_response(request, 404, kJson, std::move(out));
-    }
+    case processors::TokenAnswer::not_owned:
+      return http::make_response(request, 404, kJson, not_owned_json(token, partitions));
   }
   return http::make_error(request, 500, "unreachable");
+}
+
+std::string StatsApi::not_owned_json(const core::Address& token,
+                                     const processors::TokenPartitions& partitions) const {
+  const std::string swaps = std::to_string(partitions.swaps);
+  if (!store_.reads_transfers()) {
+    return "{\"error\":\"token " + token.to_string() + " is in partition " + swaps +
+           ", which another instance of this consumer group owns; ask it\",\"partition\":" +
+           swaps + "}\n";
+  }
+  const std::string transfers = std::to_string(partitions.transfers);
+  return "{\"error\":\"token " + token.to_string() + " is in partition " + swaps +
+         " of the swaps and partition " + transfers +
+         " of the transfers, not both owned by this instance of the consumer group; ask the "
+         "instance that owns them (give both topics the same partition count so that one "
+         "does)\",\"partition\":" +
+         swaps + ",\"transfers_partition\":" + transfers + "}\n";
 }
 
 http::Response StatsApi::top_tokens(const http::Request& request) {
@@ -171,15 +183,20 @@ void StatsApi::upgrade(boost::asio::ip::tcp::socket socket, http::Request reques
 http::PushSource StatsApi::push_source() {
   http::PushSource source;
   source.snapshot = [this](const core::Address& token, std::string& body, std::string& error) {
-    int partition = 0;
-    switch (store_.token_stats(token, body, partition)) {
+    processors::TokenPartitions partitions;
+    switch (store_.token_stats(token, body, partitions)) {
       case processors::TokenAnswer::found:
         return true;
       case processors::TokenAnswer::no_events:
         error = "no events in the last " + store_.settings().windows.largest().name;
         return false;
       case processors::TokenAnswer::not_owned:
-        error = "partition " + std::to_string(partition) + " is owned by another instance";
+        error = store_.reads_transfers()
+                    ? "partition " + std::to_string(partitions.swaps) + " of the swaps or " +
+                          std::to_string(partitions.transfers) +
+                          " of the transfers is owned by another instance"
+                    : "partition " + std::to_string(partitions.swaps) +
+                          " is owned by another instance";
         return false;
     }
     return false;

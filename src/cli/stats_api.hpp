@@ -45,6 +45,9 @@ class StatsApi {
  private:
   http::Response route(const http::Request& request, std::string_view path);
   http::Response token_stats(const http::Request& request, std::string_view token_text);
+  // The 404 body for a token whose partitions another instance owns.
+  std::string not_owned_json(const core::Address& token,
+                             const processors::TokenPartitions& partitions) const;
   http::Response top_tokens(const http::Request& request);
   http::Response metrics(const http::Request& request);
 

@@ -2,6 +2,7 @@
 
 #include "cli/command.hpp"
 #include "cli/kafka_flags.hpp"
+#include "cli/registry_flag.hpp"
 #include "cli/stats_api.hpp"
 #include "cli/topics.hpp"
 #include "core/duration.hpp"
@@ -15,6 +16,8 @@ namespace {
 struct StatsFlags {
   KafkaFlags kafka;
   std::string topic{kSwapsTopic};
+  std::string transfers_topic;  // empty: swaps only
+  std::string registry_file;
   std::string group = "tokenflow-stats";
   std::string windows = "5m,1h,24h";
   std::string bucket_step = "5s";
@@ -77,7 +80,7 @@ int run_stats(StatsFlags& flags, CommandContext& ctx) {
     spdlog::error("{}", config.error().message);
     return kExitUsage;
   }
-  // Who owns a token is its partition: the topic's partition count must be known.
+  // Who owns a token is its partition: the topics' partition counts must be known.
   auto partitions = kafka::partition_count(*config, flags.topic, std::chrono::seconds(10));
   if (!partitions.ok()) {
     spdlog::error("stats: cannot learn the partitions of {}: {}", flags.topic,
@@ -85,6 +88,34 @@ int run_stats(StatsFlags& flags, CommandContext& ctx) {
     return kExitFailure;
   }
   processors::StatsSettings settings{*windows, *dedup_ttl, *max_skew, *partitions};
+  std::optional<core::TokenRegistry> registry;
+  if (!flags.transfers_topic.empty()) {
+    if (flags.transfers_topic == flags.topic) {
+      spdlog::error("--transfers-topic names the swaps topic {}; name the transfers topic "
+                    "(e.g. {})",
+                    flags.topic, kTransfersTopic);
+      return kExitUsage;
+    }
+    registry = load_registry(flags.registry_file);
+    if (!registry) return kExitUsage;
+    auto transfer_partitions =
+        kafka::partition_count(*config, flags.transfers_topic, std::chrono::seconds(10));
+    if (!transfer_partitions.ok()) {
+      spdlog::error("stats: cannot learn the partitions of {}: {}", flags.transfers_topic,
+                    transfer_partitions.error().message);
+      return kExitFailure;
+    }
+    settings.transfer_partition_count = *transfer_partitions;
+    if (*transfer_partitions != *partitions) {
+      spdlog::warn(
+          "stats: {} has {} partitions and {} has {}: a token's swaps and transfers may then be "
+          "owned by two instances of the group, and neither answers for it; give both topics "
+          "the same partition count to run more than one instance",
+          flags.topic, *partitions, flags.transfers_topic, *transfer_partitions);
+    }
+  } else if (!flags.registry_file.empty()) {
+    spdlog::warn("stats: --registry is only used with --transfers-topic; ignored");
+  }
   processors::StatsStore store(settings);
 
   auto producer = kafka::Producer::create(*config, kafka::ProducerOptions{});
@@ -94,6 +125,8 @@ int run_stats(StatsFlags& flags, CommandContext& ctx) {
   }
   processors::StatsServiceOptions options;
   options.topic = flags.topic;
+  options.transfers_topic = flags.transfers_topic;
+  options.registry = registry ? &*registry : nullptr;
   options.late_topic = std::string(kLateTopic);
   options.state_dir = flags.state_dir;
   options.checkpoint_interval = *checkpoint_interval;
@@ -103,8 +136,7 @@ int run_stats(StatsFlags& flags, CommandContext& ctx) {
   options.queue_messages = flags.queue_messages;
   options.max_records = flags.max_records;
   kafka::ConsumerOptions consumer;
-  consumer.group_id = flags.group;
-  consumer.topics = {flags.topic};
+  consumer.group_id = flags.group;  // topics and assignor: the service's
   consumer.client_id = "tokenflow-stats";
   consumer.fetch_wait_max_ms = 10;  // answers and pushes should follow the stream closely
   processors::StatsService service(options, *config, consumer, store, **producer);
@@ -145,10 +177,11 @@ int run_stats(StatsFlags& flags, CommandContext& ctx) {
     return kExitUsage;
   }
   hub.start();
-  spdlog::info("stats: windows {} of {} buckets, dedup ttl {}, max skew {}, backpressure {}",
+  spdlog::info("stats: windows {} of {} buckets, dedup ttl {}, max skew {}, backpressure {} "
+               "(queue of {} messages)",
                flags.windows, core::format_duration(windows->step()),
                core::format_duration(*dedup_ttl), core::format_duration(*max_skew),
-               flags.backpressure);
+               flags.backpressure, flags.queue_messages);
   auto result = service.run(ctx.stop);
   hub.stop();
   server.stop();
@@ -171,6 +204,14 @@ void register_stats(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--kafka-topic,--topic", flags->topic, "Swaps topic")
       ->envname("KAFKA_TOPIC")
       ->capture_default_str();
+  cmd->add_option("--transfers-topic", flags->transfers_topic,
+                  "Also count transfers from this topic (e.g. stablecoin-transfers): each is a "
+                  "transaction of its token worth its value at the registry peg (0 USD "
+                  "without one), neither buy nor sell, by its sender and receiver; off when "
+                  "empty")
+      ->envname("TRANSFERS_TOPIC");
+  add_registry_flag(*cmd, flags->registry_file,
+                    "with --transfers-topic, the decimals and peg_usd that price transfers");
   cmd->add_option("--kafka-group,--group", flags->group, "Consumer group (instances share it)")
       ->envname("KAFKA_CONSUMER_GROUP")
       ->capture_default_str();

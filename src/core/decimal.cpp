@@ -1,5 +1,7 @@
 #include "core/decimal.hpp"
 
+#include <algorithm>
+
 #include "core/errc.hpp"
 
 namespace tokenflow::core {
@@ -34,13 +36,35 @@ Result<Decimal> Decimal::parse(std::string_view text) {
 }
 
 std::string Decimal::to_string() const {
-  std::string digits = mantissa.to_decimal();
-  if (scale == 0) return digits;
-  if (digits.size() <= scale) digits.insert(0, scale + 1 - digits.size(), '0');
-  digits.insert(digits.size() - scale, 1, '.');
-  while (digits.back() == '0') digits.pop_back();
-  if (digits.back() == '.') digits.pop_back();
-  return digits;
+  char buf[kMaxTextSize];
+  return std::string(buf, write(buf));
+}
+
+std::size_t Decimal::write(char* out) const {
+  if (mantissa.is_zero()) {
+    out[0] = '0';
+    return 1;
+  }
+  char digits[Uint256::kMaxDecimalDigits];
+  std::size_t n = mantissa.write_decimal(digits);
+  // Trailing zeros of the fraction say nothing: drop them first.
+  std::size_t fraction = scale;
+  while (fraction > 0 && digits[n - 1] == '0') {
+    --n;
+    --fraction;
+  }
+  char* p = out;
+  if (n > fraction) {
+    p = std::copy(digits, digits + n - fraction, p);
+  } else {
+    *p++ = '0';
+  }
+  if (fraction > 0) {
+    *p++ = '.';
+    if (n < fraction) p = std::fill_n(p, fraction - n, '0');
+    p = std::copy(digits + (n > fraction ? n - fraction : 0), digits + n, p);
+  }
+  return static_cast<std::size_t>(p - out);
 }
 
 }  // namespace tokenflow::core

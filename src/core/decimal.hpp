@@ -28,6 +28,10 @@ struct Decimal {
   bool is_zero() const { return mantissa.is_zero(); }
   // The shortest exact text: trailing fractional zeros dropped ("1.50" -> "1.5", "2.0" -> "2").
   std::string to_string() const;
+  // The same text written to `out` (at least kMaxTextSize bytes); returns its length. No
+  // allocation: the statistics print every volume of every answer with it.
+  static constexpr std::size_t kMaxTextSize = Uint256::kMaxDecimalDigits + kMaxScale + 2;
+  std::size_t write(char* out) const;
 };
 
 }  // namespace tokenflow::core

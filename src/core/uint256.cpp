@@ -1,6 +1,7 @@
 #include "core/uint256.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <stdexcept>
 
 #include "core/errc.hpp"
@@ -9,14 +10,6 @@ namespace tokenflow::core {
 namespace {
 
 __extension__ typedef unsigned __int128 u128;
-// kPow10[k] = 10^k; 10^19 is the largest power of ten in 64 bits.
-constexpr std::array<std::uint64_t, 20> kPow10 = [] {
-  std::array<std::uint64_t, 20> p{};
-  p[0] = 1;
-  for (std::size_t i = 1; i < p.size(); ++i) p[i] = p[i - 1] * 10;
-  return p;
-}();
-
 std::string shorten(std::string_view text) {
   constexpr std::size_t kShown = 90;
   if (text.size() <= kShown) return std::string(text);
@@ -101,9 +94,8 @@ bool Uint256::try_from_decimal(std::string_view text, Uint256& out) noexcept {
 }
 
 std::size_t Uint256::write_decimal(char* out) const {
-  if (is_zero()) {
-    out[0] = '0';
-    return 1;
+  if (fits_u64()) {  // most amounts and every sum of a few swaps: no 128-bit division
+    return static_cast<std::size_t>(std::to_chars(out, out + 20, limbs_[0]).ptr - out);
   }
   // Peel 19-digit chunks off the low end, then print them most significant first.
   std::uint64_t chunks[5];

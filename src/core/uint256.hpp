@@ -13,6 +13,14 @@
 
 namespace tokenflow::core {
 
+// kPow10[k] = 10^k; 10^19 is the largest power of ten in 64 bits.
+inline constexpr std::array<std::uint64_t, 20> kPow10 = [] {
+  std::array<std::uint64_t, 20> p{};
+  p[0] = 1;
+  for (std::size_t i = 1; i < p.size(); ++i) p[i] = p[i - 1] * 10;
+  return p;
+}();
+
 class Uint256 {
  public:
   static constexpr std::size_t kMaxDecimalDigits = 78;  // 2^256-1 has 78 digits

@@ -92,12 +92,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void write(Response response) {
-    response.prepare_payload();
-    auto shared = std::make_shared<Response>(std::move(response));
+    // One response in flight per connection: it lives in the session, not in an allocation
+    // of its own.
+    response_ = std::move(response);
+    response_.prepare_payload();
     stream_.expires_after(idle_timeout_);
-    bhttp::async_write(stream_, *shared,
-                       [self = shared_from_this(), shared](beast::error_code ec, std::size_t) {
-                         if (ec || !shared->keep_alive()) return self->close();
+    bhttp::async_write(stream_, response_,
+                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                         if (ec || !self->response_.keep_alive()) return self->close();
                          self->read();
                        });
   }
@@ -111,6 +113,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Response response_;
   std::shared_ptr<const Handler> handler_;
   std::shared_ptr<const UpgradeHandler> on_upgrade_;
   std::size_t max_request_bytes_;

@@ -5,7 +5,8 @@
 namespace tokenflow::stream {
 namespace {
 
-constexpr std::uint32_t kFormatVersion = 1;
+// 2: buckets carry transfers (56 bytes); 1 (swaps only, 48-byte buckets) is still read.
+constexpr std::uint32_t kFormatVersion = 2;
 
 }  // namespace
 
@@ -13,9 +14,29 @@ PartitionState::PartitionState(const WindowConfig& config, std::chrono::millisec
     : config_(&config), dedup_(dedup_ttl) {}
 
 Applied PartitionState::apply(const core::Swap& swap, std::uint64_t id_fingerprint) {
+  const core::Address* const traders[2] = {&swap.trader, nullptr};
+  return apply_event(swap.timestamp, swap.token,
+                     swap.side == core::SwapSide::buy ? Flow::buy : Flow::sell, swap.amount_usd,
+                     traders, id_fingerprint);
+}
+
+Applied PartitionState::apply(const core::Transfer& transfer, core::UsdMicros usd,
+                              std::uint64_t id_fingerprint) {
+  // Mints come from and burns go to the zero address, which is nobody's trade.
+  const core::Address* const traders[2] = {
+      transfer.from_address.is_zero() ? nullptr : &transfer.from_address,
+      transfer.to_address.is_zero() ? nullptr : &transfer.to_address};
+  return apply_event(transfer.timestamp, transfer.contract_address, Flow::transfer, usd, traders,
+                     id_fingerprint);
+}
+
+Applied PartitionState::apply_event(core::UnixMillis t, const core::Address& token, Flow flow,
+                                    core::UsdMicros usd,
+                                    const core::Address* const (&traders)[2],
+                                    std::uint64_t id_fingerprint) {
   // Duplicates first: a repeat of a counted event is a duplicate whatever its time says.
-  const core::UnixMillis clock{std::max(clock_.value, swap.timestamp.value)};
-  const std::int64_t bucket = config_->bucket_of(swap.timestamp);
+  const core::UnixMillis clock{std::max(clock_.value, t.value)};
+  const std::int64_t bucket = config_->bucket_of(t);
   // The clock changes bucket once per step: within the last call's bucket, reuse its answer.
   if (clock.value < clock_bucket_lo_ms_ || clock.value >= clock_bucket_lo_ms_ + config_->step_ms()) {
     const std::int64_t clock_bucket = config_->bucket_of(clock);
@@ -28,13 +49,16 @@ Applied PartitionState::apply(const core::Swap& swap, std::uint64_t id_fingerpri
     // again; it may still repeat a counted event, which makes it a duplicate.
     return dedup_.contains(id_fingerprint, clock) ? Applied::duplicate : Applied::too_late;
   }
-  if (dedup_.check_and_remember(id_fingerprint, swap.timestamp, clock)) return Applied::duplicate;
-  auto [it, inserted] = tokens_.try_emplace(swap.token);
+  if (dedup_.check_and_remember(id_fingerprint, t, clock)) return Applied::duplicate;
+  auto [it, inserted] = tokens_.try_emplace(token);
   TokenWindow& window = it->second;
   if (!inserted) window.evict_before(oldest);
-  const std::uint64_t trader = fingerprint(swap.trader.bytes().data(), swap.trader.bytes().size());
-  if (!window.add(bucket, config_->step_ms(), swap.timestamp, swap.side, swap.amount_usd,
-                  trader)) {
+  std::uint64_t fingerprints[2];
+  std::size_t n = 0;
+  for (const core::Address* trader : traders) {
+    if (trader != nullptr) fingerprints[n++] = fingerprint(trader->bytes().data(), trader->bytes().size());
+  }
+  if (!window.add(bucket, config_->step_ms(), t, flow, usd, std::span(fingerprints, n))) {
     if (window.empty()) tokens_.erase(it);
     return Applied::overflow;
   }
@@ -86,7 +110,7 @@ bool PartitionState::load(std::string_view in) {
   StateReader r(in);
   std::uint32_t version = 0;
   std::int64_t step_ms = 0;
-  if (!r.get(version) || version != kFormatVersion || !r.get(step_ms)) return false;
+  if (!r.get(version) || version < 1 || version > kFormatVersion || !r.get(step_ms)) return false;
   // Buckets of another step cannot be re-cut: such a checkpoint is refused (the caller says
   // how to start over).
   if (step_ms != config_->step_ms()) return false;
@@ -98,7 +122,7 @@ bool PartitionState::load(std::string_view in) {
   for (std::uint64_t i = 0; i < count; ++i) {
     std::array<std::uint8_t, 20> bytes{};
     if (!r.get(bytes)) return false;
-    if (!tokens_[core::Address(bytes)].load(r)) return false;
+    if (!tokens_[core::Address(bytes)].load(r, version)) return false;
   }
   return r.done();
 }

@@ -20,6 +20,7 @@
 
 #include "core/address.hpp"
 #include "core/swap.hpp"
+#include "core/transfer.hpp"
 #include "stream/dedup_filter.hpp"
 #include "stream/token_window.hpp"
 #include "stream/window_config.hpp"
@@ -39,6 +40,9 @@ class PartitionState {
 
   // Applies one swap; `id_fingerprint` is stream::fingerprint(swap.id.value).
   Applied apply(const core::Swap& swap, std::uint64_t id_fingerprint);
+  // Applies one transfer worth `usd` (its value at the token's peg; zero when it has none):
+  // neither a buy nor a sell, its sender and receiver (the zero address left out) its traders.
+  Applied apply(const core::Transfer& transfer, core::UsdMicros usd, std::uint64_t id_fingerprint);
   // Drops what no window can see any more (tokens with no bucket left). Cheap enough to run
   // every checkpoint; figures never depend on when it runs.
   void evict();
@@ -63,6 +67,11 @@ class PartitionState {
   [[nodiscard]] bool load(std::string_view in);
 
  private:
+  // `traders` may hold nulls (a transfer's zero address).
+  Applied apply_event(core::UnixMillis t, const core::Address& token, Flow flow,
+                      core::UsdMicros usd, const core::Address* const (&traders)[2],
+                      std::uint64_t id_fingerprint);
+
   const WindowConfig* config_;
   core::UnixMillis clock_{INT64_MIN};
   std::int64_t next_offset_ = 0;

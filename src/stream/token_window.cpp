@@ -9,8 +9,25 @@ constexpr std::size_t kMinTraderSlots = 4;
 
 }  // namespace
 
-bool TokenWindow::add(std::int64_t bucket, std::int64_t step_ms, core::UnixMillis t,
-                      core::SwapSide side, core::UsdMicros usd, std::uint64_t trader) {
+void WindowFigures::add(const WindowFigures& other) {
+  if (other.count() == 0) return;
+  if (count() == 0) {
+    *this = other;
+    return;
+  }
+  buy_micros.add(other.buy_micros);
+  sell_micros.add(other.sell_micros);
+  transfer_micros.add(other.transfer_micros);
+  buys += other.buys;
+  sells += other.sells;
+  transfers += other.transfers;
+  traders += other.traders;
+  first_event = std::min(first_event, other.first_event);
+  last_event = std::max(last_event, other.last_event);
+}
+
+bool TokenWindow::add(std::int64_t bucket, std::int64_t step_ms, core::UnixMillis t, Flow flow,
+                      core::UsdMicros usd, std::span<const std::uint64_t> traders) {
   // Events mostly arrive in order: the newest bucket is the usual target.
   auto it = buckets_.end();
   if (buckets_.empty() || buckets_.back().index < bucket) {
@@ -29,10 +46,12 @@ bool TokenWindow::add(std::int64_t bucket, std::int64_t step_ms, core::UnixMilli
     }
   }
   Bucket& b = *it;
-  std::uint64_t& sum = side == core::SwapSide::buy ? b.buy_micros : b.sell_micros;
-  std::uint32_t& count = side == core::SwapSide::buy ? b.buys : b.sells;
+  std::uint64_t& sum = flow == Flow::buy    ? b.buy_micros
+                       : flow == Flow::sell ? b.sell_micros
+                                            : b.transfer_micros;
+  std::uint32_t& count = flow == Flow::buy ? b.buys : flow == Flow::sell ? b.sells : b.transfers;
   if (sum + usd.value < sum || count == UINT32_MAX) {
-    if (b.buys == 0 && b.sells == 0) buckets_.erase(it);
+    if (b.buys == 0 && b.sells == 0 && b.transfers == 0) buckets_.erase(it);
     return false;
   }
   sum += usd.value;
@@ -40,7 +59,7 @@ bool TokenWindow::add(std::int64_t bucket, std::int64_t step_ms, core::UnixMilli
   const auto offset = static_cast<std::uint32_t>(t.value - bucket * step_ms);
   b.first_ms = std::min(b.first_ms, offset);
   b.last_ms = std::max(b.last_ms, offset);
-  note_trader(trader == 0 ? 1 : trader, it);
+  for (const std::uint64_t trader : traders) note_trader(trader == 0 ? 1 : trader, it);
   return true;
 }
 
@@ -74,6 +93,15 @@ void TokenWindow::note_trader(std::uint64_t fingerprint, std::vector<Bucket>::it
                  : std::lower_bound(buckets_.begin(), at, previous,
                                     [](const Bucket& b, std::int64_t i) { return b.index < i; });
   --old->last_traders;
+}
+
+std::int64_t TokenWindow::last_bucket_of(std::uint64_t fingerprint) const {
+  if (traders_.empty()) return INT64_MIN;
+  const std::size_t mask = traders_.size() - 1;
+  for (std::size_t i = static_cast<std::size_t>(fingerprint) & mask;; i = (i + 1) & mask) {
+    if (traders_[i].fingerprint == fingerprint) return traders_[i].last_bucket;
+    if (traders_[i].fingerprint == 0) return INT64_MIN;
+  }
 }
 
 void TokenWindow::rebuild_traders(std::size_t capacity, std::int64_t oldest_bucket) {
@@ -118,48 +146,82 @@ WindowFigures TokenWindow::figures(std::int64_t from, std::int64_t to,
 
 void TokenWindow::figures(std::int64_t to, const std::int64_t* froms, std::size_t n,
                           std::int64_t step_ms, WindowFigures* out) const {
-  // Sums in 64 bits, carried into the Uint256 totals only when they would overflow.
-  struct Partial {
-    std::uint64_t buy = 0, sell = 0;
-  };
+  // Every window ends at `to`, so one walk back from it serves them all: the running totals
+  // when the walk passes a window's first bucket are that window's figures. Windows are taken
+  // in the order the walk leaves them (latest first bucket first).
   constexpr std::size_t kMaxWindows = WindowConfig::kMaxWindows;
-  Partial partial[kMaxWindows];
-  std::int64_t oldest = INT64_MAX;
-  for (std::size_t w = 0; w < n; ++w) {
-    out[w] = WindowFigures{};
-    oldest = std::min(oldest, froms[w]);
-  }
-  // Backwards from `to`: every window ends there, so each bucket adds to the windows that
-  // reach back to it, and the last bucket added is each window's earliest.
+  n = std::min(n, kMaxWindows);
+  std::size_t order[kMaxWindows];
+  for (std::size_t w = 0; w < n; ++w) order[w] = w;
+  std::sort(order, order + n, [&](std::size_t a, std::size_t b) { return froms[a] > froms[b]; });
+  // Sums in 64 bits, carried into 256-bit totals only when they would overflow.
+  struct Sum {
+    std::uint64_t partial = 0;
+    core::Uint256 carried;
+    void add(std::uint64_t v) {
+      if (partial + v < partial) {
+        carried.add(core::Uint256(partial));
+        partial = 0;
+      }
+      partial += v;
+    }
+    core::Uint256 total() const {
+      core::Uint256 t = carried;
+      t.add(core::Uint256(partial));
+      return t;
+    }
+  };
+  Sum buy, sell, transfer;
+  WindowFigures running;  // counts, traders and times; the volumes are in the sums
+  const auto take = [&](std::size_t w) {
+    out[w] = running;
+    out[w].buy_micros = buy.total();
+    out[w].sell_micros = sell.total();
+    out[w].transfer_micros = transfer.total();
+  };
+  std::size_t next = 0;
   auto end = std::upper_bound(buckets_.begin(), buckets_.end(), to,
                               [](std::int64_t i, const Bucket& b) { return i < b.index; });
-  for (auto it = end; it != buckets_.begin();) {
+  for (auto it = end; it != buckets_.begin() && next < n;) {
     --it;
-    if (it->index < oldest) break;
-    for (std::size_t w = 0; w < n && w < kMaxWindows; ++w) {
-      if (it->index < froms[w]) continue;
-      WindowFigures& f = out[w];
-      Partial& p = partial[w];
-      if (p.buy + it->buy_micros < p.buy) {
-        f.buy_micros.add(core::Uint256(p.buy));
-        p.buy = 0;
-      }
-      if (p.sell + it->sell_micros < p.sell) {
-        f.sell_micros.add(core::Uint256(p.sell));
-        p.sell = 0;
-      }
-      p.buy += it->buy_micros;
-      p.sell += it->sell_micros;
-      if (f.count() == 0) f.last_event = core::UnixMillis{it->index * step_ms + it->last_ms};
-      f.buys += it->buys;
-      f.sells += it->sells;
-      f.traders += it->last_traders;
-      f.first_event = core::UnixMillis{it->index * step_ms + it->first_ms};
-    }
+    while (next < n && it->index < froms[order[next]]) take(order[next++]);
+    if (next == n) break;
+    buy.add(it->buy_micros);
+    sell.add(it->sell_micros);
+    transfer.add(it->transfer_micros);
+    if (running.count() == 0) running.last_event = core::UnixMillis{it->index * step_ms + it->last_ms};
+    running.buys += it->buys;
+    running.sells += it->sells;
+    running.transfers += it->transfers;
+    running.traders += it->last_traders;
+    running.first_event = core::UnixMillis{it->index * step_ms + it->first_ms};
   }
-  for (std::size_t w = 0; w < n && w < kMaxWindows; ++w) {
-    out[w].buy_micros.add(core::Uint256(partial[w].buy));
-    out[w].sell_micros.add(core::Uint256(partial[w].sell));
+  while (next < n) take(order[next++]);
+}
+
+void TokenWindow::merged(const TokenWindow& a, const TokenWindow& b, std::int64_t to,
+                         const std::int64_t* froms, std::size_t n, std::int64_t step_ms,
+                         WindowFigures* out) {
+  constexpr std::size_t kMaxWindows = WindowConfig::kMaxWindows;
+  n = std::min(n, kMaxWindows);
+  WindowFigures other[kMaxWindows];
+  a.figures(to, froms, n, step_ms, out);
+  b.figures(to, froms, n, step_ms, other);
+  for (std::size_t w = 0; w < n; ++w) out[w].add(other[w]);
+  // A trader is in a window's count of one side when its last bucket there is in [from, to];
+  // it was counted twice when that holds on both sides.
+  const TokenWindow& small = a.traders_size_ <= b.traders_size_ ? a : b;
+  const TokenWindow& large = &small == &a ? b : a;
+  if (small.traders_size_ == 0 || large.traders_size_ == 0) return;
+  for (const TraderSlot& t : small.traders_) {
+    if (t.fingerprint == 0) continue;
+    const std::int64_t there = large.last_bucket_of(t.fingerprint);
+    if (there == INT64_MIN) continue;
+    const std::int64_t earlier = std::min(t.last_bucket, there);
+    if (std::max(t.last_bucket, there) > to) continue;
+    for (std::size_t w = 0; w < n; ++w) {
+      if (earlier >= froms[w]) --out[w].traders;
+    }
   }
 }
 
@@ -177,11 +239,33 @@ void TokenWindow::save(StateWriter& out) const {
   }
 }
 
-bool TokenWindow::load(StateReader& in) {
+bool TokenWindow::load_buckets(StateReader& in, std::uint32_t version) {
   std::uint64_t count = 0;
-  if (!in.get_count(count, sizeof(Bucket))) return false;
+  if (version >= 2) {
+    if (!in.get_count(count, sizeof(Bucket))) return false;
+    buckets_.resize(count);
+    return in.get_bytes(buckets_.data(), count * sizeof(Bucket));
+  }
+  // Format 1: buckets of swaps only, 48 bytes.
+  struct BucketV1 {
+    std::int64_t index;
+    std::uint64_t buy_micros, sell_micros;
+    std::uint32_t buys, sells, first_ms, last_ms, last_traders;
+  };
+  static_assert(sizeof(BucketV1) == 48);
+  if (!in.get_count(count, sizeof(BucketV1))) return false;
   buckets_.resize(count);
-  if (!in.get_bytes(buckets_.data(), count * sizeof(Bucket))) return false;
+  for (Bucket& b : buckets_) {
+    BucketV1 old{};
+    if (!in.get(old)) return false;
+    b = Bucket{old.index, old.buy_micros, old.sell_micros, 0,           old.buys,
+               old.sells, 0,              old.first_ms,    old.last_ms, old.last_traders};
+  }
+  return true;
+}
+
+bool TokenWindow::load(StateReader& in, std::uint32_t version) {
+  if (!load_buckets(in, version)) return false;
   for (std::size_t i = 1; i < buckets_.size(); ++i) {
     if (buckets_[i - 1].index >= buckets_[i].index) return false;
   }

@@ -52,14 +52,7 @@ TEST(StatsSurvivesSigkill, KilledThreeTimesMidStreamServesTheUninterruptedFigure
 
   // Both have read everything once every distinct swap is counted in the largest window
   // (the stream spans 20 minutes of event time, inside 24h; nothing is too late).
-  auto total = [&](int at) {
-    std::int64_t sum = 0;
-    for (int t = 0; t < shape.tokens; ++t) {
-      auto answer = http_get(at, "/v1/tokens/" + test_token(t).to_string() + "/stats");
-      if (answer.status == 200) sum += window_count(answer.body, "24h");
-    }
-    return sum;
-  };
+  auto total = [&](int at) { return total_count(at, shape.tokens); };
   const auto expected = static_cast<std::int64_t>(ids.size());
   const auto deadline = Clock::now() + 90s;
   while ((total(port) != expected || total(reference_port) != expected) && Clock::now() < deadline) {

@@ -243,8 +243,13 @@ std::map<int, std::int64_t> Pipeline::end_offsets(const std::string& topic, int 
 
 std::vector<TopicRecord> Pipeline::read_topic(const std::string& topic, int partitions,
                                               std::chrono::milliseconds timeout) const {
+  return testing::read_topic(client_config(), topic, partitions, timeout);
+}
+
+std::vector<TopicRecord> read_topic(const kafka::ClientConfig& config, const std::string& topic,
+                                    int partitions, std::chrono::milliseconds timeout) {
   std::vector<TopicRecord> out;
-  auto admin = kafka::Admin::create(client_config());
+  auto admin = kafka::Admin::create(config);
   if (!admin.ok()) {
     ADD_FAILURE() << "admin: " << admin.error().message;
     return out;
@@ -275,7 +280,7 @@ std::vector<TopicRecord> Pipeline::read_topic(const std::string& topic, int part
   options.topics = {topic};
   options.fetch_wait_max_ms = 100;
   options.client_id = "tokenflow-test-reader";
-  auto consumer = kafka::Consumer::create(client_config(), options);
+  auto consumer = kafka::Consumer::create(config, options);
   if (!consumer.ok()) {
     ADD_FAILURE() << "reader: " << consumer.error().message;
     return out;

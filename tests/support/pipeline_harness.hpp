@@ -97,9 +97,7 @@ class Pipeline {
 
   // Every partition's high watermark (the next offset to be written): partition -> offset.
   std::map<int, std::int64_t> end_offsets(const std::string& topic, int partitions) const;
-  // Reads `topic` with a fresh consumer group, from the start up to the high watermarks
-  // taken when called. Fails the test (ADD_FAILURE) if that takes longer than `timeout` or
-  // a partition's start was already deleted.
+  // testing::read_topic() on this cluster.
   std::vector<TopicRecord> read_topic(const std::string& topic, int partitions,
                                       std::chrono::milliseconds timeout) const;
 
@@ -108,6 +106,12 @@ class Pipeline {
   std::unique_ptr<PostgresServer> postgres_;
   std::string dir_;
 };
+
+// Reads `topic` (with `partitions` partitions) with a fresh consumer group, from the start up
+// to the high watermarks taken when called. Fails the test (ADD_FAILURE) if that takes longer
+// than `timeout` or a partition's start was already deleted.
+std::vector<TopicRecord> read_topic(const kafka::ClientConfig& config, const std::string& topic,
+                                    int partitions, std::chrono::milliseconds timeout);
 
 // The last `max_bytes` of a child's output, for failure messages.
 std::string tail_of(const ChildProcess& child, std::size_t max_bytes = 6000);

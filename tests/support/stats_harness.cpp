@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "codec/swap_encoder.hpp"
+#include "codec/transfer_encoder.hpp"
 
 namespace tokenflow::testing {
 namespace {
@@ -98,8 +99,9 @@ StatsHarness::StatsHarness(int partitions) : partitions_(partitions) {
   auto cluster = kafka::EmbeddedCluster::create(3);
   if (!cluster.ok()) throw std::runtime_error("embedded cluster: " + cluster.error().message);
   cluster_ = std::move(cluster).value();
-  for (const auto& [topic, n] : {std::pair{kSwapsTopic, partitions}, std::pair{"tokenflow.dlq", 3},
-                                 std::pair{"tokenflow.late", 3}}) {
+  for (const auto& [topic, n] :
+       {std::pair{kSwapsTopic, partitions}, std::pair{kTransfersTopic, partitions},
+        std::pair{"tokenflow.dlq", 3}, std::pair{"tokenflow.late", 3}}) {
     if (auto created = cluster_->create_topic(topic, n); !created.ok()) {
       throw std::runtime_error("creating " + std::string(topic) + ": " + created.error().message);
     }
@@ -135,9 +137,34 @@ void StatsHarness::produce(const std::vector<core::Swap>& swaps, double rate) {
     }
     codec::encode_swap(swaps[i], json);
     swaps[i].token.write_hex(key);
-    auto produced = producer_->produce(kSwapsTopic, std::string_view(key, sizeof key), json);
-    if (!produced.ok()) throw std::runtime_error("produce: " + produced.error().message);
+    send(kSwapsTopic, std::string_view(key, sizeof key), json);
   }
+  flush();
+}
+
+void StatsHarness::produce(const std::vector<core::Transfer>& transfers) {
+  std::string json;
+  char key[core::Address::kTextSize];
+  for (const auto& t : transfers) {
+    codec::encode_transfer(t, json);
+    t.contract_address.write_hex(key);
+    send(kTransfersTopic, std::string_view(key, sizeof key), json);
+  }
+  flush();
+}
+
+void StatsHarness::produce_raw(const std::string& topic, const std::string& key,
+                               const std::string& payload) {
+  send(topic, key, payload);
+  flush();
+}
+
+void StatsHarness::send(const std::string& topic, std::string_view key, std::string_view payload) {
+  auto produced = producer_->produce(topic, key, payload);
+  if (!produced.ok()) throw std::runtime_error("produce: " + produced.error().message);
+}
+
+void StatsHarness::flush() {
   auto flushed = producer_->flush(std::chrono::seconds(60));
   if (!flushed.ok()) throw std::runtime_error("flush: " + flushed.error().message);
 }
@@ -177,6 +204,30 @@ std::int64_t window_count(const std::string& body, const std::string& window) {
 std::string figures_of(const std::string& body) {
   const auto at = body.find("\"windows\"");
   return at == std::string::npos ? body : body.substr(at);
+}
+
+double metric_value(const std::string& metrics, const std::string& name) {
+  const std::string line_start = name + " ";
+  for (std::size_t at = 0; at < metrics.size();) {
+    const auto end = metrics.find('\n', at);
+    const std::string_view line(metrics.data() + at,
+                                (end == std::string::npos ? metrics.size() : end) - at);
+    if (line.substr(0, line_start.size()) == line_start) {
+      return std::stod(std::string(line.substr(line_start.size())));
+    }
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  return -1;
+}
+
+std::int64_t total_count(int port, int tokens, const std::string& window) {
+  std::int64_t sum = 0;
+  for (int t = 0; t < tokens; ++t) {
+    auto answer = http_get(port, "/v1/tokens/" + test_token(t).to_string() + "/stats");
+    if (answer.status == 200) sum += window_count(answer.body, window);
+  }
+  return sum;
 }
 
 }  // namespace tokenflow::testing

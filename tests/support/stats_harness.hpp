@@ -1,7 +1,8 @@
 // StatsHarness: the real pieces of an end-to-end test of `tokenflow stats`: an embedded Kafka
-// cluster in this process with the swaps, dead-letter and late topics, swaps produced from
-// the test (keyed by token, so partitioned like every producer), `tokenflow stats` child
-// processes on free ports, and a small blocking HTTP client for their answers.
+// cluster in this process with the swaps, transfers, dead-letter and late topics, swaps and
+// transfers produced from the test (keyed by token, so partitioned like every producer),
+// `tokenflow stats` child processes on free ports, and a small blocking HTTP client for their
+// answers.
 //
 // Lifecycle: one test thread owns a StatsHarness; declare child processes after it.
 #pragma once
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "core/swap.hpp"
+#include "core/transfer.hpp"
 #include "kafka/embedded_cluster.hpp"
 #include "kafka/producer.hpp"
 #include "support/child_process.hpp"
@@ -22,6 +24,7 @@
 namespace tokenflow::testing {
 
 inline constexpr const char* kSwapsTopic = "defi.swaps";
+inline constexpr const char* kTransfersTopic = "stablecoin-transfers";
 
 struct SwapStreamShape {
   std::size_t count = 10'000;
@@ -49,6 +52,7 @@ HttpAnswer http_get(int port, const std::string& target,
 
 class StatsHarness {
  public:
+  // The swaps and transfers topics get `partitions` partitions each.
   explicit StatsHarness(int partitions = 6);
   ~StatsHarness();
 
@@ -60,6 +64,10 @@ class StatsHarness {
   // Publishes every swap (keyed by token) and waits for Kafka's acknowledgement. With a
   // rate, paces them (swaps per second).
   void produce(const std::vector<core::Swap>& swaps, double rate = 0);
+  // Publishes every transfer to the transfers topic (keyed by contract) and waits.
+  void produce(const std::vector<core::Transfer>& transfers);
+  // Publishes `payload` as is to `topic` with `key` and waits (for malformed input).
+  void produce_raw(const std::string& topic, const std::string& key, const std::string& payload);
 
   // `tokenflow stats` on `port` with group `group` and state dir path(state), plus `extra`.
   std::unique_ptr<ChildProcess> start_stats(int port, const std::string& group,
@@ -70,6 +78,9 @@ class StatsHarness {
   bool wait_ready(int port, std::chrono::milliseconds timeout, ChildProcess* child = nullptr);
 
  private:
+  void send(const std::string& topic, std::string_view key, std::string_view payload);
+  void flush();
+
   std::unique_ptr<kafka::EmbeddedCluster> cluster_;
   std::unique_ptr<kafka::Producer> producer_;
   int partitions_;
@@ -80,5 +91,9 @@ class StatsHarness {
 std::int64_t window_count(const std::string& body, const std::string& window);
 // The body from "\"windows\"" on: the figures without "as_of".
 std::string figures_of(const std::string& body);
+// The value of the unlabelled sample `name` in a /metrics body; -1 if absent.
+double metric_value(const std::string& metrics, const std::string& name);
+// The sum of `window`'s "count" over tokens test_token(0..tokens-1) answered by `port`.
+std::int64_t total_count(int port, int tokens, const std::string& window = "24h");
 
 }  // namespace tokenflow::testing

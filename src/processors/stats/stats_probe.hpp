@@ -1,5 +1,6 @@
 // What the statistics service counts, exported at /metrics: events in, duplicates, too late,
-// dead letters, backpressure drops, checkpoints and their age, consumer lag. Relaxed atomics:
+// dead letters, unpriced transfers, backpressure drops, checkpoints and their age, consumer
+// lag. Relaxed atomics:
 // the aggregator and consumer threads bump them, any thread reads them.
 #pragma once
 
@@ -8,16 +9,21 @@
 namespace tokenflow::processors {
 
 struct StatsProbe {
-  kafka::Counter consumed{"tokenflow_stats_events_in_total", "messages consumed from the swaps topic"};
-  kafka::Counter applied{"tokenflow_stats_events_applied_total", "swaps added to the windows"};
+  kafka::Counter consumed{"tokenflow_stats_events_in_total",
+                          "messages consumed from the swaps and transfers topics"};
+  kafka::Counter applied{"tokenflow_stats_events_applied_total",
+                         "swaps and transfers added to the windows"};
   kafka::Counter duplicates{"tokenflow_stats_duplicates_total",
-                            "swaps ignored because their id was seen within --dedup-ttl"};
+                            "events ignored because their id was seen within --dedup-ttl"};
   kafka::Counter too_late{"tokenflow_stats_too_late_total",
-                          "swaps older than the largest window, published to tokenflow.late"};
+                          "events older than the largest window, published to tokenflow.late"};
   kafka::Counter dead_letters{"tokenflow_stats_dead_letters_total",
                               "messages sent to tokenflow.dlq (invalid, too far ahead, overflow)"};
   kafka::Counter rounded{"tokenflow_stats_usd_rounded_total",
-                         "amount_usd values with more than 6 decimals, rounded half-to-even"};
+                         "USD amounts (a swap's amount_usd, a transfer's value at its peg) with "
+                         "more than 6 decimals, rounded half-to-even"};
+  kafka::Counter unpriced{"tokenflow_stats_transfers_unpriced_total",
+                          "transfers counted with zero USD volume: no registry peg for their token"};
   kafka::Counter dropped{"tokenflow_stats_backpressure_dropped_total",
                          "messages dropped because the aggregator was behind (--backpressure drop)"};
   kafka::Counter blocked{"tokenflow_stats_backpressure_waits_total",
@@ -42,6 +48,7 @@ struct StatsProbe {
     f(too_late);
     f(dead_letters);
     f(rounded);
+    f(unpriced);
     f(dropped);
     f(blocked);
     f(checkpoints);

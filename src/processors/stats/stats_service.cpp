@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <stdexcept>
+
 #include "core/duration.hpp"
+#include "core/usd.hpp"
 #include "kafka/topic_partition.hpp"
 #include "stream/fingerprint.hpp"
 #include "stream/stream_clock.hpp"
@@ -38,7 +41,36 @@ StatsService::StatsService(StatsServiceOptions options, kafka::ClientConfig clie
       late_(producer, kafka::DeadLetterOptions{options_.late_topic, false}),
       checkpoints_(options_.state_dir),
       queue_(options_.queue_messages, options_.backpressure) {
-  if (consumer_options_.topics.empty()) consumer_options_.topics = {options_.topic};
+  consumer_options_.topics = {options_.topic};
+  if (!options_.transfers_topic.empty()) {
+    if (options_.registry == nullptr) {
+      throw std::invalid_argument("StatsService: a transfers topic needs a token registry");
+    }
+    consumer_options_.topics.push_back(options_.transfers_topic);
+    // Range gives equal partition numbers of both topics to one member (when the counts are
+    // equal), so an instance owns both halves of its tokens; cooperative-sticky would not.
+    consumer_options_.partition_assignment_strategy = "range";
+  }
+}
+
+std::optional<Input> StatsService::input_of(std::string_view topic) const {
+  if (topic == options_.topic) return Input::swaps;
+  if (!options_.transfers_topic.empty() && topic == options_.transfers_topic) {
+    return Input::transfers;
+  }
+  return std::nullopt;
+}
+
+const std::string& StatsService::topic_of(Input input) const {
+  return input == Input::swaps ? options_.topic : options_.transfers_topic;
+}
+
+std::vector<StateKey> StatsService::keys_of(const kafka::TopicPartitions& partitions) const {
+  std::vector<StateKey> keys;
+  for (const auto& tp : partitions) {
+    if (auto input = input_of(tp.topic)) keys.push_back({*input, tp.partition.value});
+  }
+  return keys;
 }
 
 StatsService::~StatsService() {
@@ -58,8 +90,9 @@ core::Result<void> StatsService::run(const core::StopSignal& stop) {
   }
   consumer_ = std::move(consumer).value();
   consumer_probe_.store(&consumer_->probe(), std::memory_order_release);
-  spdlog::info("stats: consuming {} as group '{}', state in {}, checkpoint every {}",
-               options_.topic, consumer_options_.group_id, options_.state_dir,
+  spdlog::info("stats: consuming {}{}{} as group '{}', state in {}, checkpoint every {}",
+               options_.topic, options_.transfers_topic.empty() ? "" : " and ",
+               options_.transfers_topic, consumer_options_.group_id, options_.state_dir,
                core::format_duration(options_.checkpoint_interval));
 
   auto next_checkpoint = Clock::now() + options_.checkpoint_interval;
@@ -114,24 +147,32 @@ void StatsService::submit(std::vector<kafka::Message> batch) {
   probe_.consumed.add(batch.size());
   const std::size_t weight = batch.size();
   // The offsets the batch covers, in case backpressure drops it.
-  std::vector<std::pair<int, std::int64_t>> next_offsets;
+  std::vector<std::pair<StateKey, std::int64_t>> next_offsets;
   if (options_.backpressure == Backpressure::drop) {
     for (const auto& m : batch) {
+      const auto input = input_of(m.topic());
+      if (!input) continue;
+      const StateKey key{*input, m.partition().value};
       auto it = std::find_if(next_offsets.begin(), next_offsets.end(),
-                             [&](const auto& e) { return e.first == m.partition().value; });
+                             [&](const auto& e) { return e.first == key; });
       if (it == next_offsets.end()) {
-        next_offsets.emplace_back(m.partition().value, m.offset().value + 1);
+        next_offsets.emplace_back(key, m.offset().value + 1);
       } else {
         it->second = std::max(it->second, m.offset().value + 1);
       }
     }
   }
-  bool waited = false;
-  if (!queue_.push(std::move(batch), weight, &waited)) {
-    probe_.dropped.add(weight);
-    queue_.push(Skipped{std::move(next_offsets)}, 0);
+  switch (queue_.push(std::move(batch), weight)) {
+    case Pushed::queued:
+      break;
+    case Pushed::waited:
+      probe_.blocked.add();
+      break;
+    case Pushed::dropped:
+      probe_.dropped.add(weight);
+      queue_.push(Skipped{std::move(next_offsets)}, 0);
+      break;
   }
-  if (waited) probe_.blocked.add();
   probe_.queued.set(static_cast<std::int64_t>(queue_.weight()));
 }
 
@@ -171,7 +212,7 @@ void StatsService::update_lag() {
   probe_.lag.set(lag + static_cast<std::int64_t>(queue_.weight()));
 }
 
-core::Positions StatsService::checkpoint_now(std::vector<int> partitions, bool remove,
+core::Positions StatsService::checkpoint_now(std::vector<StateKey> partitions, bool remove,
                                              bool write) {
   auto done = std::make_shared<std::promise<core::Positions>>();
   auto result = done->get_future();
@@ -183,7 +224,8 @@ core::Positions StatsService::on_assigned(const kafka::TopicPartitions& partitio
   core::Positions start;
   Install install;
   for (const auto& tp : partitions) {
-    if (tp.topic != options_.topic) continue;
+    const auto input = input_of(tp.topic);
+    if (!input) continue;
     auto state = std::make_unique<stream::PartitionState>(store_.settings().windows,
                                                           store_.settings().dedup_ttl);
     auto saved = checkpoints_.read(tp.topic, tp.partition);
@@ -212,17 +254,14 @@ core::Positions StatsService::on_assigned(const kafka::TopicPartitions& partitio
                    tp.partition.value);
     }
     start.push_back({tp.topic, tp.partition, core::Offset{offset}});
-    install.states.emplace_back(tp.partition.value, std::move(state));
+    install.states.emplace_back(StateKey{*input, tp.partition.value}, std::move(state));
   }
   queue_.push(std::move(install), 0);
   return start;
 }
 
 void StatsService::on_revoked(const kafka::TopicPartitions& partitions) {
-  std::vector<int> ours;
-  for (const auto& tp : partitions) {
-    if (tp.topic == options_.topic) ours.push_back(tp.partition.value);
-  }
+  std::vector<StateKey> ours = keys_of(partitions);
   if (ours.empty()) return;
   // Everything read from them is applied first (the queue is in order), then written: the
   // next owner resumes exactly here.
@@ -230,10 +269,7 @@ void StatsService::on_revoked(const kafka::TopicPartitions& partitions) {
 }
 
 void StatsService::on_lost(const kafka::TopicPartitions& partitions) {
-  std::vector<int> ours;
-  for (const auto& tp : partitions) {
-    if (tp.topic == options_.topic) ours.push_back(tp.partition.value);
-  }
+  std::vector<StateKey> ours = keys_of(partitions);
   if (ours.empty()) return;
   // Another instance may own them already: writing would overwrite its checkpoints.
   spdlog::warn("stats: {} partitions lost (session timed out); their state is dropped",
@@ -253,7 +289,9 @@ void StatsService::aggregate_loop() {
                    [&](Install& install) {
                      {
                        auto lock = store_.update();
-                       for (auto& [p, state] : install.states) store_.install(p, std::move(state));
+                       for (auto& [key, state] : install.states) {
+                         store_.install(key, std::move(state));
+                       }
                        probe_.partitions.set(static_cast<std::int64_t>(store_.owned().size()));
                      }
                      store_.bump_version();
@@ -262,8 +300,8 @@ void StatsService::aggregate_loop() {
                    [&](Checkpoint& command) { command.done->set_value(checkpoint(command)); },
                    [&](Skipped& skipped) {
                      auto lock = store_.update();
-                     for (const auto& [p, next] : skipped.next_offsets) {
-                       if (auto* state = store_.partition(p)) state->set_next_offset(next);
+                     for (const auto& [key, next] : skipped.next_offsets) {
+                       if (auto* state = store_.partition(key)) state->set_next_offset(next);
                      }
                    },
                },
@@ -275,23 +313,25 @@ void StatsService::apply_batch(std::vector<kafka::Message>& batch) {
   const core::UnixMillis wall = core::now_millis();
   {
     auto lock = store_.update();
+    // Messages come in runs of one partition: look its state up once per run.
+    std::optional<StateKey> last;
+    stream::PartitionState* state = nullptr;
     for (const auto& message : batch) {
-      stream::PartitionState* state = store_.partition(message.partition().value);
+      const auto input = input_of(message.topic());
+      if (!input) continue;
+      const StateKey key{*input, message.partition().value};
+      if (key != last) {
+        state = store_.partition(key);
+        last = key;
+      }
       if (state == nullptr) {
         // Not ours (any more): the assignment moved while it was queued. Its owner reads it.
         continue;
       }
-      auto decoded = decoder_.decode(message.payload(), swap_);
-      if (!decoded.ok()) {
-        dead_letter(message, decoded.error().message);
-      } else if (stream::too_far_ahead(swap_.timestamp, wall, store_.settings().max_skew)) {
-        dead_letter(message, "swap " + swap_.id.value + ": timestamp " +
-                                 core::to_iso8601(swap_.timestamp) +
-                                 " is ahead of the wall clock by more than --max-skew " +
-                                 core::format_duration(store_.settings().max_skew));
+      if (*input == Input::swaps) {
+        apply_swap(message, *state, wall);
       } else {
-        if (decoder_.rounded()) probe_.rounded.add();
-        apply_one(message, *state);
+        apply_transfer(message, *state, wall);
       }
       state->set_next_offset(message.offset().value + 1);
     }
@@ -301,8 +341,69 @@ void StatsService::apply_batch(std::vector<kafka::Message>& batch) {
   probe_.queued.set(static_cast<std::int64_t>(queue_.weight()));
 }
 
-void StatsService::apply_one(const kafka::Message& message, stream::PartitionState& state) {
-  switch (state.apply(swap_, stream::fingerprint(swap_.id.value))) {
+void StatsService::apply_swap(const kafka::Message& message, stream::PartitionState& state,
+                              core::UnixMillis wall) {
+  if (auto decoded = decoder_.decode(message.payload(), swap_); !decoded.ok()) {
+    return dead_letter(message, Input::swaps, decoded.error().message);
+  }
+  if (!within_skew(message, Input::swaps, "swap", swap_.id, swap_.timestamp, wall)) return;
+  if (decoder_.rounded()) probe_.rounded.add();
+  record(state.apply(swap_, stream::fingerprint(swap_.id.value)), message, Input::swaps, state,
+         "swap", swap_.id, swap_.timestamp);
+}
+
+void StatsService::apply_transfer(const kafka::Message& message, stream::PartitionState& state,
+                                  core::UnixMillis wall) {
+  if (auto decoded = transfer_decoder_.decode(message.payload(), transfer_); !decoded.ok()) {
+    return dead_letter(message, Input::transfers, decoded.error().message);
+  }
+  if (!within_skew(message, Input::transfers, "transfer", transfer_.id, transfer_.timestamp,
+                   wall)) {
+    return;
+  }
+  const core::TokenInfo* token = options_.registry->find(
+      transfer_.contract_address, transfer_.chain_id.value_or(core::kEthereumMainnet));
+  core::UsdMicros usd{0};
+  const bool priced = token != nullptr && token->peg_usd_micros.has_value();
+  if (priced) {
+    switch (core::usd_of_base_units(transfer_.value, token->decimals,
+                                    core::UsdMicros{*token->peg_usd_micros}, usd)) {
+      case core::UsdParse::ok:
+        break;
+      case core::UsdParse::rounded:
+        probe_.rounded.add();
+        break;
+      case core::UsdParse::invalid:
+      case core::UsdParse::out_of_range:
+        return dead_letter(message, Input::transfers,
+                           "transfer " + transfer_.id.value + ": " + transfer_.value.to_decimal() +
+                               " base units of " + token->symbol + " at its peg of " +
+                               core::to_string(core::UsdMicros{*token->peg_usd_micros}) +
+                               " USD are worth more than 10^12 USD, the most one event may "
+                               "carry");
+    }
+  }
+  const auto fate = state.apply(transfer_, usd, stream::fingerprint(transfer_.id.value));
+  if (fate == stream::Applied::added && !priced) probe_.unpriced.add();
+  record(fate, message, Input::transfers, state, "transfer", transfer_.id, transfer_.timestamp);
+}
+
+bool StatsService::within_skew(const kafka::Message& message, Input input, std::string_view kind,
+                               const core::EventId& id, core::UnixMillis timestamp,
+                               core::UnixMillis wall) {
+  const auto max_skew = store_.settings().max_skew;
+  if (!stream::too_far_ahead(timestamp, wall, max_skew)) return true;
+  dead_letter(message, input,
+              std::string(kind) + " " + id.value + ": timestamp " + core::to_iso8601(timestamp) +
+                  " is ahead of the wall clock by more than --max-skew " +
+                  core::format_duration(max_skew));
+  return false;
+}
+
+void StatsService::record(stream::Applied fate, const kafka::Message& message, Input input,
+                          const stream::PartitionState& state, std::string_view kind,
+                          const core::EventId& id, core::UnixMillis timestamp) {
+  switch (fate) {
     case stream::Applied::added:
       probe_.applied.add();
       return;
@@ -312,31 +413,33 @@ void StatsService::apply_one(const kafka::Message& message, stream::PartitionSta
     case stream::Applied::too_late: {
       probe_.too_late.add();
       const auto& largest = store_.settings().windows.largest();
-      const std::string reason = "swap " + swap_.id.value + " at " +
-                                 core::to_iso8601(swap_.timestamp) + " is older than the " +
+      const std::string reason = std::string(kind) + " " + id.value + " at " +
+                                 core::to_iso8601(timestamp) + " is older than the " +
                                  largest.name + " window as of " + core::to_iso8601(state.clock());
       if (probe_.too_late.get() <= kDeadLetterLogs) {
         spdlog::warn("{}: {}; sent to {}", message.describe(), reason, late_.topic());
       }
-      (void)late_.publish(message.payload(), message.key(), options_.topic, message.partition(),
+      (void)late_.publish(message.payload(), message.key(), topic_of(input), message.partition(),
                           message.offset(), reason);
       return;
     }
     case stream::Applied::overflow:
-      dead_letter(message, "swap " + swap_.id.value +
-                               ": the token's volume in its bucket would exceed 2^64 micro-USD");
+      dead_letter(message, input,
+                  std::string(kind) + " " + id.value +
+                      ": the token's volume in its bucket would exceed 2^64 micro-USD");
       return;
   }
 }
 
-void StatsService::dead_letter(const kafka::Message& message, const std::string& reason) {
+void StatsService::dead_letter(const kafka::Message& message, Input input,
+                               const std::string& reason) {
   probe_.dead_letters.add();
-  (void)dead_letters_.publish(message.payload(), message.key(), options_.topic,
+  (void)dead_letters_.publish(message.payload(), message.key(), topic_of(input),
                               message.partition(), message.offset(), reason);
 }
 
 core::Positions StatsService::checkpoint(const Checkpoint& command) {
-  std::vector<int> partitions = command.partitions;
+  std::vector<StateKey> partitions = command.partitions;
   if (partitions.empty()) partitions = store_.owned();  // the only writer: no lock needed
   core::Positions positions;
   bool written = command.write;
@@ -353,29 +456,30 @@ core::Positions StatsService::checkpoint(const Checkpoint& command) {
       written = false;
     }
   }
-  for (int p : partitions) {
+  for (const StateKey& key : partitions) {
     std::string bytes;
     std::int64_t next_offset = 0;
     {
       auto lock = store_.update();
-      stream::PartitionState* state = store_.partition(p);
+      stream::PartitionState* state = store_.partition(key);
       if (state == nullptr) continue;
       if (written) {
         state->evict();
         state->save(bytes);
         next_offset = state->next_offset();
       }
-      if (command.remove) (void)store_.remove(p);
+      if (command.remove) (void)store_.remove(key);
     }
     if (!written) continue;
-    auto saved = checkpoints_.write(options_.topic, core::Partition{p}, bytes);
+    const std::string& topic = topic_of(key.input);
+    auto saved = checkpoints_.write(topic, core::Partition{key.partition}, bytes);
     if (!saved.ok()) {
       spdlog::error("stats: {}", saved.error().message);
       probe_.checkpoint_failures.add();
       continue;
     }
     probe_.checkpoints.add();
-    positions.push_back({options_.topic, core::Partition{p}, core::Offset{next_offset}});
+    positions.push_back({topic, core::Partition{key.partition}, core::Offset{next_offset}});
   }
   if (written) probe_.last_checkpoint_ms.set(core::now_millis().value);
   probe_.partitions.set(static_cast<std::int64_t>(store_.owned().size()));

@@ -1,8 +1,13 @@
 // StatsService: the consuming side of `tokenflow stats`. A consumer thread (run()) polls the
-// swaps topic and hands batches of messages to the aggregator thread through a WorkQueue
-// (the --backpressure policy); the aggregator decodes, de-duplicates and applies them to the
-// partitions' states in the StatsStore, dead-letters what is invalid and publishes what is
-// too late to tokenflow.late.
+// swaps topic (and the transfers topic, when given) and hands batches of messages to the
+// aggregator thread through a WorkQueue (the --backpressure policy); the aggregator decodes,
+// de-duplicates and applies them to the partitions' states in the StatsStore, dead-letters
+// what is invalid and publishes what is too late to tokenflow.late.
+//
+// Transfers count for their token (the contract address) at their value in USD at the
+// token's registry peg (zero, and counted, when it has none). A state is one partition of
+// one topic; the group uses the range assignor when it reads both topics, so that with equal
+// partition counts a token's swaps and transfers partitions go to the same instance.
 //
 // Exactly-once state: every --checkpoint-interval, and on revocation, each owned partition's
 // state is written with its next offset (CheckpointStore, atomic), after the producer has
@@ -29,8 +34,10 @@
 #include <vector>
 
 #include "codec/swap_decoder.hpp"
+#include "codec/transfer_decoder.hpp"
 #include "core/result.hpp"
 #include "core/stop_signal.hpp"
+#include "core/token_registry.hpp"
 #include "kafka/consumer.hpp"
 #include "kafka/dead_letter.hpp"
 #include "kafka/producer.hpp"
@@ -43,6 +50,9 @@ namespace tokenflow::processors {
 
 struct StatsServiceOptions {
   std::string topic = "defi.swaps";
+  std::string transfers_topic;  // empty: swaps only
+  // Decimals and pegs of the transfers' tokens; required with a transfers topic.
+  const core::TokenRegistry* registry = nullptr;
   std::string late_topic = "tokenflow.late";
   std::string state_dir = "tokenflow-stats-state";
   std::chrono::milliseconds checkpoint_interval{5000};
@@ -75,27 +85,44 @@ class StatsService final : public kafka::RebalanceListener {
  private:
   // What travels from the consumer thread to the aggregator, in order.
   struct Install {
-    std::vector<std::pair<int, std::unique_ptr<stream::PartitionState>>> states;
+    std::vector<std::pair<StateKey, std::unique_ptr<stream::PartitionState>>> states;
   };
   struct Checkpoint {
-    std::vector<int> partitions;  // empty: every owned partition
+    std::vector<StateKey> partitions;  // empty: every owned partition
     bool remove = false;          // revocation: drop the states once written
     bool write = true;            // false for lost partitions: drop without writing
     std::shared_ptr<std::promise<core::Positions>> done;
   };
   struct Skipped {  // messages dropped by backpressure: only their offsets move on
-    std::vector<std::pair<int, std::int64_t>> next_offsets;
+    std::vector<std::pair<StateKey, std::int64_t>> next_offsets;
   };
   using Work = std::variant<std::vector<kafka::Message>, Install, Checkpoint, Skipped>;
 
+  // The input a topic is (nullopt: neither of ours), and back.
+  std::optional<Input> input_of(std::string_view topic) const;
+  const std::string& topic_of(Input input) const;
+  std::vector<StateKey> keys_of(const kafka::TopicPartitions& partitions) const;
+
   void aggregate_loop();
   void apply_batch(std::vector<kafka::Message>& batch);
-  void apply_one(const kafka::Message& message, stream::PartitionState& state);
-  void dead_letter(const kafka::Message& message, const std::string& reason);
+  void apply_swap(const kafka::Message& message, stream::PartitionState& state,
+                  core::UnixMillis wall);
+  void apply_transfer(const kafka::Message& message, stream::PartitionState& state,
+                      core::UnixMillis wall);
+  // False, after dead-lettering the message, when the event is further ahead of the wall
+  // clock than --max-skew (its bucket would be in the future).
+  bool within_skew(const kafka::Message& message, Input input, std::string_view kind,
+                   const core::EventId& id, core::UnixMillis timestamp, core::UnixMillis wall);
+  // Counts what became of one event (`kind` and `id` name it: "swap 0x..") and publishes it
+  // to the late topic when it is too late.
+  void record(stream::Applied fate, const kafka::Message& message, Input input,
+              const stream::PartitionState& state, std::string_view kind,
+              const core::EventId& id, core::UnixMillis timestamp);
+  void dead_letter(const kafka::Message& message, Input input, const std::string& reason);
   core::Positions checkpoint(const Checkpoint& command);
   void submit(std::vector<kafka::Message> batch);
   // Waits for a checkpoint command to be done (revocation, shutdown).
-  core::Positions checkpoint_now(std::vector<int> partitions, bool remove, bool write);
+  core::Positions checkpoint_now(std::vector<StateKey> partitions, bool remove, bool write);
   void commit_finished_checkpoint();
   void update_lag();
 
@@ -121,7 +148,9 @@ class StatsService final : public kafka::RebalanceListener {
 
   // Aggregator thread only.
   codec::SwapDecoder decoder_;
+  codec::TransferDecoder transfer_decoder_;
   core::Swap swap_;
+  core::Transfer transfer_;
   std::size_t dead_letters_logged_ = 0;
 };
 

@@ -26,6 +26,31 @@ void append_address(std::string& out, const core::Address& a) {
   out.push_back('"');
 }
 
+// Room for one window's JSON (three volumes, counts, two times): answers reserve it once.
+constexpr std::size_t kAnswerBytesPerWindow = 320;
+
+std::int64_t newest_bucket(const stream::TokenWindow* a, const stream::TokenWindow* b) {
+  return std::max(a == nullptr ? INT64_MIN : a->newest_bucket(),
+                  b == nullptr ? INT64_MIN : b->newest_bucket());
+}
+
+// Figures of `n` windows ending at bucket `to` from a token's windows (one may be null).
+void figures_of(const stream::TokenWindow* a, const stream::TokenWindow* b, std::int64_t to,
+                const std::int64_t* froms, std::size_t n, std::int64_t step_ms,
+                stream::WindowFigures* out) {
+  if (a != nullptr && b != nullptr) {
+    stream::TokenWindow::merged(*a, *b, to, froms, n, step_ms, out);
+  } else {
+    (a != nullptr ? a : b)->figures(to, froms, n, step_ms, out);
+  }
+}
+
+int murmur2_partition(const char (&key)[core::Address::kTextSize], int partitions) {
+  // The Java client's partitioner, which every tokenflow producer uses (murmur2_random).
+  return rd_kafka_msg_partitioner_murmur2(nullptr, key, sizeof key, std::max(partitions, 1),
+                                          nullptr, nullptr);
+}
+
 }  // namespace
 
 void append_window_json(std::string& out, const stream::WindowFigures& f) {
@@ -41,6 +66,8 @@ void append_window_json(std::string& out, const stream::WindowFigures& f) {
   codec::append_uint(out, f.buys);
   out.append(",\"sells\":");
   codec::append_uint(out, f.sells);
+  out.append(",\"transfers\":");
+  codec::append_uint(out, f.transfers);
   out.append(",\"traders\":");
   codec::append_uint(out, f.traders);
   out.append(",\"first_event\":");
@@ -56,41 +83,59 @@ void append_window_json(std::string& out, const stream::WindowFigures& f) {
 
 StatsStore::StatsStore(StatsSettings settings) : settings_(std::move(settings)) {}
 
-int StatsStore::partition_of(const core::Address& token) const {
+TokenPartitions StatsStore::partitions_of(const core::Address& token) const {
   char key[core::Address::kTextSize];
   token.write_hex(key);
-  // The Java client's partitioner, which every tokenflow producer uses (murmur2_random).
-  return rd_kafka_msg_partitioner_murmur2(nullptr, key, sizeof key,
-                                          std::max(settings_.partition_count, 1), nullptr,
-                                          nullptr);
+  TokenPartitions out;
+  out.swaps = murmur2_partition(key, settings_.partition_count);
+  if (reads_transfers()) out.transfers = murmur2_partition(key, settings_.transfer_partition_count);
+  return out;
 }
 
-stream::PartitionState* StatsStore::partition(int p) {
-  auto it = partitions_.find(p);
+stream::PartitionState* StatsStore::partition(StateKey key) {
+  auto it = partitions_.find(key);
   return it == partitions_.end() ? nullptr : it->second.get();
 }
 
-void StatsStore::install(int p, std::unique_ptr<stream::PartitionState> state) {
-  partitions_[p] = std::move(state);
+const stream::PartitionState* StatsStore::find(StateKey key) const {
+  auto it = partitions_.find(key);
+  return it == partitions_.end() ? nullptr : it->second.get();
 }
 
-std::unique_ptr<stream::PartitionState> StatsStore::remove(int p) {
-  auto it = partitions_.find(p);
+void StatsStore::install(StateKey key, std::unique_ptr<stream::PartitionState> state) {
+  partitions_[key] = std::move(state);
+}
+
+std::unique_ptr<stream::PartitionState> StatsStore::remove(StateKey key) {
+  auto it = partitions_.find(key);
   if (it == partitions_.end()) return nullptr;
   auto state = std::move(it->second);
   partitions_.erase(it);
   return state;
 }
 
-std::vector<int> StatsStore::owned() const {
-  std::vector<int> out;
-  for (const auto& [p, state] : partitions_) out.push_back(p);
+StatsStore::TokenWindows StatsStore::windows_of(const core::Address& token,
+                                                const TokenPartitions& partitions) const {
+  TokenWindows out;
+  const stream::PartitionState* swaps = find({Input::swaps, partitions.swaps});
+  const stream::PartitionState* transfers =
+      reads_transfers() ? find({Input::transfers, partitions.transfers}) : nullptr;
+  out.owned = swaps != nullptr && (transfers != nullptr || !reads_transfers());
+  if (!out.owned) return out;
+  out.swaps = swaps->find(token);
+  if (transfers != nullptr) out.transfers = transfers->find(token);
+  return out;
+}
+
+std::vector<StateKey> StatsStore::owned() const {
+  std::vector<StateKey> out;
+  for (const auto& [key, state] : partitions_) out.push_back(key);
   return out;
 }
 
 std::optional<core::UnixMillis> StatsStore::now_locked() const {
   std::int64_t highest = INT64_MIN;
-  for (const auto& [p, state] : partitions_) highest = std::max(highest, state->clock().value);
+  for (const auto& [key, state] : partitions_) highest = std::max(highest, state->clock().value);
   if (highest == INT64_MIN) return std::nullopt;
   return stream::stream_now(core::UnixMillis{highest}, core::now_millis(), settings_.max_skew);
 }
@@ -101,33 +146,47 @@ std::optional<core::UnixMillis> StatsStore::now() const {
 }
 
 TokenAnswer StatsStore::token_stats(const core::Address& token, std::string& out,
-                                    int& partition) const {
-  partition = partition_of(token);
-  std::shared_lock lock(mutex_);
-  auto it = partitions_.find(partition);
-  if (it == partitions_.end()) return TokenAnswer::not_owned;
-  const stream::TokenWindow* window = it->second->find(token);
-  const auto now = now_locked();
-  if (window == nullptr || !now) return TokenAnswer::no_events;
+                                    TokenPartitions& partitions) const {
+  partitions = partitions_of(token);
   const auto& config = settings_.windows;
-  const std::int64_t to = config.bucket_of(*now);
-  const std::int64_t from = stream::WindowConfig::first_bucket(to, config.largest());
-  if (window->newest_bucket() < from) return TokenAnswer::no_events;
+  const std::size_t n = config.windows().size();
+  stream::WindowFigures figures[stream::WindowConfig::kMaxWindows];
+  core::UnixMillis now;
+  {
+    // Only the figures are taken under the lock; the JSON is written after, so the
+    // aggregator never waits for an answer's text.
+    std::shared_lock lock(mutex_);
+    const TokenWindows windows = windows_of(token, partitions);
+    if (!windows.owned) return TokenAnswer::not_owned;
+    const auto clock = now_locked();
+    if ((windows.swaps == nullptr && windows.transfers == nullptr) || !clock) {
+      return TokenAnswer::no_events;
+    }
+    now = *clock;
+    const std::int64_t to = config.bucket_of(now);
+    std::int64_t froms[stream::WindowConfig::kMaxWindows];
+    for (std::size_t i = 0; i < n; ++i) {
+      froms[i] = stream::WindowConfig::first_bucket(to, config.windows()[i]);
+    }
+    // Windows are in ascending order: the largest is the last.
+    if (newest_bucket(windows.swaps, windows.transfers) < froms[n - 1]) {
+      return TokenAnswer::no_events;
+    }
+    figures_of(windows.swaps, windows.transfers, to, froms, n, config.step_ms(), figures);
+  }
   out.clear();
+  out.reserve(kAnswerBytesPerWindow * n + 256);
   out.append("{\"token\":");
   append_address(out, token);
   out.append(",\"as_of\":");
-  append_time(out, *now);
+  append_time(out, now);
   out.append(",\"partition\":");
-  codec::append_uint(out, static_cast<std::uint64_t>(partition));
-  out.append(",\"windows\":{");
-  std::int64_t froms[stream::WindowConfig::kMaxWindows];
-  stream::WindowFigures figures[stream::WindowConfig::kMaxWindows];
-  const std::size_t n = config.windows().size();
-  for (std::size_t i = 0; i < n; ++i) {
-    froms[i] = stream::WindowConfig::first_bucket(to, config.windows()[i]);
+  codec::append_uint(out, static_cast<std::uint64_t>(partitions.swaps));
+  if (reads_transfers()) {
+    out.append(",\"transfers_partition\":");
+    codec::append_uint(out, static_cast<std::uint64_t>(partitions.transfers));
   }
-  window->figures(to, froms, n, config.step_ms(), figures);
+  out.append(",\"windows\":{");
   for (std::size_t i = 0; i < n; ++i) {
     if (i > 0) out.push_back(',');
     codec::append_json_string(out, config.windows()[i].name);
@@ -152,11 +211,22 @@ void StatsStore::top_tokens(const stream::Window& window, SortKey sort, std::siz
   if (now) {
     const std::int64_t to = config.bucket_of(*now);
     const std::int64_t from = stream::WindowConfig::first_bucket(to, window);
-    for (const auto& [p, state] : partitions_) {
-      state->for_each_token([&](const core::Address& token, const stream::TokenWindow& w) {
-        if (w.newest_bucket() < from) return;
-        auto f = w.figures(from, to, config.step_ms());
-        if (f.count() > 0) rows.push_back({token, p, std::move(f)});
+    for (const auto& [key, state] : partitions_) {
+      state->for_each_token([&](const core::Address& token, const stream::TokenWindow& held) {
+        TokenWindows windows{true, &held, nullptr};
+        int partition = key.partition;
+        if (reads_transfers()) {
+          const TokenPartitions partitions = partitions_of(token);
+          windows = windows_of(token, partitions);
+          // A token with swaps is listed from its swaps state; one not wholly owned here (its
+          // two partitions on two instances) is not listed, as it is not answered.
+          if (!windows.owned || (key.input == Input::transfers && windows.swaps != nullptr)) return;
+          partition = partitions.swaps;
+        }
+        if (newest_bucket(windows.swaps, windows.transfers) < from) return;
+        stream::WindowFigures f;
+        figures_of(windows.swaps, windows.transfers, to, &from, 1, config.step_ms(), &f);
+        if (f.count() > 0) rows.push_back({token, partition, std::move(f)});
       });
     }
   }
@@ -206,26 +276,33 @@ void StatsStore::top_tokens(const stream::Window& window, SortKey sort, std::siz
 
 std::vector<core::Address> StatsStore::tokens() const {
   std::vector<core::Address> out;
-  std::shared_lock lock(mutex_);
-  for (const auto& [p, state] : partitions_) {
-    state->for_each_token([&](const core::Address& token, const stream::TokenWindow&) {
-      out.push_back(token);
-    });
+  {
+    std::shared_lock lock(mutex_);
+    for (const auto& [key, state] : partitions_) {
+      state->for_each_token([&](const core::Address& token, const stream::TokenWindow&) {
+        out.push_back(token);
+      });
+    }
+  }
+  if (reads_transfers()) {  // a token with swaps and transfers is in two states
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
   }
   return out;
 }
 
 std::size_t StatsStore::token_count() const {
+  if (reads_transfers()) return tokens().size();
   std::shared_lock lock(mutex_);
   std::size_t n = 0;
-  for (const auto& [p, state] : partitions_) n += state->token_count();
+  for (const auto& [key, state] : partitions_) n += state->token_count();
   return n;
 }
 
 std::size_t StatsStore::state_bytes() const {
   std::shared_lock lock(mutex_);
   std::size_t n = 0;
-  for (const auto& [p, state] : partitions_) n += state->bytes();
+  for (const auto& [key, state] : partitions_) n += state->bytes();
   return n;
 }
 

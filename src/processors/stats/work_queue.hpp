@@ -18,28 +18,34 @@ namespace tokenflow::processors {
 
 enum class Backpressure { block, drop, buffer };
 
+// What push() did: the caller counts waits and drops (StatsProbe).
+enum class Pushed { queued, waited, dropped };
+
 template <typename T>
 class WorkQueue {
  public:
   explicit WorkQueue(std::size_t capacity, Backpressure policy)
       : capacity_(capacity), policy_(policy) {}
 
-  // Queues `item` weighing `weight` messages. With block, waits while full (returns after
-  // `waited` is set if it had to); with drop, returns false when full. Commands pass
-  // weight 0 and always go in.
-  bool push(T item, std::size_t weight, bool* waited = nullptr) {
+  // Queues `item` weighing `weight` messages. Full means the item would take the queue past
+  // its capacity while something is queued (so an item heavier than the capacity still goes
+  // into an empty queue). When full, block waits for room (`waited`), drop refuses the item
+  // (`dropped`: it is destroyed, not queued), buffer queues it anyway. Commands pass weight 0
+  // and always go in at once.
+  Pushed push(T item, std::size_t weight) {
     std::unique_lock lock(mutex_);
-    if (weight > 0 && weight_ + weight > capacity_ && weight_ > 0) {
-      if (policy_ == Backpressure::drop) return false;
+    Pushed result = Pushed::queued;
+    if (weight > 0 && full_for(weight)) {
+      if (policy_ == Backpressure::drop) return Pushed::dropped;
       if (policy_ == Backpressure::block) {
-        if (waited != nullptr) *waited = true;
-        room_.wait(lock, [&] { return weight_ + weight <= capacity_ || weight_ == 0; });
+        result = Pushed::waited;
+        room_.wait(lock, [&] { return !full_for(weight); });
       }
     }
     items_.push_back({std::move(item), weight});
     weight_ += weight;
     ready_.notify_one();
-    return true;
+    return result;
   }
 
   // The next item, or nullopt after `timeout`.
@@ -59,6 +65,8 @@ class WorkQueue {
   }
 
  private:
+  bool full_for(std::size_t weight) const { return weight_ > 0 && weight_ + weight > capacity_; }
+
   struct Entry {
     T item;
     std::size_t weight;

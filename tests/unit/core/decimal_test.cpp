@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "core/errc.hpp"
 
 namespace tokenflow::core {
@@ -36,6 +38,35 @@ TEST(Decimal, PrintsItsShortestExactForm) {
   EXPECT_EQ(Decimal::parse("2.000")->to_string(), "2");
   EXPECT_EQ(Decimal::parse("0.000001")->to_string(), "0.000001");
   EXPECT_EQ(Decimal::from_integer(42).to_string(), "42");
+  EXPECT_EQ(Decimal::from_integer(0).to_string(), "0");
+  EXPECT_EQ((Decimal{Uint256(0), 6}.to_string()), "0");
+  EXPECT_EQ((Decimal{Uint256(100), 2}.to_string()), "1");
+  EXPECT_EQ((Decimal{Uint256(10), 3}.to_string()), "0.01");
+  EXPECT_EQ((Decimal{Uint256(1200), 0}.to_string()), "1200");
+  EXPECT_EQ((Decimal{Uint256::max(), 77}.to_string()),
+            "1.15792089237316195423570985008687907853269984665640564039457584007913129639935");
+  EXPECT_EQ((Decimal{Uint256(5), 77}.to_string()), "0." + std::string(76, '0') + "5");
+}
+
+TEST(Decimal, WritesThePointAndDropsZerosLikeThePlainDigitsSay) {
+  // write() against the obvious string form: digits, a point `scale` from the right, trailing
+  // fraction zeros and then a bare point dropped.
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 20'000; ++i) {
+    Uint256 m(rng() % 4 == 0 ? rng() % 1000 : rng());
+    if (rng() % 3 == 0) m.mul_u64(rng());
+    if (rng() % 5 == 0) m.mul_u64(1'000'000);
+    const auto scale = static_cast<std::uint8_t>(rng() % 30);
+    std::string want = m.to_decimal();
+    if (scale > 0) {
+      if (want.size() <= scale) want.insert(0, scale + 1 - want.size(), '0');
+      want.insert(want.size() - scale, 1, '.');
+      while (want.back() == '0') want.pop_back();
+      if (want.back() == '.') want.pop_back();
+    }
+    char buf[Decimal::kMaxTextSize];
+    ASSERT_EQ(std::string(buf, Decimal{m, scale}.write(buf)), want) << m.to_decimal() << " / 10^" << int{scale};
+  }
 }
 
 }  // namespace
