@@ -27,6 +27,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -165,13 +166,21 @@ struct DrainResult {
   std::uint64_t alerts = 0;
 };
 
-DrainResult drain_plain(const kafka::ClientConfig& client, const std::string& topic, std::size_t n) {
+// The reference: a consumer that only reads, configured as the monitor's.
+std::unique_ptr<kafka::Consumer> plain_consumer(const kafka::ClientConfig& client,
+                                                const std::string& topic,
+                                                const std::string& group) {
   kafka::ConsumerOptions options;
-  options.group_id = "alerts-bench-plain";
+  options.group_id = group;
   options.topics = {topic};
   options.fetch_wait_max_ms = 5;
   auto consumer = kafka::Consumer::create(client, options);
   if (!consumer.ok()) fail(consumer.error().message);
+  return std::move(consumer).value();
+}
+
+DrainResult drain_plain(const kafka::ClientConfig& client, const std::string& topic, std::size_t n) {
+  auto consumer = plain_consumer(client, topic, "alerts-bench-plain");
   DrainResult result;
   Clock::time_point start{};
   double cpu_start = 0;
@@ -181,7 +190,7 @@ DrainResult drain_plain(const kafka::ClientConfig& client, const std::string& to
       fail("the plain consumer read " + std::to_string(result.messages) + " of " + std::to_string(n) +
            " in 120 s (more than the embedded cluster retains? lower --drain-messages)");
     }
-    auto message = (*consumer)->poll(std::chrono::milliseconds(100));
+    auto message = consumer->poll(std::chrono::milliseconds(100));
     if (!message) continue;
     if (message->is_error()) fail("plain consumer: " + message->error()->message);
     if (result.messages++ == 0) {
@@ -191,7 +200,7 @@ DrainResult drain_plain(const kafka::ClientConfig& client, const std::string& to
   }
   result.wall_seconds = seconds_since(start);
   result.cpu_seconds = thread_cpu_seconds() - cpu_start;
-  (void)(*consumer)->close();
+  (void)consumer->close();
   return result;
 }
 
@@ -284,15 +293,10 @@ LatencyResult measure_latency(const kafka::ClientConfig& client, const Messages&
     if (auto r = monitor.run(stop); !r.ok()) fail(r.error().message);
   });
 
-  kafka::ConsumerOptions plain_options;
-  plain_options.group_id = "alerts-bench-latency-plain";
-  plain_options.topics = {topic};
-  plain_options.fetch_wait_max_ms = 5;
-  auto plain = kafka::Consumer::create(client, plain_options);
-  if (!plain.ok()) fail(plain.error().message);
+  auto plain = plain_consumer(client, topic, "alerts-bench-latency-plain");
   std::thread plain_thread([&] {
     while (plain_seen.size() < n) {
-      auto message = (*plain)->poll(std::chrono::milliseconds(50));
+      auto message = plain->poll(std::chrono::milliseconds(50));
       if (!message || message->is_error()) continue;
       plain_seen.push_back({{message->partition().value, message->offset().value}, Clock::now()});
     }
@@ -328,7 +332,7 @@ LatencyResult measure_latency(const kafka::ClientConfig& client, const Messages&
   }
   stop.request();
   monitor_thread.join();
-  (void)(*plain)->close();
+  (void)plain->close();
 
   LatencyResult result;
   result.alerts = monitor.probe().alerts.get();
