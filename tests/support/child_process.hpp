@@ -28,6 +28,9 @@ class ChildProcess {
   // Waits for exit; returns the exit code (128+signal when killed), nullopt on timeout.
   std::optional<int> wait(std::chrono::milliseconds timeout);
   std::string output() const;  // what the child printed so far
+  // Waits until the output contains `needle`; false if the child exits or `timeout` passes
+  // first.
+  bool wait_for_output(const std::string& needle, std::chrono::milliseconds timeout);
 
  private:
   pid_t pid_ = -1;
