@@ -17,11 +17,14 @@
 //   TRUNCATEd, the positions emptied and a CHECKPOINT taken; autovacuum is off for the table
 //   (as in copy_limit_bench) so that a vacuum woken by one measurement's rows does not land in
 //   the next.
-// - Kafka: the embedded cluster in this process (3 brokers), a fresh 12-partition topic per
-//   measurement. The cluster keeps at most 5 MiB or 100,000 message sets per partition, so a
-//   1M backlog cannot be pre-produced: the bench's producer (kafka::Producer, lz4, linger 5 ms,
-//   acks=all) publishes unpaced but never more than kWindow messages ahead of what the sink
-//   has consumed, so the sink always has data waiting and nothing is deleted unread.
+// - Kafka: the embedded cluster in this process (3 brokers), a fresh topic per measurement.
+//   The headline drains a backlog: every row produced (kafka::Producer, lz4, linger 5 ms,
+//   acks=all) before the sink starts, as when a sink catches up. The cluster keeps at most
+//   5 MiB or 100,000 message sets per partition, so a 1M backlog fits only spread over 48
+//   partitions in runs of consecutive rows, not keyed by contract. The other measurements
+//   run the producer alongside the sink on 12 partitions keyed by contract, unpaced but never
+//   more than kWindow messages ahead of what the sink has consumed, so the sink always has
+//   data waiting and nothing is deleted unread; the producer then shares the cores.
 // - Clock: the producer starts once the sink owns all 12 partitions (its group join, ~3 s on
 //   the embedded cluster, is not counted); the clock runs from the sink's first consumed
 //   message to its last row committed. The start-up delay before the first message (the
@@ -85,6 +88,12 @@ using tokenflow::sinks::SynchronousCommit;
 using Clock = std::chrono::steady_clock;
 
 constexpr int kPartitions = 12;
+// A backlog of every row, produced before the sink starts, fits the embedded cluster's 5 MiB
+// per partition only spread over many partitions, in runs of kBacklogRun consecutive rows
+// (keyed by contract, USDT's partition alone would hold ~40% of the rows). Runs keep the
+// message sets large: the embedded cluster answers a fetch with one message set per partition.
+constexpr int kBacklogPartitions = 48;
+constexpr std::size_t kBacklogRun = 2000;
 // Messages the producer may run ahead of the sink. Keys are contracts and USDT/USDC carry
 // most transfers, so one partition can hold ~40% of them: 50,000 keeps that partition's
 // unread data near 20,000 messages (~2-3 MiB compressed), inside the cluster's 5 MiB.
@@ -350,6 +359,9 @@ struct SinkConfig {
   CopyFormat format = CopyFormat::binary;
   SynchronousCommit commit = SynchronousCommit::off;  // what `tokenflow sink postgres` sets
   std::size_t writers = tokenflow::sinks::TransferSinkOptions{}.writers;
+  // Every row on the topic before the sink starts (a catch-up), rather than produced while
+  // it runs: the sink then shares the cores with the brokers serving its fetches only.
+  bool backlog = false;
 };
 
 Measurement run_sink(Connection& c, long postmaster, const std::string& url,
@@ -357,7 +369,8 @@ Measurement run_sink(Connection& c, long postmaster, const std::string& url,
                      const SinkConfig& config, int number) {
   reset_table(c);
   const std::string topic = "sink-bench-" + std::to_string(number);
-  if (auto t = cluster.create_topic(topic, kPartitions); !t.ok()) fail(t.error().message);
+  const int partitions = config.backlog ? kBacklogPartitions : kPartitions;
+  if (auto t = cluster.create_topic(topic, partitions); !t.ok()) fail(t.error().message);
   const auto client = cluster.client_config();
 
   tokenflow::sinks::PostgresStoreOptions store_options;
@@ -394,6 +407,18 @@ Measurement run_sink(Connection& c, long postmaster, const std::string& url,
   auto producer = tokenflow::kafka::Producer::create(client, producer_options);
   if (!producer.ok()) fail(producer.error().message);
 
+  if (config.backlog) {
+    for (std::size_t i = 0; i < config.rows; ++i) {
+      const tokenflow::core::Partition partition{
+          static_cast<std::int32_t>(i / kBacklogRun % kBacklogPartitions)};
+      auto produced = (*producer)->produce(topic, partition, data.key(i), data.payload(i));
+      if (!produced.ok()) fail(config.name + ": produce: " + produced.error().message);
+    }
+    if (auto flushed = (*producer)->flush(std::chrono::seconds(120)); !flushed.ok()) {
+      fail(config.name + ": producer flush: " + flushed.error().message);
+    }
+  }
+
   tokenflow::core::StopSignal stop;
   std::atomic<bool> finished{false};
   tokenflow::core::Result<void> outcome = tokenflow::core::success();
@@ -408,7 +433,7 @@ Measurement run_sink(Connection& c, long postmaster, const std::string& url,
   };
 
   const auto join_deadline = Clock::now() + std::chrono::seconds(60);
-  while (assigned.load(std::memory_order_acquire) < static_cast<std::size_t>(kPartitions)) {
+  while (assigned.load(std::memory_order_acquire) < static_cast<std::size_t>(partitions)) {
     if (finished.load(std::memory_order_acquire))
       give_up("the sink stopped before it was assigned");
     if (Clock::now() > join_deadline) give_up("the sink was not assigned its partitions in 60 s");
@@ -435,7 +460,7 @@ Measurement run_sink(Connection& c, long postmaster, const std::string& url,
     const auto& p = sink.probe();
     return p.stored.get() + p.duplicates.get() + p.dead_letters.get() >= config.rows;
   };
-  for (std::size_t i = 0; i < config.rows; ++i) {
+  for (std::size_t i = 0; i < config.rows && !config.backlog; ++i) {
     note_start();
     while (i >= sink.probe().consumed.get() + kWindow) {
       (*producer)->poll(std::chrono::milliseconds(1));
@@ -561,13 +586,15 @@ int main(int argc, char** argv) {
   std::vector<Group> groups;
   groups.push_back(
       {rows,
-       {{"sink: `tokenflow sink postgres` defaults", rows, 5000},
+       {{.name = "sink: defaults, draining a backlog", .rows = rows, .backlog = true},
+        {"  defaults, producer running alongside", rows, 5000},
         {"  1 writer (one session)", rows, 5000, CopyFormat::binary, SynchronousCommit::off, 1},
         {"  synchronous_commit on", rows, 5000, CopyFormat::binary, SynchronousCommit::on},
         {"  text COPY instead of binary", rows, 5000, CopyFormat::text}}});
-  groups.back().configs.front().writers = writers;
+  groups.back().configs[0].writers = writers;
+  groups.back().configs[1].writers = writers;
   if (quick) {
-    groups.back().configs.resize(1);
+    groups.back().configs.resize(2);
   } else {
     groups.push_back({small_rows,
                       {{"sink: `tokenflow sink postgres` defaults", small_rows, 5000},
@@ -651,14 +678,18 @@ int main(int argc, char** argv) {
       admin.value("SHOW synchronous_commit").c_str(), admin.value("SHOW shared_buffers").c_str(),
       admin.value("SHOW max_wal_size").c_str(), std::thread::hardware_concurrency());
   std::printf(
-      "kafka: embedded cluster in this process, 3 brokers, %d partitions (fresh topic "
-      "each time); producer lz4, linger 5 ms, acks=all, at most %s messages ahead\n",
-      kPartitions, with_commas(kWindow).c_str());
+      "kafka: embedded cluster in this process, 3 brokers, a fresh topic each time; "
+      "producer lz4, linger 5 ms, acks=all. Backlog: every row produced before the sink "
+      "starts, %d partitions (runs of %s rows each; keyed by contract they would overflow "
+      "the cluster's 5 MiB per partition). Alongside: %d partitions keyed by contract, the "
+      "producer at most %s messages ahead of the sink, on the same cores\n",
+      kBacklogPartitions, with_commas(kBacklogRun).c_str(), kPartitions,
+      with_commas(kWindow).c_str());
   std::printf(
       "sink: the real TransferSink, one consumer, %zu writer sessions, binary COPY and "
       "synchronous_commit off unless said; clock from the sink's first message consumed "
-      "to its last row committed (start s = first message produced -> first consumed, "
-      "not counted)\n",
+      "to its last row committed (start s = the sink owning its partitions -> its first "
+      "message, not counted)\n",
       tokenflow::sinks::TransferSinkOptions{}.writers);
   std::printf(
       "checked: count(*) == count(DISTINCT id) == rows, sums of block_number and value "
@@ -690,12 +721,15 @@ int main(int argc, char** argv) {
                   r.note.c_str());
     }
   }
-  const double headline = median(results[0][0].ratio);
-  const double headline_rate = median(results[0][0].rate);
-  std::printf(
-      "\ngoal (BENCHMARKS.md): the sink at >= 90%% of the COPY limit (two sessions) of the same "
-      "rows: %.0f%% -> %s; issue #2: >= 100,000 rows/s sustained: %.0f -> %s\n",
-      100 * headline, headline >= 0.9 ? "met" : "NOT met", headline_rate,
-      headline_rate >= 100'000 ? "met" : "NOT met on this run");
+  for (std::size_t k = 0; k < 2; ++k) {
+    const double headline = median(results[0][k].ratio);
+    const double headline_rate = median(results[0][k].rate);
+    std::printf(
+        "%sgoal (BENCHMARKS.md), %s: >= 90%% of the COPY limit (two sessions) of the same "
+        "rows: %.0f%% -> %s; issue #2: >= 100,000 rows/s sustained: %.0f -> %s\n",
+        k == 0 ? "\n" : "", k == 0 ? "draining a backlog" : "producer alongside",
+        100 * headline, headline >= 0.9 ? "met" : "NOT met", headline_rate,
+        headline_rate >= 100'000 ? "met" : "NOT met on this run");
+  }
   return 0;
 }

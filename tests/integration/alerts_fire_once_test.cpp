@@ -184,7 +184,14 @@ TEST_F(AlertsTest, EventsReadAgainAfterASigkillBeforeAnyCommitAlertOnlyOnce) {
     const auto at = log.find(listening);
     ASSERT_NE(at, std::string::npos) << tail_of(*first);
     const int port = std::stoi(log.substr(at + listening.size()));
-    const auto metrics = http_get(port, "/metrics");
+    // The per-token figures are published once a second: wait for the first publication.
+    auto metrics = http_get(port, "/metrics");
+    const auto metrics_deadline = std::chrono::steady_clock::now() + 15s;
+    while (metrics.body.find("tokenflow_alerts_fired_total{") == std::string::npos &&
+           std::chrono::steady_clock::now() < metrics_deadline) {
+      std::this_thread::sleep_for(100ms);
+      metrics = http_get(port, "/metrics");
+    }
     EXPECT_EQ(metrics.status, 200u);
     EXPECT_NE(metrics.body.find("tokenflow_alerts_fired_total{rule=\"mint\",token=\"unknown\"}"),
               std::string::npos)
