@@ -79,6 +79,9 @@ struct Options {
   double warmup_seconds = 1;
   int fetch_wait_max_ms = 10;
   int linger_ms = 1;
+  std::size_t writers = tokenflow::sinks::TransferSinkOptions{}.writers;
+  std::map<std::string, std::string> pg_settings;  // on top of Debian's defaults
+  bool print_pg_log = false;
 };
 
 struct Messages {
@@ -285,6 +288,7 @@ Results measure(tokenflow::kafka::EmbeddedCluster& cluster,
   sink_options.batch_timeout = std::chrono::milliseconds(o.batch_timeout_ms);
   sink_options.max_records = n;
   sink_options.log_batches = false;
+  sink_options.writers = o.writers;
   tokenflow::kafka::ConsumerOptions sink_consumer;
   sink_consumer.group_id = "latency-bench-sink";
   sink_consumer.topics = {topic};
@@ -436,11 +440,24 @@ int main(int argc, char** argv) {
       o.batch_timeout_ms = std::stoi(argv[++i]);
     } else if (arg == "--warmup-seconds" && i + 1 < argc) {
       o.warmup_seconds = std::stod(argv[++i]);
+    } else if (arg == "--pg-log") {
+      o.print_pg_log = true;
+    } else if (arg == "--writers" && i + 1 < argc) {
+      o.writers = std::stoul(argv[++i]);
+    } else if (const std::string setting = i + 1 < argc ? argv[i + 1] : "";
+               arg == "--pg-setting" && setting.find('=') != std::string::npos) {
+      o.pg_settings[setting.substr(0, setting.find('='))] = setting.substr(setting.find('=') + 1);
+      ++i;
     } else {
-      std::fprintf(
-          stderr,
-          "usage: %s [--rate R] [--seconds S] [--batch-timeout-ms T] [--warmup-seconds W]\n",
-          argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--rate R] [--seconds S] [--batch-timeout-ms T] "
+                   "[--warmup-seconds W] [--writers N] [--pg-setting name=value]... [--pg-log]\n"
+                   "  --writers: the sink's database sessions (default %zu)\n"
+                   "  --pg-setting: a PostgreSQL server setting on top of Debian's defaults "
+                   "(repeatable), printed in the header\n"
+                   "  --pg-log: the server's log on stderr at the end (with --pg-setting "
+                   "log_min_duration_statement=50, the slow statements)\n",
+                   argv[0], tokenflow::sinks::TransferSinkOptions{}.writers);
       return 2;
     }
   }
@@ -452,11 +469,14 @@ int main(int argc, char** argv) {
 
   const auto n = static_cast<std::size_t>(o.rate * o.seconds);
   const Messages messages = make_messages(n);
-  tokenflow::testing::PostgresServer server;  // Debian's defaults
+  tokenflow::testing::PostgresServerOptions server_options;  // Debian's defaults, unless
+  server_options.settings = o.pg_settings;
+  tokenflow::testing::PostgresServer server(server_options);
   auto cluster = tokenflow::kafka::EmbeddedCluster::create(3);
   if (!cluster.ok()) fail(cluster.error().message);
 
   const Results r = measure(**cluster, server, messages, o);
+  if (o.print_pg_log) std::fprintf(stderr, "%s", server.log().c_str());
 
   std::printf(
       "\nlatency_bench: produce -> row committed in PostgreSQL vs produce -> consumed "
@@ -472,10 +492,13 @@ int main(int argc, char** argv) {
       "producer linger.ms %d, lz4, acks=all, idempotent; both consumer groups "
       "fetch.wait.max.ms %d\n",
       kPartitions, o.linger_ms, o.fetch_wait_max_ms);
+  std::string settings = "default settings";
+  for (const auto& [name, value] : o.pg_settings) settings += ", " + name + "=" + value;
   std::printf(
-      "sink: TransferSink, batch 5000 rows or %d ms; PostgresStore binary COPY, "
-      "synchronous_commit off; PostgreSQL %s, default settings\n",
-      o.batch_timeout_ms, server.query("SHOW server_version")[0][0].c_str());
+      "sink: TransferSink, batch 5000 rows or %d ms, %zu writer session(s); PostgresStore "
+      "binary COPY, synchronous_commit off; PostgreSQL %s, %s\n",
+      o.batch_timeout_ms, o.writers, server.query("SHOW server_version")[0][0].c_str(),
+      settings.c_str());
   std::printf(
       "measured: send time (before produce) to poll() returning the message (reference, "
       "a plain consumer) / to the return of the COMMIT that stored it (sink)\n");
