@@ -82,6 +82,7 @@ struct Options {
   std::size_t writers = tokenflow::sinks::TransferSinkOptions{}.writers;
   std::map<std::string, std::string> pg_settings;  // on top of Debian's defaults
   bool print_pg_log = false;
+  std::size_t slowest = 0;  // print this many of the slowest writes, with when they ended
 };
 
 struct Messages {
@@ -246,6 +247,7 @@ struct Results {
   std::size_t batches = 0;
   double mean_batch = 0;
   double send_rate = 0;
+  std::string slowest_writes;  // when asked: "<ms> at <s into the run>, ..."
 };
 
 std::uint64_t number(const tokenflow::testing::PostgresServer& server, const std::string& sql) {
@@ -420,6 +422,24 @@ Results measure(tokenflow::kafka::EmbeddedCluster& cluster,
   r.kafka = summarize(std::move(kafka_ms));
   r.sink = summarize(std::move(sink_ms));
   r.write_ms = summarize(std::move(write_ms));
+  if (o.slowest > 0) {
+    // When the slowest writes happened tells a stall of the whole machine or server (all at
+    // once) from contention spread over the run.
+    std::vector<const CommitLog::Commit*> by_duration;
+    for (const auto& c : timed.commits()) by_duration.push_back(&c);
+    const auto shown = std::min(o.slowest, by_duration.size());
+    std::partial_sort(by_duration.begin(), by_duration.begin() + static_cast<long>(shown),
+                      by_duration.end(),
+                      [](const auto* a, const auto* b) { return a->write_ms > b->write_ms; });
+    for (std::size_t k = 0; k < shown; ++k) {
+      char line[96];
+      std::snprintf(line, sizeof line, "%s%.1f ms ending %.2f s in (%zu rows)", k ? ", " : "",
+                    by_duration[k]->write_ms,
+                    std::chrono::duration<double>(by_duration[k]->at - sent.started).count(),
+                    by_duration[k]->rows);
+      r.slowest_writes += line;
+    }
+  }
   r.batches = timed.commits().size();
   r.mean_batch = r.batches ? static_cast<double>(batch_rows) / static_cast<double>(r.batches) : 0;
   r.send_rate = static_cast<double>(n) / sent.seconds;
@@ -440,6 +460,8 @@ int main(int argc, char** argv) {
       o.batch_timeout_ms = std::stoi(argv[++i]);
     } else if (arg == "--warmup-seconds" && i + 1 < argc) {
       o.warmup_seconds = std::stod(argv[++i]);
+    } else if (arg == "--slowest" && i + 1 < argc) {
+      o.slowest = std::stoul(argv[++i]);
     } else if (arg == "--pg-log") {
       o.print_pg_log = true;
     } else if (arg == "--writers" && i + 1 < argc) {
@@ -451,12 +473,13 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: %s [--rate R] [--seconds S] [--batch-timeout-ms T] "
-                   "[--warmup-seconds W] [--writers N] [--pg-setting name=value]... [--pg-log]\n"
+                   "[--warmup-seconds W] [--writers N] [--pg-setting name=value]... [--pg-log] [--slowest N]\n"
                    "  --writers: the sink's database sessions (default %zu)\n"
                    "  --pg-setting: a PostgreSQL server setting on top of Debian's defaults "
                    "(repeatable), printed in the header\n"
                    "  --pg-log: the server's log on stderr at the end (with --pg-setting "
-                   "log_min_duration_statement=50, the slow statements)\n",
+                   "log_min_duration_statement=50, the slow statements)\n"
+                   "  --slowest N: the N slowest batch writes and when they ended\n",
                    argv[0], tokenflow::sinks::TransferSinkOptions{}.writers);
       return 2;
     }
@@ -525,6 +548,7 @@ int main(int argc, char** argv) {
       "after its first message); PostgresStore::write per batch: p50 %.1f ms, p99 %.1f "
       "ms, max %.1f ms\n",
       r.batches, r.mean_batch, o.batch_timeout_ms, r.write_ms.p50, r.write_ms.p99, r.write_ms.max);
+  if (!r.slowest_writes.empty()) std::printf("slowest writes: %s\n", r.slowest_writes.c_str());
   std::printf("target: sink p99 < %.0f ms: %.1f ms -> %s\n", kTargetP99Ms, r.sink.p99,
               r.sink.p99 < kTargetP99Ms ? "met" : "NOT met");
   return 0;
