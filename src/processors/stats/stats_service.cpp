@@ -230,8 +230,7 @@ core::Positions StatsService::on_assigned(const kafka::TopicPartitions& partitio
                                                           store_.settings().dedup_ttl);
     auto saved = checkpoints_.read(tp.topic, tp.partition);
     if (!saved.ok()) {
-      spdlog::error("stats: {}", saved.error().message);
-      if (!fatal_) fatal_ = saved.error();
+      note_fatal(saved.error());
       continue;
     }
     std::int64_t offset = kafka::RebalanceListener::kStartAsNew;
@@ -242,8 +241,7 @@ core::Positions StatsService::on_assigned(const kafka::TopicPartitions& partitio
             "checkpoint " + checkpoints_.path_of(tp.topic, tp.partition) +
                 " was written with another BUCKET_STEP or format; move it away to rebuild "
                 "the partition's state from the topic"};
-        spdlog::error("stats: {}", error.message);
-        if (!fatal_) fatal_ = error;
+        note_fatal(std::move(error));
         continue;
       }
       offset = state->next_offset();
@@ -486,6 +484,14 @@ core::Positions StatsService::checkpoint(const Checkpoint& command) {
   probe_.tokens.set(static_cast<std::int64_t>(store_.token_count()));
   if (command.remove) store_.bump_version();
   return positions;
+}
+
+void StatsService::note_fatal(core::Error error) {
+  if (fatal_) {
+    spdlog::error("stats: {}", error.message);
+    return;
+  }
+  fatal_ = std::move(error);
 }
 
 }  // namespace tokenflow::processors

@@ -125,6 +125,9 @@ class StatsService final : public kafka::RebalanceListener {
   core::Positions checkpoint_now(std::vector<StateKey> partitions, bool remove, bool write);
   void commit_finished_checkpoint();
   void update_lag();
+  // Keeps the first error that stops the service (run() returns it, and the caller reports
+  // it); any later one is logged here, as it would otherwise go unseen.
+  void note_fatal(core::Error error);
 
   StatsServiceOptions options_;
   kafka::ClientConfig client_;
