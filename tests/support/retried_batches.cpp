@@ -3,16 +3,18 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <span>
 #include <sstream>
+#include <string_view>
 #include <unordered_map>
 
 namespace tokenflow::testing {
 
 namespace {
 
-// Removes the repeats from one partition's records (sorted by offset) and counts them;
-// returns false, describing it, at a duplicate that does not repeat the run right before it.
-bool drop_repeats(const std::vector<OnTopic>& records, std::vector<std::string>& kept,
+// Keeps one partition's records (sorted by offset) but the repeats, which it counts; stops,
+// describing it, at a duplicate that does not repeat the run right before it.
+void drop_repeats(std::span<const OnTopic> records, std::vector<std::string_view>& kept,
                   TopicAudit& audit, std::ostringstream& problems) {
   std::unordered_map<std::string_view, std::size_t> first_seen;  // payload -> index
   std::size_t k = 0;
@@ -35,13 +37,12 @@ bool drop_repeats(const std::vector<OnTopic>& records, std::vector<std::string>&
       problems << "partition " << records[k].partition << " offset " << records[k].offset
                << " repeats offset " << records[i].offset
                << " but not as a whole batch retried right after itself; ";
-      return false;
+      return;
     }
     ++audit.retried_batches;
     audit.retried_messages += n;
     k += n;
   }
-  return true;
 }
 
 }  // namespace
@@ -52,13 +53,13 @@ TopicAudit audit_topic(std::vector<OnTopic> records, const std::multiset<std::st
   });
   TopicAudit audit;
   std::ostringstream problems;
-  std::vector<std::string> kept;
+  std::vector<std::string_view> kept;  // views into `records`
   kept.reserve(records.size());
   for (auto begin = records.begin(); begin != records.end();) {
     const auto end = std::find_if(begin, records.end(), [&](const OnTopic& r) {
       return r.partition != begin->partition;
     });
-    drop_repeats(std::vector<OnTopic>(begin, end), kept, audit, problems);
+    drop_repeats(std::span<const OnTopic>(begin, end), kept, audit, problems);
     begin = end;
   }
   std::map<std::string_view, std::int64_t> surplus;  // copies on the topic minus published
