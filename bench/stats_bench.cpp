@@ -423,7 +423,7 @@ int main(int argc, char** argv) {
   memory(memory_tokens, config);
 
   // 3. HTTP: the aggregated state behind the real API and server.
-  processors::StatsStore store({config, config.largest().length, std::chrono::seconds(5), 1});
+  processors::StatsStore store({config, config.largest().length, std::chrono::seconds(5), false});
   {
     auto lock = store.update();
     store.install(processors::StateKey{processors::Input::swaps, 0}, std::move(agg.state));

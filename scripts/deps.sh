@@ -10,7 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql redis-server sqlite3 util-linux procps
   nodejs node-graphql
-  wrk
+  wrk kcat
 )
 
 missing=()

@@ -1,7 +1,10 @@
 #include "cli/stats_api.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
+
+#include "codec/json_writer.hpp"
 
 namespace tokenflow::cli {
 namespace {
@@ -69,37 +72,97 @@ http::Response StatsApi::token_stats(const http::Request& request, std::string_v
                             "'" + std::string(token_text) +
                                 "' is not a token address: 0x followed by 40 hex digits");
   }
-  std::string body;
-  processors::TokenPartitions partitions;
-  switch (store_.token_stats(token, body, partitions)) {
-    case processors::TokenAnswer::found:
-      body.push_back('\n');
-      return http::make_response(request, 200, kJson, std::move(body));
-    case processors::TokenAnswer::no_events:
-      return http::make_error(request, 404,
-                              "token " + token.to_string() + " has no events in the last " +
-                                  store_.settings().windows.largest().name);
-    case processors::TokenAnswer::not_owned:
-      return http::make_response(request, 404, kJson, not_owned_json(token, partitions));
+  Resolution where = resolve(token);
+  switch (where.kind) {
+    case Resolution::answer: {
+      where.body.push_back('\n');
+      auto response = http::make_response(request, 200, kJson, std::move(where.body));
+      response.set("X-Tokenflow-Partitions", where.partitions);
+      return response;
+    }
+    case Resolution::redirect: {
+      // The same path and query there (an ?api_key goes along).
+      const std::string_view target(request.target().data(), request.target().size());
+      std::string location = where.url + std::string(target);
+      std::string body = "{\"error\":";
+      codec::append_json_string(body, where.error);
+      body.append(",\"location\":");
+      codec::append_json_string(body, location);
+      body.append("}\n");
+      auto response = http::make_response(request, 307, kJson, std::move(body));
+      response.set(bhttp::field::location, location);
+      if (directory != nullptr) directory->probe().redirects.add();
+      return response;
+    }
+    case Resolution::failure:
+      break;
   }
-  return http::make_error(request, 500, "unreachable");
+  auto response = http::make_error(request, where.status, where.error);
+  if (where.status == 503) response.set(bhttp::field::retry_after, "1");
+  return response;
 }
 
-std::string StatsApi::not_owned_json(const core::Address& token,
-                                     const processors::TokenPartitions& partitions) const {
-  const std::string swaps = std::to_string(partitions.swaps);
-  if (!store_.reads_transfers()) {
-    return "{\"error\":\"token " + token.to_string() + " is in partition " + swaps +
-           ", which another instance of this consumer group owns; ask it\",\"partition\":" +
-           swaps + "}\n";
+const std::string& StatsApi::topic_of(processors::Input input) const {
+  return input == processors::Input::swaps ? swaps_topic : transfers_topic;
+}
+
+std::string StatsApi::describe(const processors::Location& location) const {
+  std::string out = topic_of(location.key.input) + "[" + std::to_string(location.key.partition) + "]";
+  if (location.url.empty()) return out + " (no owner has announced it)";
+  return out + " at " + location.url + (location.fresh ? "" : " (not heard from lately)");
+}
+
+StatsApi::Resolution StatsApi::resolve(const core::Address& token) {
+  Resolution out;
+  processors::StateKeys held;
+  const auto answer = store_.token_stats(token, out.body, held);
+  const std::vector<processors::Location> remote =
+      directory != nullptr ? directory->elsewhere(token) : std::vector<processors::Location>{};
+  const std::string largest = store_.settings().windows.largest().name;
+  if (remote.empty()) {
+    switch (answer) {
+      case processors::TokenAnswer::found:
+        out.kind = Resolution::answer;
+        for (const auto& key : held) {
+          if (!out.partitions.empty()) out.partitions.push_back(',');
+          out.partitions += topic_of(key.input) + ":" + std::to_string(key.partition);
+        }
+        return out;
+      case processors::TokenAnswer::no_events:
+        out.error = "token " + token.to_string() + " has no events in the last " + largest;
+        return out;
+      case processors::TokenAnswer::not_held:
+        if (directory != nullptr && !directory->caught_up()) {
+          out.status = 503;
+          out.error = "this instance is still reading the directory of the group's tokens; "
+                      "retry in a moment";
+          return out;
+        }
+        out.error = "token " + token.to_string() + " has no events in the last " + largest;
+        return out;
+    }
   }
-  const std::string transfers = std::to_string(partitions.transfers);
-  return "{\"error\":\"token " + token.to_string() + " is in partition " + swaps +
-         " of the swaps and partition " + transfers +
-         " of the transfers, not both owned by this instance of the consumer group; ask the "
-         "instance that owns them (give both topics the same partition count so that one "
-         "does)\",\"partition\":" +
-         swaps + ",\"transfers_partition\":" + transfers + "}\n";
+  const bool one_owner = std::all_of(remote.begin(), remote.end(), [&](const auto& l) {
+    return l.fresh && !l.url.empty() && l.url == remote.front().url;
+  });
+  if (answer == processors::TokenAnswer::not_held && one_owner) {
+    out.kind = Resolution::redirect;
+    out.url = remote.front().url;
+    out.error = "token " + token.to_string() + " is held by " + describe(remote.front()) +
+                "; ask it there";
+    return out;
+  }
+  out.status = 503;
+  out.error = "token " + token.to_string() + " is in partitions owned by more than one instance "
+              "or by none that answers:";
+  for (const auto& key : held) {
+    out.error += " " + topic_of(key.input) + "[" + std::to_string(key.partition) + "] here,";
+  }
+  for (const auto& location : remote) out.error += " " + describe(location) + ",";
+  out.error.back() = ';';
+  out.error += " its figures need all of them on one instance (the group is rebalancing, or "
+               "its producers spread the token over partitions)";
+  return out;
 }
 
 http::Response StatsApi::top_tokens(const http::Request& request) {
@@ -182,24 +245,21 @@ void StatsApi::upgrade(boost::asio::ip::tcp::socket socket, http::Request reques
 
 http::PushSource StatsApi::push_source() {
   http::PushSource source;
-  source.snapshot = [this](const core::Address& token, std::string& body, std::string& error) {
-    processors::TokenPartitions partitions;
-    switch (store_.token_stats(token, body, partitions)) {
-      case processors::TokenAnswer::found:
-        return true;
-      case processors::TokenAnswer::no_events:
-        error = "no events in the last " + store_.settings().windows.largest().name;
-        return false;
-      case processors::TokenAnswer::not_owned:
-        error = store_.reads_transfers()
-                    ? "partition " + std::to_string(partitions.swaps) + " of the swaps or " +
-                          std::to_string(partitions.transfers) +
-                          " of the transfers is owned by another instance"
-                    : "partition " + std::to_string(partitions.swaps) +
-                          " is owned by another instance";
-        return false;
+  source.snapshot = [this](const core::Address& token, std::string& body, std::string& detail) {
+    Resolution where = resolve(token);
+    switch (where.kind) {
+      case Resolution::answer:
+        body = std::move(where.body);
+        return http::Snapshot::found;
+      case Resolution::redirect:
+        // The hub's clients reconnect to the owner's WebSocket endpoint.
+        detail = where.url;
+        return http::Snapshot::elsewhere;
+      case Resolution::failure:
+        break;
     }
-    return false;
+    detail = std::move(where.error);
+    return http::Snapshot::missing;
   };
   source.all_tokens = [this] { return store_.tokens(); };
   source.version = [this] { return store_.version(); };

@@ -7,8 +7,15 @@
 //   GET /healthz, /readyz                 liveness; ready once partitions are restored
 //   GET /metrics                          Prometheus text
 //
+// Where a token is comes from the store (the states here holding it) and the directory (those
+// of the other instances of the group): a token held by another instance is a 307 to it (a
+// WebSocket "redirect" message), one held nowhere a 404, one whose states are split between
+// instances or whose owner is silent a 503 naming them. The partitions an answer comes from
+// are in the X-Tokenflow-Partitions header ("defi.swaps:3,stablecoin-transfers:3"), not in
+// the body, so that the body depends only on the events, never on how they were partitioned.
+//
 // Errors are {"error":"<sentence>"}: 400 bad parameters, 401 no or wrong API key, 404 unknown
-// path, token with no events, or a token another instance owns (with "partition"), 405, 429.
+// path or a token with no events, 405, 429, 503.
 // /healthz and /readyz need no key and are not rate limited (probes must always get in).
 //
 // Thread-safe: the server's threads call answer() and upgrade() concurrently.
@@ -21,6 +28,7 @@
 #include "http/http_server.hpp"
 #include "http/prometheus.hpp"
 #include "http/websocket_hub.hpp"
+#include "processors/stats/stats_directory.hpp"
 #include "processors/stats/stats_store.hpp"
 
 namespace tokenflow::cli {
@@ -33,6 +41,9 @@ class StatsApi {
   std::function<bool()> ready = [] { return true; };
   std::function<void(http::PrometheusWriter&)> extra_metrics;
   http::WebSocketHub* hub = nullptr;
+  processors::StatsDirectory* directory = nullptr;  // none: this instance answers alone
+  std::string swaps_topic = "defi.swaps";
+  std::string transfers_topic;
 
   http::Response answer(const http::Request& request, const http::ClientInfo& client);
   void upgrade(boost::asio::ip::tcp::socket socket, http::Request request,
@@ -45,9 +56,19 @@ class StatsApi {
  private:
   http::Response route(const http::Request& request, std::string_view path);
   http::Response token_stats(const http::Request& request, std::string_view token_text);
-  // The 404 body for a token whose partitions another instance owns.
-  std::string not_owned_json(const core::Address& token,
-                             const processors::TokenPartitions& partitions) const;
+  // Where the answer for one token is: here (body set), elsewhere (url), or nowhere (status
+  // and sentence). HTTP and WebSocket both use it.
+  struct Resolution {
+    enum Kind { answer, redirect, failure } kind = failure;
+    std::string body;        // answer
+    std::string partitions;  // answer: the X-Tokenflow-Partitions value
+    std::string url;         // redirect: the owner's advertised URL
+    unsigned status = 404;   // failure
+    std::string error;       // redirect and failure: a sentence
+  };
+  Resolution resolve(const core::Address& token);
+  std::string describe(const processors::Location& location) const;
+  const std::string& topic_of(processors::Input input) const;
   http::Response top_tokens(const http::Request& request);
   http::Response metrics(const http::Request& request);
 

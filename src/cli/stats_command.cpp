@@ -35,7 +35,41 @@ struct StatsFlags {
   std::size_t max_request_bytes = 16 * 1024;
   std::string idle_timeout = "30s";
   std::uint64_t max_records = 0;
+  std::string advertise_url;  // empty: http://<listen address>
+  std::string directory_topic{kDirectoryTopic};
 };
+
+// The URL other instances send clients to: --advertise-url, else the listen address (a
+// wildcard address replaced by this host's name, which peers can usually resolve).
+std::string advertised_url(const StatsFlags& flags, const std::string& host, std::uint16_t port) {
+  if (!flags.advertise_url.empty()) {
+    std::string url = flags.advertise_url;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
+  }
+  std::string name = host;
+  if (name.empty() || name == "0.0.0.0" || name == "::" || name == "[::]") {
+    const std::string instance = processors::instance_name();
+    name = instance.substr(0, instance.rfind(':'));
+  }
+  return "http://" + name + ":" + std::to_string(port);
+}
+
+// The directory topic exists, or is created compacted; false (logged) when neither.
+bool ensure_directory_topic(const kafka::ClientConfig& config, const std::string& topic) {
+  if (kafka::partition_count(config, topic, std::chrono::seconds(5)).ok()) return true;
+  auto created = kafka::ensure_topic(config, topic, 1, 1, std::chrono::seconds(5),
+                                     {{"cleanup.policy", "compact"}});
+  if (!created.ok()) {
+    spdlog::error("stats: the directory topic {} does not exist and cannot be created ({}); "
+                  "create it (1 partition, cleanup.policy=compact) or name another with "
+                  "--directory-topic",
+                  topic, created.error().message);
+    return false;
+  }
+  spdlog::info("stats: created the directory topic {} (compacted)", topic);
+  return true;
+}
 
 // Parses a duration flag; logs and returns nullopt when it is not one.
 std::optional<std::chrono::milliseconds> duration_flag(const char* flag, const std::string& text) {
@@ -87,7 +121,8 @@ int run_stats(StatsFlags& flags, CommandContext& ctx) {
                   partitions.error().message);
     return kExitFailure;
   }
-  processors::StatsSettings settings{*windows, *dedup_ttl, *max_skew, *partitions};
+  processors::StatsSettings settings{*windows, *dedup_ttl, *max_skew,
+                                     !flags.transfers_topic.empty()};
   std::optional<core::TokenRegistry> registry;
   if (!flags.transfers_topic.empty()) {
     if (flags.transfers_topic == flags.topic) {
@@ -105,12 +140,12 @@ int run_stats(StatsFlags& flags, CommandContext& ctx) {
                     transfer_partitions.error().message);
       return kExitFailure;
     }
-    settings.transfer_partition_count = *transfer_partitions;
     if (*transfer_partitions != *partitions) {
       spdlog::warn(
           "stats: {} has {} partitions and {} has {}: a token's swaps and transfers may then be "
-          "owned by two instances of the group, and neither answers for it; give both topics "
-          "the same partition count to run more than one instance",
+          "owned by two instances of the group, and neither answers for it (503); give both "
+          "topics the same partition count, and their producers the same partitioner, to run "
+          "more than one instance",
           flags.topic, *partitions, flags.transfers_topic, *transfer_partitions);
     }
   } else if (!flags.registry_file.empty()) {
@@ -141,8 +176,25 @@ int run_stats(StatsFlags& flags, CommandContext& ctx) {
   consumer.fetch_wait_max_ms = 10;  // answers and pushes should follow the stream closely
   processors::StatsService service(options, *config, consumer, store, **producer);
 
+  if (!ensure_directory_topic(*config, flags.directory_topic)) return kExitFailure;
+
   StatsApi api(store, http::ApiKeys(flags.api_keys), flags.rate_limit);
-  api.ready = [&service] { return service.ready(); };
+  api.swaps_topic = flags.topic;
+  api.transfers_topic = flags.transfers_topic;
+  processors::DirectoryOptions directory_options;
+  directory_options.topic = flags.directory_topic;
+  directory_options.group = flags.group;
+  directory_options.swaps_topic = flags.topic;
+  directory_options.transfers_topic = flags.transfers_topic;
+  directory_options.instance = processors::instance_name();
+  auto directory = processors::StatsDirectory::create(directory_options, *config, store);
+  if (!directory.ok()) {
+    spdlog::error("stats: {}", directory.error().message);
+    return kExitFailure;
+  }
+  api.directory = directory->get();
+  // Ready once the partitions are restored and the other instances' tokens are known.
+  api.ready = [&service, &api] { return service.ready() && api.directory->caught_up(); };
   api.extra_metrics = [&](http::PrometheusWriter& out) {
     service.probe().for_each([&](const kafka::Counter& c) { out.counter(c); });
     service.probe().for_each_gauge([&](const kafka::Gauge& g) { out.gauge(g); });
@@ -153,6 +205,14 @@ int run_stats(StatsFlags& flags, CommandContext& ctx) {
       c->for_each([&](const kafka::Counter& counter) { out.counter(counter); });
     }
     (*producer)->probe().for_each([&](const kafka::Counter& counter) { out.counter(counter); });
+    if (api.directory != nullptr) {
+      const auto& d = api.directory->probe();
+      out.counter(d.published);
+      out.counter(d.read);
+      out.counter(d.ignored);
+      out.counter(d.redirects);
+      out.gauge(d.known_tokens);
+    }
   };
   http::HttpServerOptions server_options;
   server_options.address = flags.listen.substr(0, colon);
@@ -177,6 +237,10 @@ int run_stats(StatsFlags& flags, CommandContext& ctx) {
     return kExitUsage;
   }
   hub.start();
+  (*directory)->start(advertised_url(flags, server_options.address, server.port()));
+  spdlog::info("stats: answering at {} (--advertise-url); tokens held by other instances of "
+               "group {} are redirected there, as told by {}",
+               (*directory)->self_url(), flags.group, flags.directory_topic);
   spdlog::info("stats: windows {} of {} buckets, dedup ttl {}, max skew {}, backpressure {} "
                "(queue of {} messages)",
                flags.windows, core::format_duration(windows->step()),
@@ -185,6 +249,7 @@ int run_stats(StatsFlags& flags, CommandContext& ctx) {
   auto result = service.run(ctx.stop);
   hub.stop();
   server.stop();
+  (*directory)->stop();
   if (!result.ok()) {
     spdlog::error("stats: {}", result.error().message);
     return kExitFailure;
@@ -277,6 +342,16 @@ void register_stats(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--max-records", flags->max_records,
                   "Stop after consuming this many messages (checkpointing first); 0 = never")
       ->envname("KAFKA_MAX_RECORDS")
+      ->capture_default_str();
+  cmd->add_option("--advertise-url", flags->advertise_url,
+                  "Where other instances send clients for the tokens this one holds, e.g. "
+                  "http://stats-1.internal:8080; default: http:// and the --listen address "
+                  "(a wildcard address becomes this host's name)")
+      ->envname("ADVERTISE_URL");
+  cmd->add_option("--directory-topic", flags->directory_topic,
+                  "Compacted topic where the group's instances announce which tokens they "
+                  "hold (created with 1 partition if missing)")
+      ->envname("DIRECTORY_TOPIC")
       ->capture_default_str();
   cmd->callback([flags, &ctx] { ctx.action = [flags, &ctx] { return run_stats(*flags, ctx); }; });
 }

@@ -13,8 +13,11 @@ inline constexpr std::string_view kPricesTopic = "market.prices";
 inline constexpr std::string_view kDeadLetterTopic = "tokenflow.dlq";
 inline constexpr std::string_view kAlertsTopic = "system.alerts";
 inline constexpr std::string_view kLateTopic = "tokenflow.late";
+// Where statistics instances announce which tokens they hold (compacted on real clusters).
+inline constexpr std::string_view kDirectoryTopic = "tokenflow.stats.directory";
 
-inline constexpr std::array<std::string_view, 6> kKnownTopics = {
-    kTransfersTopic, kSwapsTopic, kPricesTopic, kDeadLetterTopic, kAlertsTopic, kLateTopic};
+inline constexpr std::array<std::string_view, 7> kKnownTopics = {
+    kTransfersTopic, kSwapsTopic,  kPricesTopic,    kDeadLetterTopic,
+    kAlertsTopic,    kLateTopic,   kDirectoryTopic};
 
 }  // namespace tokenflow::cli

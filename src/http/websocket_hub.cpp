@@ -231,14 +231,28 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     if (star) snapshot = hub_->source.all_tokens();
     std::string body, why;
     for (const auto& token : snapshot) {
-      if (hub_->source.snapshot(token, body, why)) {
-        last_sent_[token] = figures_hash(body);
-        send(std::make_shared<const std::string>(typed("snapshot", body)));
-      } else {
-        std::string out = "{\"type\":\"snapshot\",\"token\":\"" + token.to_string() + "\",\"error\":";
-        codec::append_json_string(out, why);
-        out.push_back('}');
-        send(std::make_shared<const std::string>(std::move(out)));
+      switch (hub_->source.snapshot(token, body, why)) {
+        case Snapshot::found:
+          last_sent_[token] = figures_hash(body);
+          send(std::make_shared<const std::string>(typed("snapshot", body)));
+          break;
+        case Snapshot::elsewhere: {
+          std::string out = "{\"type\":\"redirect\",\"token\":\"" + token.to_string() + "\",\"url\":";
+          codec::append_json_string(out, stream_url_of(why));
+          out.append(",\"error\":");
+          codec::append_json_string(out, "token " + token.to_string() +
+                                             " is held by another instance: subscribe there");
+          out.push_back('}');
+          send(std::make_shared<const std::string>(std::move(out)));
+          break;
+        }
+        case Snapshot::missing: {
+          std::string out = "{\"type\":\"snapshot\",\"token\":\"" + token.to_string() + "\",\"error\":";
+          codec::append_json_string(out, why);
+          out.push_back('}');
+          send(std::make_shared<const std::string>(std::move(out)));
+          break;
+        }
       }
     }
   }
@@ -328,7 +342,7 @@ void WebSocketHub::Impl::tick() {
       auto cache = std::make_shared<PushCache>();
       std::string body, why;
       for (const auto& token : tokens) {
-        if (!source.snapshot(token, body, why)) continue;
+        if (source.snapshot(token, body, why) != Snapshot::found) continue;
         (*cache)[token] = {std::make_shared<const std::string>(typed("update", body)),
                            figures_hash(body)};
       }
@@ -337,6 +351,19 @@ void WebSocketHub::Impl::tick() {
     }
   }
   arm();
+}
+
+std::string stream_url_of(std::string_view base) {
+  std::string url;
+  if (base.starts_with("https://")) {
+    url = "wss://" + std::string(base.substr(8));
+  } else if (base.starts_with("http://")) {
+    url = "ws://" + std::string(base.substr(7));
+  } else {
+    url = std::string(base);
+  }
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url + "/v1/stream";
 }
 
 WebSocketHub::WebSocketHub(asio::io_context& io, WebSocketOptions options, PushSource source)

@@ -32,9 +32,15 @@
 
 namespace tokenflow::http {
 
+// found: `body` is the current answer (a JSON object); elsewhere: another instance answers
+// for the token and `detail` is its base URL (http://host:port), to which the client is sent
+// with a {"type":"redirect","token":..,"url":"ws://host:port/v1/stream"} message; missing:
+// `detail` says why there is no answer.
+enum class Snapshot { found, missing, elsewhere };
+
 struct PushSource {
-  // The current answer for `token` (a JSON object); false with `error` set when there is none.
-  std::function<bool(const core::Address& token, std::string& body, std::string& error)> snapshot;
+  std::function<Snapshot(const core::Address& token, std::string& body, std::string& detail)>
+      snapshot;
   std::function<std::vector<core::Address>()> all_tokens;
   // Changes whenever any answer may have changed (cheap; read every push_interval).
   std::function<std::uint64_t()> version;
@@ -77,6 +83,10 @@ class WebSocketHub {
  private:
   std::shared_ptr<Impl> impl_;
 };
+
+// The WebSocket endpoint of an instance whose HTTP base URL is `base` (http -> ws, https ->
+// wss, "/v1/stream" appended).
+std::string stream_url_of(std::string_view base);
 
 // Writes `response` on a socket taken over from the server (an upgrade refused with 401 or
 // 429) and closes it.

@@ -69,7 +69,8 @@ Admin::~Admin() {
 
 int Admin::timeout_ms() const { return std::max(1, to_timeout_ms(timeout_)); }
 
-core::Result<void> Admin::ensure_topic(const std::string& topic, int partitions, int replication) {
+core::Result<void> Admin::ensure_topic(const std::string& topic, int partitions, int replication,
+                                       const std::map<std::string, std::string>& configs) {
   std::array<char, 512> errstr{};
   std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter> new_topic(
       rd_kafka_NewTopic_new(topic.c_str(), partitions, replication, errstr.data(), errstr.size()));
@@ -78,6 +79,12 @@ core::Result<void> Admin::ensure_topic(const std::string& topic, int partitions,
                                                 std::to_string(partitions) +
                                                 " partition(s), replication " +
                                                 std::to_string(replication) + ": " + errstr.data());
+  }
+  for (const auto& [name, value] : configs) {
+    if (auto err = rd_kafka_NewTopic_set_config(new_topic.get(), name.c_str(), value.c_str()); err) {
+      return make_error(errc::invalid_config, "topic " + topic + ": setting " + name + "=" +
+                                                  value + ": " + rd_kafka_err2str(err));
+    }
   }
   std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
       rd_kafka_AdminOptions_new(rk_.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS));
@@ -244,10 +251,11 @@ core::Result<std::vector<PartitionLag>> Admin::lag(const std::string& group,
 
 core::Result<void> ensure_topic(const ClientConfig& config, const std::string& topic,
                                 int partitions, int replication,
-                                std::chrono::milliseconds timeout) {
+                                std::chrono::milliseconds timeout,
+                                const std::map<std::string, std::string>& configs) {
   auto admin = Admin::create(config, timeout);
   if (!admin) return std::move(admin).error();
-  return (*admin)->ensure_topic(topic, partitions, replication);
+  return (*admin)->ensure_topic(topic, partitions, replication, configs);
 }
 
 core::Result<int> partition_count(const ClientConfig& config, const std::string& topic,

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,7 +53,9 @@ class Admin {
   // Creates the topic unless it exists (an existing topic is success, with a warning when
   // it has fewer partitions than asked). Errors: errc::timed_out, errc::request_failed
   // naming the topic and the broker's reason.
-  core::Result<void> ensure_topic(const std::string& topic, int partitions, int replication);
+  // `configs` are the new topic's settings (e.g. cleanup.policy=compact).
+  core::Result<void> ensure_topic(const std::string& topic, int partitions, int replication,
+                                  const std::map<std::string, std::string>& configs = {});
 
   // Errors: errc::unknown_topic when the topic does not exist.
   core::Result<int> partition_count(const std::string& topic);
@@ -80,7 +83,8 @@ class Admin {
 // One-shot helpers for callers that need a single answer.
 core::Result<void> ensure_topic(const ClientConfig& config, const std::string& topic,
                                 int partitions, int replication,
-                                std::chrono::milliseconds timeout = std::chrono::seconds{10});
+                                std::chrono::milliseconds timeout = std::chrono::seconds{10},
+                                const std::map<std::string, std::string>& configs = {});
 core::Result<int> partition_count(const ClientConfig& config, const std::string& topic,
                                   std::chrono::milliseconds timeout = std::chrono::seconds{10});
 

@@ -66,12 +66,13 @@ Applied PartitionState::apply_event(core::UnixMillis t, const core::Address& tok
   return Applied::added;
 }
 
-void PartitionState::evict() {
+void PartitionState::evict(const std::function<void(const core::Address&)>& on_evicted) {
   if (clock_.value == INT64_MIN) return;
   const std::int64_t oldest =
       WindowConfig::first_bucket(config_->bucket_of(clock_), config_->largest());
   for (auto it = tokens_.begin(); it != tokens_.end();) {
     if (it->second.evict_before(oldest)) {
+      if (on_evicted) on_evicted(it->first);
       it = tokens_.erase(it);
     } else {
       ++it;

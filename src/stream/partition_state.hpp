@@ -43,9 +43,10 @@ class PartitionState {
   // Applies one transfer worth `usd` (its value at the token's peg; zero when it has none):
   // neither a buy nor a sell, its sender and receiver (the zero address left out) its traders.
   Applied apply(const core::Transfer& transfer, core::UsdMicros usd, std::uint64_t id_fingerprint);
-  // Drops what no window can see any more (tokens with no bucket left). Cheap enough to run
-  // every checkpoint; figures never depend on when it runs.
-  void evict();
+  // Drops what no window can see any more (tokens with no bucket left), telling
+  // `on_evicted` (when set) each token dropped. Cheap enough to run every checkpoint; figures
+  // never depend on when it runs.
+  void evict(const std::function<void(const core::Address&)>& on_evicted = {});
 
   // The partition's clock: the highest event time applied; INT64_MIN before any event.
   core::UnixMillis clock() const { return clock_; }

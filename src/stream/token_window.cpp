@@ -1,6 +1,7 @@
 #include "stream/token_window.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace tokenflow::stream {
 namespace {
@@ -199,28 +200,55 @@ void TokenWindow::figures(std::int64_t to, const std::int64_t* froms, std::size_
   while (next < n) take(order[next++]);
 }
 
-void TokenWindow::merged(const TokenWindow& a, const TokenWindow& b, std::int64_t to,
+void TokenWindow::merged(std::span<const TokenWindow* const> windows, std::int64_t to,
                          const std::int64_t* froms, std::size_t n, std::int64_t step_ms,
                          WindowFigures* out) {
   constexpr std::size_t kMaxWindows = WindowConfig::kMaxWindows;
   n = std::min(n, kMaxWindows);
+  if (windows.empty()) {
+    std::fill(out, out + n, WindowFigures{});
+    return;
+  }
+  windows.front()->figures(to, froms, n, step_ms, out);
   WindowFigures other[kMaxWindows];
-  a.figures(to, froms, n, step_ms, out);
-  b.figures(to, froms, n, step_ms, other);
-  for (std::size_t w = 0; w < n; ++w) out[w].add(other[w]);
+  for (const TokenWindow* w : windows.subspan(1)) {
+    w->figures(to, froms, n, step_ms, other);
+    for (std::size_t i = 0; i < n; ++i) out[i].add(other[i]);
+  }
+  if (windows.size() == 1) return;
   // A trader is in a window's count of one side when its last bucket there is in [from, to];
-  // it was counted twice when that holds on both sides.
-  const TokenWindow& small = a.traders_size_ <= b.traders_size_ ? a : b;
-  const TokenWindow& large = &small == &a ? b : a;
-  if (small.traders_size_ == 0 || large.traders_size_ == 0) return;
-  for (const TraderSlot& t : small.traders_) {
-    if (t.fingerprint == 0) continue;
-    const std::int64_t there = large.last_bucket_of(t.fingerprint);
-    if (there == INT64_MIN) continue;
-    const std::int64_t earlier = std::min(t.last_bucket, there);
-    if (std::max(t.last_bucket, there) > to) continue;
+  // it was counted k times when that holds on k sides, k - 1 too many.
+  if (windows.size() == 2) {
+    const TokenWindow& a = *windows[0];
+    const TokenWindow& b = *windows[1];
+    const TokenWindow& small = a.traders_size_ <= b.traders_size_ ? a : b;
+    const TokenWindow& large = &small == &a ? b : a;
+    if (small.traders_size_ == 0 || large.traders_size_ == 0) return;
+    for (const TraderSlot& t : small.traders_) {
+      if (t.fingerprint == 0) continue;
+      const std::int64_t there = large.last_bucket_of(t.fingerprint);
+      if (there == INT64_MIN) continue;
+      const std::int64_t earlier = std::min(t.last_bucket, there);
+      if (std::max(t.last_bucket, there) > to) continue;
+      for (std::size_t w = 0; w < n; ++w) {
+        if (earlier >= froms[w]) --out[w].traders;
+      }
+    }
+    return;
+  }
+  // Three or more sides (a token spread over partitions): every trader's last buckets.
+  std::unordered_map<std::uint64_t, std::vector<std::int64_t>> lasts;
+  for (const TokenWindow* side : windows) {
+    for (const TraderSlot& t : side->traders_) {
+      if (t.fingerprint != 0) lasts[t.fingerprint].push_back(t.last_bucket);
+    }
+  }
+  for (const auto& [fingerprint, buckets] : lasts) {
+    if (buckets.size() < 2) continue;
     for (std::size_t w = 0; w < n; ++w) {
-      if (earlier >= froms[w]) --out[w].traders;
+      const auto k = static_cast<std::uint64_t>(std::count_if(
+          buckets.begin(), buckets.end(), [&](std::int64_t b) { return b >= froms[w] && b <= to; }));
+      if (k > 1) out[w].traders -= k - 1;
     }
   }
 }

@@ -87,11 +87,12 @@ class TokenWindow {
   // over the buckets (an HTTP answer reads every window).
   void figures(std::int64_t to, const std::int64_t* froms, std::size_t n, std::int64_t step_ms,
                WindowFigures* out) const;
-  // The figures of one token whose events are split over two windows (its swaps and its
-  // transfers live in different partitions' states): as figures() of both, added, with each
-  // trader present in both counted once per window. Costs the two bucket passes plus one pass
-  // over the smaller trader table.
-  static void merged(const TokenWindow& a, const TokenWindow& b, std::int64_t to,
+  // The figures of one token whose events are split over several windows (its swaps and its
+  // transfers live in different partitions' states, and a producer with another partitioner
+  // may have spread it over more): as figures() of each, added, with each trader present in
+  // several counted once per window. One window costs figures(); two cost the two bucket
+  // passes plus one pass over the smaller trader table; more, a pass over every trader table.
+  static void merged(std::span<const TokenWindow* const> windows, std::int64_t to,
                      const std::int64_t* froms, std::size_t n, std::int64_t step_ms,
                      WindowFigures* out);
   bool empty() const { return buckets_.empty(); }

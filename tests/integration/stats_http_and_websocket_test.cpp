@@ -2,36 +2,21 @@
 // `tokenflow stats` process: the 400/401/404/429 paths with JSON errors, and a real WebSocket
 // client (Boost.Beast's) that gets a snapshot on subscribing, updates after new swaps, and
 // no more updates for a token after unsubscribing from it.
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/system/system_error.hpp>
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <condition_variable>
-#include <deque>
-#include <future>
-#include <mutex>
 #include <thread>
 
 #include "support/pipeline_harness.hpp"
 #include "support/stats_harness.hpp"
+#include "support/ws_client.hpp"
 
 namespace tokenflow::testing {
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = boost::beast::websocket;
-using tcp = asio::ip::tcp;
-
 constexpr const char* kKey = "s3cret-key";
 const std::map<std::string, std::string> kAuth = {{"Authorization", std::string("Bearer ") + kKey}};
 
@@ -51,81 +36,6 @@ std::vector<core::Swap> live_swaps(const core::Address& token, int n, const std:
   }
   return out;
 }
-
-// A WebSocket client whose reads never block the test: one io thread reads every message
-// into a queue; next() waits on the queue with a timeout.
-class WsClient {
- public:
-  WsClient(int port, const std::string& key) : ws_(io_) {
-    beast::get_lowest_layer(ws_).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"),
-                                                       static_cast<unsigned short>(port)));
-    ws_.set_option(websocket::stream_base::decorator([key](websocket::request_type& request) {
-      request.set(beast::http::field::authorization, "Bearer " + key);
-    }));
-    ws_.handshake("127.0.0.1", "/v1/stream");  // throws when refused (401)
-    read();
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~WsClient() {
-    asio::post(io_, [this] {
-      beast::error_code ignored;
-      beast::get_lowest_layer(ws_).socket().close(ignored);
-    });
-    thread_.join();
-  }
-  void send(const std::string& text) {
-    std::promise<void> done;
-    asio::post(io_, [&] {
-      beast::error_code ec;
-      ws_.write(asio::buffer(text), ec);  // small messages: a blocking write on the io thread
-      done.set_value();
-    });
-    done.get_future().wait();
-  }
-  // The next message, or "" when none arrives within `timeout`.
-  std::string next(std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mutex_);
-    if (!ready_.wait_for(lock, timeout, [&] { return !messages_.empty(); })) return "";
-    std::string message = std::move(messages_.front());
-    messages_.pop_front();
-    return message;
-  }
-  // Messages until one contains `needle` (returned), or "" after `timeout`.
-  std::string until(const std::string& needle, std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      auto message = next(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
-      if (message.empty()) return "";
-      seen_.push_back(message);
-      if (message.find(needle) != std::string::npos) return message;
-    }
-    return "";
-  }
-  const std::vector<std::string>& seen() const { return seen_; }
-
- private:
-  void read() {
-    ws_.async_read(buffer_, [this](beast::error_code ec, std::size_t) {
-      if (ec) return;
-      {
-        std::lock_guard lock(mutex_);
-        messages_.push_back(beast::buffers_to_string(buffer_.data()));
-      }
-      buffer_.consume(buffer_.size());
-      ready_.notify_one();
-      read();
-    });
-  }
-
-  asio::io_context io_;
-  websocket::stream<beast::tcp_stream> ws_;
-  beast::flat_buffer buffer_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<std::string> messages_;
-  std::vector<std::string> seen_;
-};
 
 class StatsApiTest : public ::testing::Test {
  protected:
@@ -171,7 +81,9 @@ TEST_F(StatsApiTest, AnswersStatsAndTheErrorPathsWithJson) {
 
   auto ok = http_get(port_, target, kAuth);
   ASSERT_EQ(ok.status, 200u);
-  for (const char* field : {"\"as_of\":", "\"partition\":", "\"5m\":{\"volume_usd\":\"7.50001\"",
+  EXPECT_EQ(ok.headers["X-Tokenflow-Partitions"].rfind("defi.swaps:", 0), 0u)
+      << "the partition the answer comes from is in a header";
+  for (const char* field : {"\"as_of\":", "\"5m\":{\"volume_usd\":\"7.50001\"",
                             "\"buys\":3", "\"sells\":2", "\"traders\":5", "\"1h\":", "\"24h\":"}) {
     EXPECT_NE(ok.body.find(field), std::string::npos) << field << " in " << ok.body;
   }

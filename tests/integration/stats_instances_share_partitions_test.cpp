@@ -1,6 +1,6 @@
 // Proves that two `tokenflow stats` instances in one consumer group, sharing one state
 // directory, split the partitions between them, answer for exactly the tokens they own
-// (404 naming the partition for the others), and together give the totals of one instance
+// (the others are redirected: stats_instances_redirect_to_the_owner_test), and together give the totals of one instance
 // reading everything; then that when one stops, the other takes its partitions over from
 // the checkpoints and answers for every token as the single instance does.
 #include <gtest/gtest.h>
@@ -52,9 +52,6 @@ TEST(StatsInstancesSharePartitions, TwoInstancesCoverEveryTokenOnceAndHandOverOn
         if (answer.status == 200) {
           seen[static_cast<std::size_t>(t)].count += window_count(answer.body, "24h");
           ++seen[static_cast<std::size_t>(t)].owners;
-        } else {
-          EXPECT_EQ(answer.status, 404u);
-          EXPECT_NE(answer.body.find("\"partition\":"), std::string::npos) << answer.body;
         }
       }
     }

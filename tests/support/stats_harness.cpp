@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -66,6 +67,32 @@ std::vector<core::Swap> make_swaps(const SwapStreamShape& shape) {
   return out;
 }
 
+int loopback_port_of(const std::string& url) {
+  const std::string prefix = "http://127.0.0.1:";
+  if (url.rfind(prefix, 0) != 0) return -1;
+  try {
+    return std::stoi(url.substr(prefix.size()));
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+HttpAnswer http_get_following(int port, const std::string& target, int hops, int* hops_taken) {
+  HttpAnswer answer = http_get(port, target);
+  int taken = 0;
+  while (answer.status == 307 && taken < hops) {
+    const auto location = answer.headers.find("Location");
+    if (location == answer.headers.end()) break;
+    const int next = loopback_port_of(location->second);
+    if (next < 0) break;
+    const auto path = location->second.find('/', std::string("http://").size());
+    answer = http_get(next, location->second.substr(path));
+    ++taken;
+  }
+  if (hops_taken != nullptr) *hops_taken = taken;
+  return answer;
+}
+
 HttpAnswer http_get(int port, const std::string& target,
                     const std::map<std::string, std::string>& headers) {
   HttpAnswer answer;
@@ -101,7 +128,8 @@ StatsHarness::StatsHarness(int partitions) : partitions_(partitions) {
   cluster_ = std::move(cluster).value();
   for (const auto& [topic, n] :
        {std::pair{kSwapsTopic, partitions}, std::pair{kTransfersTopic, partitions},
-        std::pair{"tokenflow.dlq", 3}, std::pair{"tokenflow.late", 3}}) {
+        std::pair{"tokenflow.dlq", 3}, std::pair{"tokenflow.late", 3},
+        std::pair{"tokenflow.stats.directory", 1}}) {
     if (auto created = cluster_->create_topic(topic, n); !created.ok()) {
       throw std::runtime_error("creating " + std::string(topic) + ": " + created.error().message);
     }
@@ -140,6 +168,28 @@ void StatsHarness::produce(const std::vector<core::Swap>& swaps, double rate) {
     send(kSwapsTopic, std::string_view(key, sizeof key), json);
   }
   flush();
+}
+
+void StatsHarness::produce_with_kcat(const std::vector<core::Swap>& swaps,
+                                     const std::string& topic, const std::string& compression) {
+  const std::string file = path("kcat-" + topic + ".tsv");
+  {
+    std::ofstream out(file);
+    std::string json;
+    for (const auto& s : swaps) {
+      codec::encode_swap(s, json);
+      out << s.token.to_string() << '\t' << json << '\n';
+    }
+  }
+  ChildProcess kcat({"kcat", "-P", "-b", bootstrap(), "-t", topic, "-K", "\t", "-z", compression,
+                     "-l", file},
+                    path("kcat-" + topic + ".log"));
+  const auto status = kcat.wait(std::chrono::seconds(60));
+  if (status != 0) {
+    throw std::runtime_error("kcat failed (" +
+                             (status ? std::to_string(*status) : std::string("timed out")) +
+                             "): " + kcat.output());
+  }
 }
 
 void StatsHarness::produce(const std::vector<core::Transfer>& transfers) {
@@ -199,6 +249,13 @@ std::int64_t window_count(const std::string& body, const std::string& window) {
   const auto count = body.find("\"count\":", at);
   if (count == std::string::npos) return -1;
   return std::stoll(body.substr(count + 8));
+}
+
+std::string window_figures(const std::string& body, const std::string& window) {
+  const auto at = body.find("\"" + window + "\":{");
+  if (at == std::string::npos) return "";
+  const auto end = body.find('}', at);
+  return body.substr(at, end - at + 1);
 }
 
 std::string figures_of(const std::string& body) {

@@ -50,6 +50,13 @@ struct HttpAnswer {
 HttpAnswer http_get(int port, const std::string& target,
                     const std::map<std::string, std::string>& headers = {});
 
+// http_get that follows up to `hops` 307 redirects to other loopback servers, as a client
+// behind a load balancer does; `hops_taken` (when given) says how many it followed.
+HttpAnswer http_get_following(int port, const std::string& target, int hops = 3,
+                              int* hops_taken = nullptr);
+// The port of an http://127.0.0.1:PORT/... URL; -1 if it is not one.
+int loopback_port_of(const std::string& url);
+
 class StatsHarness {
  public:
   // The swaps and transfers topics get `partitions` partitions each.
@@ -66,6 +73,11 @@ class StatsHarness {
   void produce(const std::vector<core::Swap>& swaps, double rate = 0);
   // Publishes every transfer to the transfers topic (keyed by contract) and waits.
   void produce(const std::vector<core::Transfer>& transfers);
+  // Publishes every swap to `topic`, keyed by token, through kcat (a foreign producer:
+  // librdkafka's default partitioner, consistent_random, which is CRC32 of the key, and
+  // `compression`); waits for kcat to exit. Throws when kcat fails.
+  void produce_with_kcat(const std::vector<core::Swap>& swaps, const std::string& topic,
+                         const std::string& compression = "snappy");
   // Publishes `payload` as is to `topic` with `key` and waits (for malformed input).
   void produce_raw(const std::string& topic, const std::string& key, const std::string& payload);
 
@@ -89,6 +101,9 @@ class StatsHarness {
 
 // The "count" figure of the window named `window` in a /v1/tokens/{t}/stats body; -1 if absent.
 std::int64_t window_count(const std::string& body, const std::string& window);
+// The JSON object of window `window`'s figures in an answer (or a WebSocket message); "" if
+// absent.
+std::string window_figures(const std::string& body, const std::string& window);
 // The body from "\"windows\"" on: the figures without "as_of".
 std::string figures_of(const std::string& body);
 // The value of the unlabelled sample `name` in a /metrics body; -1 if absent.

@@ -346,8 +346,12 @@ void StatsService::apply_swap(const kafka::Message& message, stream::PartitionSt
   }
   if (!within_skew(message, Input::swaps, "swap", swap_.id, swap_.timestamp, wall)) return;
   if (decoder_.rounded()) probe_.rounded.add();
-  record(state.apply(swap_, stream::fingerprint(swap_.id.value)), message, Input::swaps, state,
-         "swap", swap_.id, swap_.timestamp);
+  const std::size_t tokens_before = state.token_count();
+  const auto fate = state.apply(swap_, stream::fingerprint(swap_.id.value));
+  if (state.token_count() > tokens_before) {
+    store_.note_token({Input::swaps, message.partition().value}, swap_.token);
+  }
+  record(fate, message, Input::swaps, state, "swap", swap_.id, swap_.timestamp);
 }
 
 void StatsService::apply_transfer(const kafka::Message& message, stream::PartitionState& state,
@@ -381,7 +385,11 @@ void StatsService::apply_transfer(const kafka::Message& message, stream::Partiti
                                "carry");
     }
   }
+  const std::size_t tokens_before = state.token_count();
   const auto fate = state.apply(transfer_, usd, stream::fingerprint(transfer_.id.value));
+  if (state.token_count() > tokens_before) {
+    store_.note_token({Input::transfers, message.partition().value}, transfer_.contract_address);
+  }
   if (fate == stream::Applied::added && !priced) probe_.unpriced.add();
   record(fate, message, Input::transfers, state, "transfer", transfer_.id, transfer_.timestamp);
 }
@@ -462,7 +470,7 @@ core::Positions StatsService::checkpoint(const Checkpoint& command) {
       stream::PartitionState* state = store_.partition(key);
       if (state == nullptr) continue;
       if (written) {
-        state->evict();
+        state->evict([&](const core::Address& token) { store_.forget_token(key, token); });
         state->save(bytes);
         next_offset = state->next_offset();
       }

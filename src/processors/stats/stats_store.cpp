@@ -1,7 +1,5 @@
 #include "processors/stats/stats_store.hpp"
 
-#include <librdkafka/rdkafka.h>
-
 #include <algorithm>
 
 #include "codec/json_writer.hpp"
@@ -29,26 +27,11 @@ void append_address(std::string& out, const core::Address& a) {
 // Room for one window's JSON (three volumes, counts, two times): answers reserve it once.
 constexpr std::size_t kAnswerBytesPerWindow = 320;
 
-std::int64_t newest_bucket(const stream::TokenWindow* a, const stream::TokenWindow* b) {
-  return std::max(a == nullptr ? INT64_MIN : a->newest_bucket(),
-                  b == nullptr ? INT64_MIN : b->newest_bucket());
-}
-
-// Figures of `n` windows ending at bucket `to` from a token's windows (one may be null).
-void figures_of(const stream::TokenWindow* a, const stream::TokenWindow* b, std::int64_t to,
-                const std::int64_t* froms, std::size_t n, std::int64_t step_ms,
-                stream::WindowFigures* out) {
-  if (a != nullptr && b != nullptr) {
-    stream::TokenWindow::merged(*a, *b, to, froms, n, step_ms, out);
-  } else {
-    (a != nullptr ? a : b)->figures(to, froms, n, step_ms, out);
-  }
-}
-
-int murmur2_partition(const char (&key)[core::Address::kTextSize], int partitions) {
-  // The Java client's partitioner, which every tokenflow producer uses (murmur2_random).
-  return rd_kafka_msg_partitioner_murmur2(nullptr, key, sizeof key, std::max(partitions, 1),
-                                          nullptr, nullptr);
+template <typename Windows>
+std::int64_t newest_bucket(const Windows& windows) {
+  std::int64_t newest = INT64_MIN;
+  for (const stream::TokenWindow* w : windows) newest = std::max(newest, w->newest_bucket());
+  return newest;
 }
 
 }  // namespace
@@ -83,15 +66,6 @@ void append_window_json(std::string& out, const stream::WindowFigures& f) {
 
 StatsStore::StatsStore(StatsSettings settings) : settings_(std::move(settings)) {}
 
-TokenPartitions StatsStore::partitions_of(const core::Address& token) const {
-  char key[core::Address::kTextSize];
-  token.write_hex(key);
-  TokenPartitions out;
-  out.swaps = murmur2_partition(key, settings_.partition_count);
-  if (reads_transfers()) out.transfers = murmur2_partition(key, settings_.transfer_partition_count);
-  return out;
-}
-
 stream::PartitionState* StatsStore::partition(StateKey key) {
   auto it = partitions_.find(key);
   return it == partitions_.end() ? nullptr : it->second.get();
@@ -103,6 +77,15 @@ const stream::PartitionState* StatsStore::find(StateKey key) const {
 }
 
 void StatsStore::install(StateKey key, std::unique_ptr<stream::PartitionState> state) {
+  (void)remove(key);  // a re-assignment replaces the state wholesale
+  if (tracking_) {
+    std::lock_guard lock(journal_mutex_);
+    journal_.installed.push_back(key);
+  }
+  state->for_each_token([&](const core::Address& token, const stream::TokenWindow&) {
+    holders_[token].push_back(key);
+    journal(key, token, true);
+  });
   partitions_[key] = std::move(state);
 }
 
@@ -111,26 +94,73 @@ std::unique_ptr<stream::PartitionState> StatsStore::remove(StateKey key) {
   if (it == partitions_.end()) return nullptr;
   auto state = std::move(it->second);
   partitions_.erase(it);
+  // The tokens stay in the partition (its next owner holds them): nothing is journaled.
+  state->for_each_token([&](const core::Address& token, const stream::TokenWindow&) {
+    auto holder = holders_.find(token);
+    if (holder == holders_.end()) return;
+    auto& keys = holder->second;
+    keys.erase(std::remove(keys.begin(), keys.end(), key), keys.end());
+    if (keys.empty()) holders_.erase(holder);
+  });
   return state;
 }
 
-StatsStore::TokenWindows StatsStore::windows_of(const core::Address& token,
-                                                const TokenPartitions& partitions) const {
-  TokenWindows out;
-  const stream::PartitionState* swaps = find({Input::swaps, partitions.swaps});
-  const stream::PartitionState* transfers =
-      reads_transfers() ? find({Input::transfers, partitions.transfers}) : nullptr;
-  out.owned = swaps != nullptr && (transfers != nullptr || !reads_transfers());
-  if (!out.owned) return out;
-  out.swaps = swaps->find(token);
-  if (transfers != nullptr) out.transfers = transfers->find(token);
+void StatsStore::note_token(StateKey key, const core::Address& token) {
+  holders_[token].push_back(key);
+  journal(key, token, true);
+}
+
+void StatsStore::forget_token(StateKey key, const core::Address& token) {
+  auto holder = holders_.find(token);
+  if (holder != holders_.end()) {
+    auto& keys = holder->second;
+    keys.erase(std::remove(keys.begin(), keys.end(), key), keys.end());
+    if (keys.empty()) holders_.erase(holder);
+  }
+  journal(key, token, false);
+}
+
+void StatsStore::journal(StateKey key, const core::Address& token, bool held) {
+  if (!tracking_) return;
+  std::lock_guard lock(journal_mutex_);
+  journal_.changes.push_back({key, token, held});
+}
+
+HolderJournal StatsStore::take_changes() {
+  std::lock_guard lock(journal_mutex_);
+  return std::exchange(journal_, HolderJournal{});
+}
+
+const StateKeys* StatsStore::holders_of(const core::Address& token) const {
+  auto it = holders_.find(token);
+  return it == holders_.end() ? nullptr : &it->second;
+}
+
+StatsStore::Windows StatsStore::windows_of(const StateKeys& keys,
+                                           const core::Address& token) const {
+  Windows out;
+  for (const StateKey key : keys) {
+    if (const auto* state = find(key)) {
+      if (const auto* window = state->find(token)) out.push_back(window);
+    }
+  }
   return out;
+}
+
+bool StatsStore::owns(StateKey key) const {
+  std::shared_lock lock(mutex_);
+  return find(key) != nullptr;
 }
 
 std::vector<StateKey> StatsStore::owned() const {
   std::vector<StateKey> out;
   for (const auto& [key, state] : partitions_) out.push_back(key);
   return out;
+}
+
+std::vector<StateKey> StatsStore::owned_snapshot() const {
+  std::shared_lock lock(mutex_);
+  return owned();
 }
 
 std::optional<core::UnixMillis> StatsStore::now_locked() const {
@@ -146,22 +176,22 @@ std::optional<core::UnixMillis> StatsStore::now() const {
 }
 
 TokenAnswer StatsStore::token_stats(const core::Address& token, std::string& out,
-                                    TokenPartitions& partitions) const {
-  partitions = partitions_of(token);
+                                    StateKeys& held) const {
   const auto& config = settings_.windows;
   const std::size_t n = config.windows().size();
   stream::WindowFigures figures[stream::WindowConfig::kMaxWindows];
   core::UnixMillis now;
+  held.clear();
   {
     // Only the figures are taken under the lock; the JSON is written after, so the
     // aggregator never waits for an answer's text.
     std::shared_lock lock(mutex_);
-    const TokenWindows windows = windows_of(token, partitions);
-    if (!windows.owned) return TokenAnswer::not_owned;
+    const StateKeys* holders = holders_of(token);
+    if (holders == nullptr) return TokenAnswer::not_held;
+    held = *holders;
+    const Windows windows = windows_of(held, token);
     const auto clock = now_locked();
-    if ((windows.swaps == nullptr && windows.transfers == nullptr) || !clock) {
-      return TokenAnswer::no_events;
-    }
+    if (windows.empty() || !clock) return TokenAnswer::no_events;
     now = *clock;
     const std::int64_t to = config.bucket_of(now);
     std::int64_t froms[stream::WindowConfig::kMaxWindows];
@@ -169,23 +199,16 @@ TokenAnswer StatsStore::token_stats(const core::Address& token, std::string& out
       froms[i] = stream::WindowConfig::first_bucket(to, config.windows()[i]);
     }
     // Windows are in ascending order: the largest is the last.
-    if (newest_bucket(windows.swaps, windows.transfers) < froms[n - 1]) {
-      return TokenAnswer::no_events;
-    }
-    figures_of(windows.swaps, windows.transfers, to, froms, n, config.step_ms(), figures);
+    if (newest_bucket(windows) < froms[n - 1]) return TokenAnswer::no_events;
+    stream::TokenWindow::merged(std::span(windows.data(), windows.size()), to, froms, n, config.step_ms(), figures);
   }
+  std::sort(held.begin(), held.end());
   out.clear();
   out.reserve(kAnswerBytesPerWindow * n + 256);
   out.append("{\"token\":");
   append_address(out, token);
   out.append(",\"as_of\":");
   append_time(out, now);
-  out.append(",\"partition\":");
-  codec::append_uint(out, static_cast<std::uint64_t>(partitions.swaps));
-  if (reads_transfers()) {
-    out.append(",\"transfers_partition\":");
-    codec::append_uint(out, static_cast<std::uint64_t>(partitions.transfers));
-  }
   out.append(",\"windows\":{");
   for (std::size_t i = 0; i < n; ++i) {
     if (i > 0) out.push_back(',');
@@ -201,7 +224,6 @@ void StatsStore::top_tokens(const stream::Window& window, SortKey sort, std::siz
                             std::string& out) const {
   struct Row {
     core::Address token;
-    int partition;
     stream::WindowFigures figures;
   };
   std::vector<Row> rows;
@@ -211,23 +233,13 @@ void StatsStore::top_tokens(const stream::Window& window, SortKey sort, std::siz
   if (now) {
     const std::int64_t to = config.bucket_of(*now);
     const std::int64_t from = stream::WindowConfig::first_bucket(to, window);
-    for (const auto& [key, state] : partitions_) {
-      state->for_each_token([&](const core::Address& token, const stream::TokenWindow& held) {
-        TokenWindows windows{true, &held, nullptr};
-        int partition = key.partition;
-        if (reads_transfers()) {
-          const TokenPartitions partitions = partitions_of(token);
-          windows = windows_of(token, partitions);
-          // A token with swaps is listed from its swaps state; one not wholly owned here (its
-          // two partitions on two instances) is not listed, as it is not answered.
-          if (!windows.owned || (key.input == Input::transfers && windows.swaps != nullptr)) return;
-          partition = partitions.swaps;
-        }
-        if (newest_bucket(windows.swaps, windows.transfers) < from) return;
-        stream::WindowFigures f;
-        figures_of(windows.swaps, windows.transfers, to, &from, 1, config.step_ms(), &f);
-        if (f.count() > 0) rows.push_back({token, partition, std::move(f)});
-      });
+    rows.reserve(holders_.size());
+    for (const auto& [token, keys] : holders_) {
+      const Windows windows = windows_of(keys, token);
+      if (windows.empty() || newest_bucket(windows) < from) continue;
+      stream::WindowFigures f;
+      stream::TokenWindow::merged(std::span(windows.data(), windows.size()), to, &from, 1, config.step_ms(), &f);
+      if (f.count() > 0) rows.push_back({token, std::move(f)});
     }
   }
   lock.unlock();
@@ -265,8 +277,6 @@ void StatsStore::top_tokens(const stream::Window& window, SortKey sort, std::siz
     if (i > 0) out.push_back(',');
     out.append("{\"token\":");
     append_address(out, rows[i].token);
-    out.append(",\"partition\":");
-    codec::append_uint(out, static_cast<std::uint64_t>(rows[i].partition));
     out.append(",\"stats\":");
     append_window_json(out, rows[i].figures);
     out.push_back('}');
@@ -276,27 +286,15 @@ void StatsStore::top_tokens(const stream::Window& window, SortKey sort, std::siz
 
 std::vector<core::Address> StatsStore::tokens() const {
   std::vector<core::Address> out;
-  {
-    std::shared_lock lock(mutex_);
-    for (const auto& [key, state] : partitions_) {
-      state->for_each_token([&](const core::Address& token, const stream::TokenWindow&) {
-        out.push_back(token);
-      });
-    }
-  }
-  if (reads_transfers()) {  // a token with swaps and transfers is in two states
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-  }
+  std::shared_lock lock(mutex_);
+  out.reserve(holders_.size());
+  for (const auto& [token, keys] : holders_) out.push_back(token);
   return out;
 }
 
 std::size_t StatsStore::token_count() const {
-  if (reads_transfers()) return tokens().size();
   std::shared_lock lock(mutex_);
-  std::size_t n = 0;
-  for (const auto& [key, state] : partitions_) n += state->token_count();
-  return n;
+  return holders_.size();
 }
 
 std::size_t StatsStore::state_bytes() const {

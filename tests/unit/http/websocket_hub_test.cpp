@@ -34,13 +34,17 @@ class WebSocketHubTest : public ::testing::Test {
         options, [](const Request& r, const ClientInfo&) { return make_error(r, 404, "none"); },
         [this](tcp::socket s, Request r, ClientInfo) { hub_->accept(std::move(s), std::move(r)); });
     PushSource source;
-    source.snapshot = [](const core::Address& t, std::string& body, std::string& error) {
+    source.snapshot = [](const core::Address& t, std::string& body, std::string& detail) {
       if (t == token(999)) {
-        error = "no events";
-        return false;
+        detail = "no events";
+        return Snapshot::missing;
+      }
+      if (t == token(998)) {
+        detail = "http://10.1.2.3:8081";
+        return Snapshot::elsewhere;
       }
       body = "{\"token\":\"" + t.to_string() + "\",\"windows\":{\"5m\":{\"count\":1}}}";
-      return true;
+      return Snapshot::found;
     };
     source.all_tokens = [] {
       std::vector<core::Address> all;
@@ -88,6 +92,23 @@ TEST_F(WebSocketHubTest, AcknowledgesAndSendsSnapshotsOrWhyNot) {
   ws_.write(asio::buffer(std::string("{\"op\":\"subscribe\",\"tokens\":[\"0xnope\"]}")));
   EXPECT_NE(read().find("\"type\":\"error\""), std::string::npos);
   EXPECT_EQ(hub_->probe().bad_requests.get(), 1u);
+}
+
+TEST_F(WebSocketHubTest, ATokenHeldElsewhereGetsARedirectToItsOwnersStream) {
+  start(64);
+  ws_.write(asio::buffer("{\"op\":\"subscribe\",\"tokens\":[\"" + token(998).to_string() + "\"]}"));
+  EXPECT_NE(read().find("\"type\":\"subscribed\""), std::string::npos);
+  const auto redirect = read();
+  EXPECT_EQ(redirect.rfind("{\"type\":\"redirect\",\"token\":\"" + token(998).to_string() +
+                               "\",\"url\":\"ws://10.1.2.3:8081/v1/stream\"",
+                           0),
+            0u)
+      << redirect;
+}
+
+TEST(StreamUrl, FollowsTheSchemeOfTheBaseUrl) {
+  EXPECT_EQ(stream_url_of("http://a:1"), "ws://a:1/v1/stream");
+  EXPECT_EQ(stream_url_of("https://a.example/"), "wss://a.example/v1/stream");
 }
 
 TEST_F(WebSocketHubTest, AClientFallingBehindIsClosedWithAReason) {

@@ -332,7 +332,8 @@ TEST(PartitionState, SwapsAndTransfersInTwoStatesMergeLikeOneBruteForce) {
       if (a == nullptr || b == nullptr) continue;
       ++both;
       std::vector<WindowFigures> got(froms.size());
-      TokenWindow::merged(*a, *b, to, froms.data(), froms.size(), config->step_ms(), got.data());
+      const TokenWindow* const sides[] = {a, b};
+      TokenWindow::merged(sides, to, froms.data(), froms.size(), config->step_ms(), got.data());
       for (std::size_t w = 0; w < froms.size(); ++w) {
         const auto want = BruteForce::figures({&swaps_model, &transfers_model}, *config, token, froms[w], to);
         ASSERT_EQ(got[w], want) << "event " << i << ", token " << t << ", window "
@@ -414,6 +415,57 @@ TEST(PartitionState, OverflowingBucketIsRefusedAndLeavesFiguresUnchanged) {
   EXPECT_EQ(added, 18);  // 18 * 10^18 fits 64 bits, 19 does not
   const auto f = state.find(address(1))->figures(0, INT64_MAX, 5000);
   EXPECT_EQ(f.buys, 18u);
+}
+
+}  // namespace
+}  // namespace tokenflow::stream
+
+namespace tokenflow::stream {
+namespace {
+
+TEST(PartitionState, ATokenSpreadOverThreeStatesMergesLikeOneBruteForce) {
+  // A producer with another partitioner (or two producers with different ones) may put one
+  // token's swaps in several partitions: the answer merges every state holding it.
+  auto config = WindowConfig::make({1min, 5min, 15min}, 5s);
+  ASSERT_TRUE(config.ok());
+  std::vector<PartitionState> states;
+  std::vector<BruteForce> models;
+  for (int s = 0; s < 3; ++s) {
+    states.emplace_back(*config, 15min);
+    models.emplace_back(*config, 15min);
+  }
+  StreamMaker maker({7, 20'000, 10, 0.05, 0.2, 20min, 15min, 0.3});
+  for (int i = 0; i < 20'000; ++i) {
+    const TestEvent e = maker.next();
+    const std::size_t s = e.is_transfer ? 2 : static_cast<std::size_t>(i % 2);
+    ASSERT_EQ(e.apply_to(states[s]), models[s].apply(e)) << "event " << i;
+    if ((i + 1) % 2500 != 0) continue;
+    std::int64_t clock = INT64_MIN;
+    for (const auto& state : states) clock = std::max(clock, state.clock().value);
+    const std::int64_t to = config->bucket_of(core::UnixMillis{clock});
+    std::vector<std::int64_t> froms;
+    for (const Window& window : config->windows()) froms.push_back(to - window.buckets + 1);
+    int spread = 0;
+    for (int t = 0; t < 10; ++t) {
+      const core::Address token = address(static_cast<std::uint64_t>(t));
+      std::vector<const TokenWindow*> sides;
+      for (const auto& state : states) {
+        if (const TokenWindow* w = state.find(token)) sides.push_back(w);
+      }
+      if (sides.size() < 3) continue;
+      ++spread;
+      std::vector<WindowFigures> got(froms.size());
+      TokenWindow::merged(sides, to, froms.data(), froms.size(), config->step_ms(), got.data());
+      for (std::size_t w = 0; w < froms.size(); ++w) {
+        const auto want = BruteForce::figures({&models[0], &models[1], &models[2]}, *config,
+                                              token, froms[w], to);
+        ASSERT_EQ(got[w], want) << "event " << i << ", token " << t << ", window "
+                                << config->windows()[w].name << ": traders " << got[w].traders
+                                << " vs " << want.traders;
+      }
+    }
+    EXPECT_GT(spread, 0);
+  }
 }
 
 }  // namespace

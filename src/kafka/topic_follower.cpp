@@ -1,0 +1,70 @@
+#include "kafka/topic_follower.hpp"
+
+#include <array>
+
+#include "kafka/admin.hpp"
+#include "kafka/errc.hpp"
+
+namespace tokenflow::kafka {
+
+core::Result<std::unique_ptr<TopicFollower>> TopicFollower::create(
+    const ClientConfig& config, const std::string& topic, std::chrono::milliseconds timeout) {
+  auto admin = Admin::create(config, timeout);
+  if (!admin.ok()) return std::move(admin).error();
+  auto partitions = (*admin)->partition_count(topic);
+  if (!partitions.ok()) return std::move(partitions).error();
+  std::unique_ptr<TopicFollower> follower(new TopicFollower(topic));
+  for (int p = 0; p < *partitions; ++p) {
+    auto marks = (*admin)->watermarks(topic, core::Partition{p});
+    if (!marks.ok()) return std::move(marks).error();
+    if (marks->high.value > marks->low.value) follower->behind_[p] = marks->high.value;
+  }
+  // Assigned, not subscribed: no group join, nothing committed. librdkafka still wants a
+  // group.id for a consumer handle; this one never reaches a coordinator.
+  auto conf = make_conf(config, {{"group.id", "tokenflow-topic-follower"},
+                                 {"enable.auto.commit", "false"},
+                                 {"enable.auto.offset.store", "false"},
+                                 {"enable.partition.eof", "false"},
+                                 {"fetch.wait.max.ms", "100"},
+                                 {"client.id", "tokenflow-topic-follower"}});
+  if (!conf.ok()) return std::move(conf).error();
+  std::array<char, 512> errstr{};
+  follower->rk_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), errstr.data(), errstr.size()));
+  if (!follower->rk_) {
+    return make_error(errc::invalid_config,
+                      "cannot create a reader for " + topic + ": " + errstr.data());
+  }
+  conf->release();
+  rd_kafka_poll_set_consumer(follower->rk_.get());
+  PartitionListHandle assignment(rd_kafka_topic_partition_list_new(*partitions));
+  for (int p = 0; p < *partitions; ++p) {
+    rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), p)->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
+  }
+  if (auto err = rd_kafka_assign(follower->rk_.get(), assignment.get()); err) {
+    return make_error(errc::request_failed,
+                      "cannot read " + topic + ": " + rd_kafka_err2str(err));
+  }
+  return follower;
+}
+
+TopicFollower::~TopicFollower() {
+  if (rk_) {
+    rd_kafka_assign(rk_.get(), nullptr);
+    rd_kafka_consumer_close(rk_.get());
+  }
+}
+
+std::optional<Message> TopicFollower::poll(std::chrono::milliseconds timeout) {
+  rd_kafka_message_t* raw = rd_kafka_consumer_poll(rk_.get(), static_cast<int>(timeout.count()));
+  if (raw == nullptr) return std::nullopt;
+  Message message(raw);
+  if (message.is_error()) return std::nullopt;  // transient (broker down): librdkafka retries
+  if (auto it = behind_.find(raw->partition);
+      it != behind_.end() && raw->offset + 1 >= it->second) {
+    behind_.erase(it);
+  }
+  return message;
+}
+
+}  // namespace tokenflow::kafka
