@@ -301,6 +301,13 @@ std::size_t StatsStore::state_bytes() const {
   std::shared_lock lock(mutex_);
   std::size_t n = 0;
   for (const auto& [key, state] : partitions_) n += state->bytes();
+  // The index of holders: a node (next pointer, cached hash, key, value) and a bucket slot
+  // per token, plus the rare list that outgrew its inline room.
+  constexpr std::size_t kNode = 2 * sizeof(void*) + sizeof(core::Address) + sizeof(StateKeys);
+  n += holders_.bucket_count() * sizeof(void*) + holders_.size() * kNode;
+  for (const auto& [token, keys] : holders_) {
+    if (keys.capacity() > keys.static_capacity) n += keys.capacity() * sizeof(StateKey);
+  }
   return n;
 }
 
