@@ -43,7 +43,7 @@ class Poller {
         probe_(probe),
         indexer_(indexer),
         parser_(options.query.table, options.mapping, options.query.block_field,
-                options.query.id_field),
+                options.query.id_field, options.query.page_size),
         rng_(std::random_device{}()),
         source_name_(options.query.table + "@" + options.endpoint) {}
 
