@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/command.hpp"
+#include "cli/http_flags.hpp"
 #include "cli/kafka_flags.hpp"
 #include "cli/registry_flag.hpp"
 #include "cli/topics.hpp"
@@ -242,6 +243,7 @@ void register_alerts(CLI::App& app, CommandContext& ctx) {
                   "Attempts per alert and webhook before it counts as failed (0: no limit)")
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();
+  add_max_response_bytes_flag(*cmd, flags->webhooks.max_response_bytes, "a webhook");
   cmd->add_option("--webhook-queue", flags->webhook_queue,
                   "Alerts waiting for webhooks before new ones are dropped (and counted): a "
                   "slow webhook never blocks the stream")
