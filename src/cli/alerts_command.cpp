@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/command.hpp"
+#include "core/ascii.hpp"
 #include "cli/http_flags.hpp"
 #include "cli/kafka_flags.hpp"
 #include "cli/registry_flag.hpp"
@@ -73,7 +74,7 @@ bool load_watch_list(const AlertsFlags& flags, std::vector<core::Address>& out) 
     while (std::getline(in, line)) {
       const auto hash = line.find('#');
       if (hash != std::string::npos) line.resize(hash);
-      std::erase_if(line, [](unsigned char c) { return std::isspace(c) != 0; });
+      std::erase_if(line, core::ascii_space);
       if (!line.empty()) texts.push_back(line);
     }
   }

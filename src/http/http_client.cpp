@@ -3,12 +3,12 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <ctime>
 #include <mutex>
 #include <stdexcept>
 
+#include "core/ascii.hpp"
 #include "http/errc.hpp"
 
 namespace tokenflow::http {
@@ -21,20 +21,6 @@ void global_init() {
       throw std::runtime_error("libcurl could not be initialised (curl_global_init)");
     }
   });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals_prefix(std::string_view line, std::string_view name) {
-  if (line.size() < name.size()) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(line[i])) != name[i]) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -63,7 +49,7 @@ struct HttpClient::Impl {
   static size_t on_header(char* data, size_t size, size_t count, void* self) {
     std::string_view line(data, size * count);
     constexpr std::string_view kName = "retry-after:";
-    if (iequals_prefix(line, kName)) {
+    if (core::ascii_istarts_with(line, kName)) {
       static_cast<Impl*>(self)->retry_after = parse_retry_after(line.substr(kName.size()));
     }
     return size * count;
@@ -71,7 +57,7 @@ struct HttpClient::Impl {
 };
 
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value) {
-  value = trim(value);
+  value = core::ascii_trim(value);
   if (value.empty()) return std::nullopt;
   std::uint64_t seconds = 0;
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
