@@ -7,6 +7,8 @@
 #include <memory>
 
 #include "cli/command.hpp"
+#include "core/ascii.hpp"
+#include "cli/http_flags.hpp"
 #include "cli/kafka_flags.hpp"
 #include "cli/registry_flag.hpp"
 #include "cli/topics.hpp"
@@ -72,7 +74,7 @@ bool load_watch_list(const AlertsFlags& flags, std::vector<core::Address>& out) 
     while (std::getline(in, line)) {
       const auto hash = line.find('#');
       if (hash != std::string::npos) line.resize(hash);
-      std::erase_if(line, [](unsigned char c) { return std::isspace(c) != 0; });
+      std::erase_if(line, core::ascii_space);
       if (!line.empty()) texts.push_back(line);
     }
   }
@@ -242,6 +244,7 @@ void register_alerts(CLI::App& app, CommandContext& ctx) {
                   "Attempts per alert and webhook before it counts as failed (0: no limit)")
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();
+  add_max_response_bytes_flag(*cmd, flags->webhooks.max_response_bytes, "a webhook");
   cmd->add_option("--webhook-queue", flags->webhook_queue,
                   "Alerts waiting for webhooks before new ones are dropped (and counted): a "
                   "slow webhook never blocks the stream")

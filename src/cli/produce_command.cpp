@@ -55,9 +55,28 @@ int run_simulate(SimulateFlags& flags, CommandContext& ctx) {
 struct FileFlags {
   ProducerFlags producer;
   sources::FileReplayOptions options;
+  std::string events = "transfers";
 };
 
+// Where each type of event lives (DESIGN.md, Events on the wire).
+std::string_view topic_of(sources::FileEvents events) {
+  switch (events) {
+    case sources::FileEvents::transfers: return kTransfersTopic;
+    case sources::FileEvents::swaps: return kSwapsTopic;
+    case sources::FileEvents::prices: return kPricesTopic;
+  }
+  return kTransfersTopic;
+}
+
 int run_file(FileFlags& flags, CommandContext& ctx) {
+  // --events swaps|prices publishes to that type's topic unless a topic was named.
+  const auto events = sources::parse_file_events(flags.events);
+  if (!events) {
+    spdlog::error("--events '{}' is not transfers, swaps or prices", flags.events);
+    return kExitUsage;
+  }
+  flags.options.events = *events;
+  if (flags.producer.topic == kTransfersTopic) flags.producer.topic = std::string(topic_of(*events));
   int exit_code = kExitOk;
   auto producer = open_producer(flags.producer, exit_code);
   if (!producer) return exit_code;
@@ -115,9 +134,16 @@ void register_produce(CLI::App& app, CommandContext& ctx) {
 
   auto file_flags = std::make_shared<FileFlags>();
   auto* file = produce->add_subcommand(
-      "file", "Replay an NDJSON file of transfers (one JSON object per line; '-' for stdin)");
+      "file", "Replay an NDJSON file of transfers, swaps or price ticks (one JSON object per "
+              "line; '-' for stdin); invalid lines go to tokenflow.dlq with the reason");
   add_producer_flags(*file, file_flags->producer);
   file->add_option("path", file_flags->options.path, "NDJSON file")->required();
+  file->add_option("--events", file_flags->events,
+                   "What the lines are: transfers (to stablecoin-transfers, keyed by contract), "
+                   "swaps (to defi.swaps, keyed by token) or prices (to market.prices, keyed by "
+                   "asset); --kafka-topic overrides the topic")
+      ->check(CLI::IsMember({"transfers", "swaps", "prices"}))
+      ->capture_default_str();
   file->add_flag("--raw", file_flags->options.raw,
                  "Publish lines untouched, valid or not (to exercise consumers' dead letters)");
   file->add_option("--rate", file_flags->options.rate, "Lines per second; 0 = as fast as possible")

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "cli/command.hpp"
+#include "cli/http_flags.hpp"
 #include "cli/producer_flags.hpp"
 #include "kafka/dead_letter.hpp"
 #include "sources/graphql_source.hpp"
@@ -26,6 +27,7 @@ struct GraphqlFlags {
   std::uint32_t retry_initial_ms = 500;
   std::uint32_t retry_cap_ms = 30'000;
   std::uint32_t max_attempts = 0;
+  std::size_t max_response_bytes = http::kDefaultMaxResponseBytes;
   CLI::Option* start_block = nullptr;
 };
 
@@ -90,6 +92,7 @@ int run_graphql(GraphqlFlags& flags, CommandContext& ctx) {
   http::HttpOptions http_options;
   http_options.request_timeout =
       std::chrono::milliseconds(static_cast<std::int64_t>(flags.request_timeout_s * 1000));
+  http_options.max_response_bytes = flags.max_response_bytes;
   http::HttpClient http(http_options);
   sources::SourceProbe probe;
   sources::IndexerProbe indexer;
@@ -174,6 +177,8 @@ void register_produce_graphql(CLI::App& produce, CommandContext& ctx) {
   cmd->add_option("--max-attempts", flags->max_attempts,
                   "Consecutive failed attempts before giving up (exit 1); 0 = never give up")
       ->capture_default_str();
+  add_max_response_bytes_flag(*cmd, flags->max_response_bytes,
+                              "the indexer (a page of --page-size records must fit)");
   cmd->add_flag("--exit-when-caught-up", o.exit_when_caught_up,
                 "Stop (exit 0) at the first page that is not full instead of polling on");
   cmd->callback([flags, &ctx] { ctx.action = [flags, &ctx] { return run_graphql(*flags, ctx); }; });

@@ -13,18 +13,18 @@ namespace {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-enum class Field : unsigned {
+enum class SwapField : unsigned {
   id, timestamp, token, trader, side, amount, amount_usd, pool, chain_id, block_number, count
 };
-constexpr std::array<std::string_view, static_cast<std::size_t>(Field::count)> kNames = {
+constexpr std::array<std::string_view, static_cast<std::size_t>(SwapField::count)> kNames = {
     "id", "timestamp", "token", "trader", "side", "amount", "amount_usd", "pool", "chain_id",
     "block_number"};
 constexpr unsigned kRequired = (1u << 7) - 1;  // id .. amount_usd
 
-bool find_field(std::string_view key, Field& out) {
+bool find_field(std::string_view key, SwapField& out) {
   for (std::size_t i = 0; i < kNames.size(); ++i) {
     if (kNames[i] == key) {
-      out = static_cast<Field>(i);
+      out = static_cast<SwapField>(i);
       return true;
     }
   }
@@ -61,10 +61,10 @@ core::Result<void> read_usd(element value, std::string_view key, core::UsdMicros
                                              "', expected a non-negative decimal such as 1234.56");
 }
 
-core::Result<void> read_field(Field field, std::string_view key, element value, core::Swap& out,
+core::Result<void> read_field(SwapField field, std::string_view key, element value, core::Swap& out,
                               bool& rounded) {
   switch (field) {
-    case Field::id: {
+    case SwapField::id: {
       std::string_view id;
       if (auto ok = read_string(value, key, id); !ok) return ok;
       if (id.empty()) return make_error(errc::invalid_value, "field 'id' is empty");
@@ -75,13 +75,13 @@ core::Result<void> read_field(Field field, std::string_view key, element value, 
       out.id.value.assign(id);
       return core::success();
     }
-    case Field::timestamp:
+    case SwapField::timestamp:
       return read_timestamp(value, key, out.timestamp);
-    case Field::token:
+    case SwapField::token:
       return read_address(value, key, out.token);
-    case Field::trader:
+    case SwapField::trader:
       return read_address(value, key, out.trader);
-    case Field::side: {
+    case SwapField::side: {
       std::string_view side;
       if (auto ok = read_string(value, key, side); !ok) return ok;
       if (side == "buy") {
@@ -94,29 +94,29 @@ core::Result<void> read_field(Field field, std::string_view key, element value, 
       }
       return core::success();
     }
-    case Field::amount:
+    case SwapField::amount:
       return read_amount(value, key, out.amount);
-    case Field::amount_usd:
+    case SwapField::amount_usd:
       return read_usd(value, key, out.amount_usd, rounded);
-    case Field::pool: {
+    case SwapField::pool: {
       core::Address pool;
       if (auto ok = read_address(value, key, pool); !ok) return ok;
       out.pool = pool;
       return core::success();
     }
-    case Field::chain_id: {
+    case SwapField::chain_id: {
       std::uint64_t chain = 0;
       if (auto ok = read_uint(value, key, UINT64_MAX, chain); !ok) return ok;
       out.chain_id = chain;
       return core::success();
     }
-    case Field::block_number: {
+    case SwapField::block_number: {
       std::uint64_t block = 0;
       if (auto ok = read_uint(value, key, UINT64_MAX, block); !ok) return ok;
       out.block_number = block;
       return core::success();
     }
-    case Field::count:
+    case SwapField::count:
       break;
   }
   return core::success();
@@ -139,7 +139,7 @@ core::Result<void> SwapDecoder::decode(std::string_view message, core::Swap& out
   std::array<std::string_view, 32> unknown{};
   std::size_t unknown_count = 0;
   for (auto [key, value] : object) {
-    Field field;
+    SwapField field;
     if (!find_field(key, field)) {
       // Unknown fields are allowed (producers add their own), but not twice.
       for (std::size_t i = 0; i < unknown_count; ++i) {

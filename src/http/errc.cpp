@@ -11,6 +11,8 @@ class HttpCategory final : public std::error_category {
       case errc::ok: return "success";
       case errc::connection_failed: return "the server cannot be reached; check the URL and that it runs";
       case errc::timed_out: return "the server did not answer in time";
+      case errc::response_too_large:
+        return "the answer is over the size limit; raise --max-response-bytes if it is expected";
     }
     return "unknown http error";
   }

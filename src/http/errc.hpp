@@ -1,5 +1,5 @@
-// Error codes of the HTTP client: why a request got no answer. (An answer with any status
-// is not an error: the caller decides what a 429 or a 500 means.)
+// Error codes of the HTTP client: why a request got no answer it could use. (An answer with
+// any status is not an error: the caller decides what a 429 or a 500 means.)
 #pragma once
 
 #include <string>
@@ -13,6 +13,7 @@ enum class errc {
   ok = 0,
   connection_failed,  // refused, DNS, reset, TLS
   timed_out,          // no answer within the request timeout
+  response_too_large, // the answer is over HttpOptions::max_response_bytes
 };
 
 const std::error_category& http_category() noexcept;

@@ -3,12 +3,12 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <ctime>
 #include <mutex>
 #include <stdexcept>
 
+#include "core/ascii.hpp"
 #include "http/errc.hpp"
 
 namespace tokenflow::http {
@@ -23,37 +23,33 @@ void global_init() {
   });
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals_prefix(std::string_view line, std::string_view name) {
-  if (line.size() < name.size()) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(line[i])) != name[i]) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 struct HttpClient::Impl {
   CURL* curl = nullptr;
   curl_slist* headers = nullptr;
   std::string body;
+  std::size_t max_body = 0;
+  bool too_large = false;
   std::optional<std::chrono::milliseconds> retry_after;
   char error[CURL_ERROR_SIZE] = {};
 
+  // Counted here, not only by CURLOPT_MAXFILESIZE: that one sees a Content-Length, not a
+  // chunked answer nor what a compressed one decompresses to.
   static size_t on_body(char* data, size_t size, size_t count, void* self) {
-    static_cast<Impl*>(self)->body.append(data, size * count);
-    return size * count;
+    auto* impl = static_cast<Impl*>(self);
+    const size_t n = size * count;
+    if (n > impl->max_body - impl->body.size()) {
+      impl->too_large = true;
+      return 0;  // anything but n makes curl abort the transfer (CURLE_WRITE_ERROR)
+    }
+    impl->body.append(data, n);
+    return n;
   }
   static size_t on_header(char* data, size_t size, size_t count, void* self) {
     std::string_view line(data, size * count);
     constexpr std::string_view kName = "retry-after:";
-    if (iequals_prefix(line, kName)) {
+    if (core::ascii_istarts_with(line, kName)) {
       static_cast<Impl*>(self)->retry_after = parse_retry_after(line.substr(kName.size()));
     }
     return size * count;
@@ -61,7 +57,7 @@ struct HttpClient::Impl {
 };
 
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value) {
-  value = trim(value);
+  value = core::ascii_trim(value);
   if (value.empty()) return std::nullopt;
   std::uint64_t seconds = 0;
   auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
@@ -78,6 +74,7 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
 
 HttpClient::HttpClient(HttpOptions options) : impl_(std::make_unique<Impl>()) {
   global_init();
+  impl_->max_body = options.max_response_bytes;
   impl_->curl = curl_easy_init();
   if (impl_->curl == nullptr) throw std::runtime_error("libcurl: curl_easy_init failed");
   CURL* c = impl_->curl;
@@ -91,6 +88,8 @@ HttpClient::HttpClient(HttpOptions options) : impl_(std::make_unique<Impl>()) {
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");  // whatever curl decodes (gzip, ...)
+  // An announced Content-Length over the limit is refused before its body is read.
+  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.max_response_bytes));
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &Impl::on_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, impl_.get());
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &Impl::on_header);
@@ -118,6 +117,7 @@ core::Result<HttpResponse> HttpClient::post_json(const std::string& url, std::st
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, request_headers);
   }
   impl_->body.clear();
+  impl_->too_large = false;
   impl_->retry_after.reset();
   impl_->error[0] = '\0';
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
@@ -131,6 +131,14 @@ core::Result<HttpResponse> HttpClient::post_json(const std::string& url, std::st
   long connects = 0;
   curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
   connections_ += connects;
+  if (impl_->too_large || code == CURLE_FILESIZE_EXCEEDED) {
+    impl_->body = std::string();  // what was read of it is not kept either
+    return make_error(errc::response_too_large,
+                      "POST " + url + ": the answer is over the limit of " +
+                          std::to_string(impl_->max_body) +
+                          " bytes; if the endpoint's answers are really that large, raise "
+                          "--max-response-bytes");
+  }
   if (code != CURLE_OK) {
     std::string reason = impl_->error[0] != '\0' ? impl_->error : curl_easy_strerror(code);
     if (code == CURLE_OPERATION_TIMEDOUT) {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 
+#include "core/ascii.hpp"
 #include "kafka/errc.hpp"
 #include "kafka/log_bridge.hpp"
 
@@ -24,9 +24,7 @@ core::Result<Property> parse_property(std::string_view text) {
                           "': the property name before '=' is empty; expected key=value, "
                           "e.g. -X linger.ms=5");
   }
-  const bool has_space = std::any_of(key.begin(), key.end(), [](char c) {
-    return std::isspace(static_cast<unsigned char>(c)) != 0;
-  });
+  const bool has_space = std::any_of(key.begin(), key.end(), core::ascii_space);
   if (has_space) {
     return make_error(errc::invalid_config,
                       "-X '" + std::string(text) + "': the property name '" + std::string(key) +

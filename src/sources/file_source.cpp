@@ -7,7 +7,6 @@
 #include <iostream>
 #include <thread>
 
-#include "codec/transfer_decoder.hpp"
 #include "core/errc.hpp"
 
 namespace tokenflow::sources {
@@ -26,11 +25,9 @@ core::Result<FileReplaySummary> replay_file(const FileReplayOptions& options,
     }
     in = &file;
   }
-  codec::TransferDecoder decoder;
-  core::Transfer transfer;
+  auto keyer = make_line_keyer(options.events);
   FileReplaySummary summary;
   std::string line;
-  char key[core::Address::kTextSize];
   auto started = std::chrono::steady_clock::now();
   while (!stop.requested() && std::getline(*in, line)) {
     ++summary.lines;
@@ -45,14 +42,10 @@ core::Result<FileReplaySummary> replay_file(const FileReplayOptions& options,
       std::this_thread::sleep_until(due);
     }
     probe.read.add();
-    auto decoded = decoder.decode(line, transfer);
-    std::string_view key_view;
-    if (decoded.ok()) {
-      transfer.contract_address.write_hex(key);
-      key_view = std::string_view(key, sizeof key);
-    }
+    auto decoded = keyer->key_of(line);
     if (decoded.ok() || options.raw) {
-      if (auto produced = producer.produce(options.topic, key_view, line); !produced.ok()) {
+      const std::string_view key = decoded.ok() ? *decoded : std::string_view();
+      if (auto produced = producer.produce(options.topic, key, line); !produced.ok()) {
         return std::move(produced).error();
       }
       ++summary.published;
@@ -74,9 +67,9 @@ core::Result<FileReplaySummary> replay_file(const FileReplayOptions& options,
   if (auto flushed = producer.flush(std::chrono::seconds(60)); !flushed.ok()) {
     return std::move(flushed).error();
   }
-  spdlog::info("file: {} lines from {}: {} published to {}, {} dead letters, {} blank",
-               summary.lines, options.path, summary.published, options.topic,
-               summary.dead_letters, summary.blank);
+  spdlog::info("file: {} lines of {} from {}: {} published to {}, {} dead-lettered to {}, {} blank",
+               summary.lines, to_string(options.events), options.path, summary.published,
+               options.topic, summary.dead_letters, dead_letters.topic(), summary.blank);
   return summary;
 }
 

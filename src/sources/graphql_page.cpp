@@ -26,11 +26,12 @@ std::string excerpt(std::string_view body) {
 }  // namespace
 
 PageParser::PageParser(std::string table, FieldMapping mapping, std::string block_field,
-                       std::string id_field)
+                       std::string id_field, std::uint32_t page_size)
     : table_(std::move(table)),
       mapping_(std::move(mapping)),
       block_field_(std::move(block_field)),
-      id_field_(std::move(id_field)) {}
+      id_field_(std::move(id_field)),
+      page_size_(page_size) {}
 
 core::Result<element> PageParser::parse_data(std::string_view body) {
   if (body.empty()) return make_error(errc::malformed_response, "the answer is empty (0 bytes)");
@@ -84,18 +85,29 @@ core::Result<void> PageParser::parse(std::string_view body, Page& out,
     return make_error(errc::malformed_response,
                       "the answer's `data." + table_ + "` is not an array");
   }
+  // Counted, not array.size(): simdjson's size() saturates at 0xFFFFFF, and a count too
+  // low would size the records below the rows written into them. Counting walks the tape
+  // (each row is skipped in one step), a fraction of the time decoding takes.
+  std::size_t received = 0;
+  for ([[maybe_unused]] element row : array) ++received;
+  if (received > page_size_) {
+    return make_error(errc::malformed_response,
+                      "the answer's `data." + table_ + "` holds " + std::to_string(received) +
+                          " records, more than the " + std::to_string(page_size_) +
+                          " the page asked for: the indexer does not honour the page size");
+  }
   if (on_shape) {
     // Reading only block and id costs a fraction of decoding the records.
     Cursor last;
     bool found = false;
     for (element row : array) found = read_cursor(row, last) || found;
-    on_shape(array.size(), found ? &last : nullptr);
+    on_shape(received, found ? &last : nullptr);
   }
-  out.records.resize(array.size());
+  out.records.resize(received);
   std::size_t i = 0;
   std::uint64_t last_block = 0;
   for (element row : array) {
-    PageRecord& record = out.records[i++];
+    PageRecord& record = out.records.at(i++);  // received rows, as counted above
     read_record(row, record);
     if (record.has_cursor) {
       if (record.cursor.block < last_block) {
@@ -188,7 +200,7 @@ core::Result<std::uint64_t> PageParser::parse_head(std::string_view body, Dialec
     return head;
   }
   simdjson::dom::array chains;
-  if (meta.get_array().get(chains) != simdjson::SUCCESS || chains.size() == 0) {
+  if (meta.get_array().get(chains) != simdjson::SUCCESS || chains.begin() == chains.end()) {
     return make_error(errc::malformed_response,
                       "`data._meta` is not a list of chains: " + excerpt(body));
   }

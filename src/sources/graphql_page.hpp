@@ -2,7 +2,9 @@
 // validated transfer in the wire form of DESIGN.md (keyed by contract address) or, when it
 // is not a valid transfer, its original JSON and the reason (for the dead-letter topic).
 // An answer with a GraphQL `errors` array, or not shaped like the query, is an error of the
-// whole page: errc::graphql_errors or errc::malformed_response, saying what was found.
+// whole page: errc::graphql_errors or errc::malformed_response, saying what was found. So is
+// a page of more records than the page size asked for: an indexer that ignores `limit` is
+// broken or hostile, and its page is not trusted (nor allocated for).
 //
 // Records are validated by codec::TransferDecoder after the field mapping renamed their
 // keys, so a source refuses exactly what the consumers would refuse.
@@ -42,8 +44,9 @@ struct Page {
 
 class PageParser {
  public:
+  // `page_size`: the records a page request asks for (QuerySpec::page_size), at most.
   PageParser(std::string table, FieldMapping mapping, std::string block_field,
-             std::string id_field);
+             std::string id_field, std::uint32_t page_size);
 
   // Called once the answer is parsed as JSON and shaped like a page, before its records are
   // decoded: how many records it holds, and the cursor of the last record that has one
@@ -68,6 +71,7 @@ class PageParser {
   FieldMapping mapping_;
   std::string block_field_;
   std::string id_field_;
+  std::uint32_t page_size_;
   simdjson::dom::parser parser_;
   codec::TransferDecoder decoder_;
   core::Transfer transfer_;

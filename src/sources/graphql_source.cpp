@@ -43,7 +43,7 @@ class Poller {
         probe_(probe),
         indexer_(indexer),
         parser_(options.query.table, options.mapping, options.query.block_field,
-                options.query.id_field),
+                options.query.id_field, options.query.page_size),
         rng_(std::random_device{}()),
         source_name_(options.query.table + "@" + options.endpoint) {}
 
@@ -121,8 +121,14 @@ std::optional<Failure> Poller::post(const std::string& body, std::string& answer
   auto response = http_.post_json(o_.endpoint, body);
   if (!response.ok()) {
     // The source's own codes, so logs and metrics name the kind of failure.
-    const bool timed_out = response.error().code == http::errc::timed_out;
-    return Failure{make_error(timed_out ? errc::timed_out : errc::connection_failed,
+    const auto code = response.error().code;
+    if (code == http::errc::response_too_large) {
+      return Failure{make_error(errc::malformed_response,
+                                response.error().message + " or lower --page-size"),
+                     std::nullopt};
+    }
+    return Failure{make_error(code == http::errc::timed_out ? errc::timed_out
+                                                            : errc::connection_failed,
                               response.error().message),
                    std::nullopt};
   }

@@ -13,7 +13,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace tokenflow;
-  static sources::PageParser parser("stablesTransfers", {}, "blockNumber", "id");
+  // A page size above any input's record count, so every record is decoded.
+  static sources::PageParser parser("stablesTransfers", {}, "blockNumber", "id", UINT32_MAX);
   static codec::TransferDecoder decoder;
   static sources::Page page;
   std::string_view input(reinterpret_cast<const char*>(data), size);

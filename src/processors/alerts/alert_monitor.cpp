@@ -5,6 +5,7 @@
 #include <functional>
 #include <simdjson.h>
 
+#include "core/ascii.hpp"
 #include "kafka/topic_tail_reader.hpp"
 #include "processors/alerts/alert.hpp"
 
@@ -224,11 +225,9 @@ bool AlertMonitor::apply_price_tick(const codec::PriceTick& tick) {
   }
   for (const auto& token : registry_.tokens()) {
     if (tick.chain_id && token.chain_id != *tick.chain_id) continue;
-    if (token.symbol.size() != tick.asset.size() ||
-        !std::equal(token.symbol.begin(), token.symbol.end(), tick.asset.begin(),
-                    [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
-      continue;
-    }
+    // ASCII case only: an asset is outside input, and std::tolower on its bytes over 0x7f
+    // would be undefined.
+    if (!core::ascii_iequals(token.symbol, tick.asset)) continue;
     applied = rules_.set_price(token, tick.price_usd, tick.timestamp) || applied;
   }
   return applied;

@@ -148,6 +148,7 @@ void WebhookSender::work(Endpoint& endpoint) {
   http::HttpOptions http_options;
   http_options.request_timeout = options_.timeout;
   http_options.connect_timeout = std::min(options_.timeout, std::chrono::milliseconds(5'000));
+  http_options.max_response_bytes = options_.max_response_bytes;
   http::HttpClient client(http_options);
   for (;;) {
     Job job;

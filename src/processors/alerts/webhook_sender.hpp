@@ -42,6 +42,8 @@ struct WebhookOptions {
   std::size_t queue_capacity = 10'000;  // alerts waiting, per webhook
   int workers = 2;                      // requests in flight at once, per webhook
   std::chrono::milliseconds timeout{5'000};
+  // A webhook's answer is read but not used; bounded all the same (http::HttpOptions).
+  std::size_t max_response_bytes = http::kDefaultMaxResponseBytes;
   core::RetryPolicy retry{std::chrono::milliseconds(500), std::chrono::milliseconds(30'000), 2.0,
                           5};
   std::chrono::milliseconds drain_timeout{5'000};

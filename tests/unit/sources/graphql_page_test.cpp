@@ -21,7 +21,9 @@ std::string record(const std::string& id, std::uint64_t block, const std::string
          kB + "\",\"to\":\"" + kC + "\",\"value\":\"" + value + "\"}";
 }
 
-PageParser parser() { return PageParser("stablesTransfers", {}, "blockNumber", "id"); }
+PageParser parser(std::uint32_t page_size = 1000) {
+  return PageParser("stablesTransfers", {}, "blockNumber", "id", page_size);
+}
 
 TEST(GraphqlPage, ValidRecordsBecomeWireTransfersKeyedByContract) {
   auto p = parser();
@@ -91,7 +93,7 @@ TEST(GraphqlPage, TheShapeCallbackGivesTheCursorTheParseEndsWithBeforeDecoding) 
 
 TEST(GraphqlPage, TheFieldMappingRenamesBeforeValidation) {
   PageParser p("transfers", *FieldMapping::parse({"height=block_number", "amount=value"}), "height",
-               "id");
+               "id", 1000);
   Page page;
   std::string r = record("0xa_1", 10, "5");
   r.replace(r.find("blockNumber"), 11, "height");
@@ -120,6 +122,48 @@ TEST(GraphqlPage, ErrorsGarbageAndWrongShapesFailTheWholePage) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("field 'x' not found"), std::string::npos);
   EXPECT_EQ(code(R"({"data":{"stablesTransfers":[]}})"), errc::ok);
+  EXPECT_TRUE(page.records.empty());
+}
+
+TEST(GraphqlPage, APageOfMoreRecordsThanItsSizeIsRefusedNamingBoth) {
+  auto p = parser(3);
+  Page page;
+  std::vector<std::size_t> shapes;
+  auto record_shape = [&](std::size_t received, const Cursor*) { shapes.push_back(received); };
+  std::string rows;
+  for (int i = 0; i < 3; ++i) rows += (i ? "," : "") + record("0xa_" + std::to_string(i), 10, "1");
+  ASSERT_TRUE(p.parse("{\"data\":{\"stablesTransfers\":[" + rows + "]}}", page, record_shape).ok());
+  EXPECT_EQ(page.received, 3u);
+
+  rows += "," + record("0xa_3", 11, "1");
+  auto r = p.parse("{\"data\":{\"stablesTransfers\":[" + rows + "]}}", page, record_shape);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, make_error_code(errc::malformed_response));
+  EXPECT_NE(r.error().message.find("holds 4 records, more than the 3 the page asked for"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_EQ(shapes, std::vector<std::size_t>{3}) << "a refused page must not be prefetched after";
+  EXPECT_TRUE(page.records.empty());
+}
+
+// simdjson's array size() saturates at 0xFFFFFF: a page sized by it once got fewer records
+// than rows and wrote past them. The answer is generated (about 33 MB), not stored.
+TEST(GraphqlPage, AnAnswerOfMoreThanSixteenMillionRowsIsRefusedWithItsTrueCount) {
+  constexpr std::size_t kRows = 0xFFFFFF + 2;
+  std::string body = "{\"data\":{\"stablesTransfers\":[";
+  body.reserve(body.size() + 2 * kRows + 4);
+  for (std::size_t i = 0; i < kRows; ++i) body += i == 0 ? "0" : ",0";
+  body += "]}}";
+  auto p = parser(1000);
+  Page page;
+  bool shaped = false;
+  auto r = p.parse(body, page, [&](std::size_t, const Cursor*) { shaped = true; });
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(
+      r.error().message.find("holds " + std::to_string(kRows) + " records, more than the 1000"),
+      std::string::npos)
+      << r.error().message.substr(0, 300);
+  EXPECT_FALSE(shaped);
   EXPECT_TRUE(page.records.empty());
 }
 
