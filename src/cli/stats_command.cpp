@@ -208,6 +208,7 @@ int run_stats(StatsFlags& flags, CommandContext& ctx) {
     if (api.directory != nullptr) {
       const auto& d = api.directory->probe();
       out.counter(d.published);
+      out.counter(d.publish_failures);
       out.counter(d.read);
       out.counter(d.ignored);
       out.counter(d.redirects);

@@ -7,6 +7,29 @@
 
 namespace tokenflow::kafka {
 
+core::Result<KafkaHandle> make_assigned_consumer(const ClientConfig& config,
+                                                 const std::string& client_id,
+                                                 int fetch_wait_max_ms, const std::string& what) {
+  // Assigned, not subscribed: no group join, nothing committed. librdkafka still wants a
+  // group.id for a consumer handle; this one never reaches a coordinator.
+  auto conf = make_conf(config, {{"group.id", client_id},
+                                 {"enable.auto.commit", "false"},
+                                 {"enable.auto.offset.store", "false"},
+                                 {"enable.partition.eof", "false"},
+                                 {"fetch.wait.max.ms", std::to_string(fetch_wait_max_ms)},
+                                 {"client.id", client_id}});
+  if (!conf.ok()) return std::move(conf).error();
+  std::array<char, 512> errstr{};
+  KafkaHandle rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), errstr.data(), errstr.size()));
+  if (!rk) {
+    return make_error(errc::invalid_config,
+                      "cannot create a reader for " + what + ": " + errstr.data());
+  }
+  conf->release();
+  rd_kafka_poll_set_consumer(rk.get());
+  return rk;
+}
+
 core::Result<std::unique_ptr<TopicFollower>> TopicFollower::create(
     const ClientConfig& config, const std::string& topic, std::chrono::milliseconds timeout) {
   auto admin = Admin::create(config, timeout);
@@ -19,23 +42,9 @@ core::Result<std::unique_ptr<TopicFollower>> TopicFollower::create(
     if (!marks.ok()) return std::move(marks).error();
     if (marks->high.value > marks->low.value) follower->behind_[p] = marks->high.value;
   }
-  // Assigned, not subscribed: no group join, nothing committed. librdkafka still wants a
-  // group.id for a consumer handle; this one never reaches a coordinator.
-  auto conf = make_conf(config, {{"group.id", "tokenflow-topic-follower"},
-                                 {"enable.auto.commit", "false"},
-                                 {"enable.auto.offset.store", "false"},
-                                 {"enable.partition.eof", "false"},
-                                 {"fetch.wait.max.ms", "100"},
-                                 {"client.id", "tokenflow-topic-follower"}});
-  if (!conf.ok()) return std::move(conf).error();
-  std::array<char, 512> errstr{};
-  follower->rk_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), errstr.data(), errstr.size()));
-  if (!follower->rk_) {
-    return make_error(errc::invalid_config,
-                      "cannot create a reader for " + topic + ": " + errstr.data());
-  }
-  conf->release();
-  rd_kafka_poll_set_consumer(follower->rk_.get());
+  auto rk = make_assigned_consumer(config, "tokenflow-topic-follower", 100, topic);
+  if (!rk.ok()) return std::move(rk).error();
+  follower->rk_ = std::move(rk).value();
   PartitionListHandle assignment(rd_kafka_topic_partition_list_new(*partitions));
   for (int p = 0; p < *partitions; ++p) {
     rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), p)->offset =

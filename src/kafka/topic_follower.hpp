@@ -21,6 +21,12 @@
 
 namespace tokenflow::kafka {
 
+// A consumer handle that is assigned partitions directly and never joins a group or commits
+// (the tail reader's and the follower's). `what` names it in errors.
+core::Result<KafkaHandle> make_assigned_consumer(const ClientConfig& config,
+                                                 const std::string& client_id,
+                                                 int fetch_wait_max_ms, const std::string& what);
+
 class TopicFollower {
  public:
   // Errors: errc::unknown_topic (the topic does not exist), errc::timed_out, errc::invalid_config.

@@ -1,11 +1,11 @@
 #include "kafka/topic_tail_reader.hpp"
 
-#include <array>
 #include <map>
 
 #include "kafka/admin.hpp"
 #include "kafka/errc.hpp"
 #include "kafka/handles.hpp"
+#include "kafka/topic_follower.hpp"
 
 namespace tokenflow::kafka {
 
@@ -34,23 +34,9 @@ core::Result<TailReadSummary> read_topic_tail(
   }
   if (ranges.empty()) return summary;
 
-  // Assigned, not subscribed: no group join, nothing committed. librdkafka still wants a
-  // group.id for a consumer handle; this one never reaches a coordinator.
-  auto conf = make_conf(config, {{"group.id", "tokenflow-tail-reader"},
-                                 {"enable.auto.commit", "false"},
-                                 {"enable.auto.offset.store", "false"},
-                                 {"enable.partition.eof", "false"},
-                                 {"fetch.wait.max.ms", "50"},
-                                 {"client.id", "tokenflow-tail-reader"}});
-  if (!conf.ok()) return std::move(conf).error();
-  std::array<char, 512> errstr{};
-  KafkaHandle rk(rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), errstr.data(), errstr.size()));
-  if (!rk) {
-    return make_error(errc::invalid_config,
-                      "cannot create a reader for " + topic + ": " + errstr.data());
-  }
-  conf->release();
-  rd_kafka_poll_set_consumer(rk.get());
+  auto handle = make_assigned_consumer(config, "tokenflow-tail-reader", 50, topic);
+  if (!handle.ok()) return std::move(handle).error();
+  KafkaHandle rk = std::move(handle).value();
   PartitionListHandle assignment(rd_kafka_topic_partition_list_new(static_cast<int>(ranges.size())));
   for (const auto& [partition, range] : ranges) {
     rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), partition)->offset =

@@ -68,9 +68,20 @@ const std::string& StatsDirectory::topic_of(Input input) const {
 void StatsDirectory::announce_owner(StateKey key, std::int64_t now_ms) {
   PartitionOwnerRecord record{options_.group, topic_of(key.input), key.partition,
                               advertise_url_, options_.instance, now_ms};
-  if (producer_->produce(options_.topic, directory_key(record), directory_value(record)).ok()) {
-    probe_.published.add();
+  send(directory_key(record), directory_value(record));
+}
+
+void StatsDirectory::send(const std::string& key, std::string_view value) {
+  if (auto sent = producer_->produce(options_.topic, key, value); !sent.ok()) {
+    if (probe_.publish_failures.get() == 0) {
+      spdlog::error("stats: directory record {} not sent to {}: {}; other instances may "
+                    "redirect to the wrong owner until it is",
+                    key, options_.topic, sent.error().message);
+    }
+    probe_.publish_failures.add();
+    return;
   }
+  probe_.published.add();
 }
 
 void StatsDirectory::publish_changes(const HolderJournal& journal) {
@@ -82,9 +93,7 @@ void StatsDirectory::publish_changes(const HolderJournal& journal) {
     const std::string value = directory_value(record);
     // A withdrawal is a tombstone (a null value), so compaction forgets the token.
     const std::string_view payload = change.held ? std::string_view(value) : std::string_view();
-    if (producer_->produce(options_.topic, directory_key(record), payload).ok()) {
-      probe_.published.add();
-    }
+    send(directory_key(record), payload);
   }
 }
 

@@ -60,6 +60,9 @@ struct Location {
 struct DirectoryProbe {
   kafka::Counter published{"tokenflow_stats_directory_published_total",
                            "directory records sent (owners, tokens held, tokens withdrawn)"};
+  kafka::Counter publish_failures{"tokenflow_stats_directory_publish_failures_total",
+                                  "directory records Kafka refused to take (an owner record is "
+                                  "sent again at the next heartbeat)"};
   kafka::Counter read{"tokenflow_stats_directory_read_total", "directory records read"};
   kafka::Counter ignored{"tokenflow_stats_directory_ignored_total",
                          "messages on the directory topic that are not directory records"};
@@ -101,6 +104,7 @@ class StatsDirectory {
   void read_loop();
   void publish_changes(const HolderJournal& journal);
   void announce_owner(StateKey key, std::int64_t now_ms);
+  void send(const std::string& key, std::string_view value);
   void apply(const DirectoryRecord& record);
   std::optional<Input> input_of(std::string_view topic) const;
   const std::string& topic_of(Input input) const;
