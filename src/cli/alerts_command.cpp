@@ -1,93 +1,17 @@
 // `tokenflow alerts`: the alert monitor (processors/alerts/alert_monitor.hpp).
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
 
-#include <fstream>
 #include <memory>
 
+#include "cli/alerts_role.hpp"
 #include "cli/command.hpp"
-#include "core/ascii.hpp"
 #include "cli/http_flags.hpp"
-#include "cli/kafka_flags.hpp"
 #include "cli/registry_flag.hpp"
-#include "cli/topics.hpp"
 #include "http/http_server.hpp"
 #include "http/prometheus.hpp"
-#include "processors/alerts/alert_monitor.hpp"
-#include "processors/alerts/alert_rules.hpp"
-#include "processors/alerts/webhook_sender.hpp"
 
 namespace tokenflow::cli {
 namespace {
-
-struct AlertsFlags {
-  KafkaFlags kafka;
-  std::string group = "tokenflow-alerts";
-  std::string large = "1000000";
-  std::string critical = "10000000";
-  std::string min_tokens;
-  std::vector<std::string> watch;
-  std::string watch_file;
-  bool no_mints = false;
-  bool no_burns = false;
-  bool alert_unknown_tokens = false;
-  int unknown_decimals = 18;
-  std::string registry_file;
-  bool prices = false;
-  bool no_alerts_topic = false;
-  bool no_console = false;
-  bool no_color = false;
-  std::string webhook_format = "auto";
-  int webhook_timeout_ms = 5000;
-  int webhook_attempts = 5;
-  std::size_t webhook_queue = 10'000;
-  int stats_interval_s = 60;
-  int metrics_port = -1;
-  std::string metrics_address = "0.0.0.0";
-  int fetch_wait_ms = 5;
-  processors::AlertMonitorOptions monitor;
-  processors::WebhookOptions webhooks;
-};
-
-// "1,000,000" and "1_000_000" as people write them -> a Decimal.
-bool parse_amount(const std::string& flag, std::string text, std::optional<core::Decimal>& out) {
-  std::erase_if(text, [](char c) { return c == ',' || c == '_'; });
-  auto value = core::Decimal::parse(text);
-  if (!value.ok()) {
-    spdlog::error("{}: {}", flag, value.error().message);
-    return false;
-  }
-  out = *value;
-  return true;
-}
-
-bool load_watch_list(const AlertsFlags& flags, std::vector<core::Address>& out) {
-  std::vector<std::string> texts = flags.watch;
-  if (!flags.watch_file.empty()) {
-    std::ifstream in(flags.watch_file);
-    if (!in) {
-      spdlog::error("--watch-file: cannot read '{}'", flags.watch_file);
-      return false;
-    }
-    std::string line;
-    while (std::getline(in, line)) {
-      const auto hash = line.find('#');
-      if (hash != std::string::npos) line.resize(hash);
-      std::erase_if(line, core::ascii_space);
-      if (!line.empty()) texts.push_back(line);
-    }
-  }
-  for (const auto& text : texts) {
-    auto address = core::Address::parse(text);
-    if (!address.ok()) {
-      spdlog::error("watch list: '{}': {}", text, address.error().message);
-      return false;
-    }
-    out.push_back(*address);
-  }
-  return true;
-}
 
 int run_alerts(AlertsFlags& flags, CommandContext& ctx) {
   auto config = to_client_config(flags.kafka);
@@ -95,53 +19,10 @@ int run_alerts(AlertsFlags& flags, CommandContext& ctx) {
     spdlog::error("{}", config.error().message);
     return kExitUsage;
   }
-  auto loaded_registry = load_registry(flags.registry_file);
-  if (!loaded_registry) return kExitUsage;
-  const core::TokenRegistry& registry = *loaded_registry;
-  processors::AlertRulesOptions rules_options;
-  std::optional<core::Decimal> large;
-  std::optional<core::Decimal> critical;
-  if (!parse_amount("--large-transfer", flags.large, large) ||
-      !parse_amount("--critical-transfer", flags.critical, critical) ||
-      (!flags.min_tokens.empty() &&
-       !parse_amount("--min-tokens", flags.min_tokens, rules_options.min_tokens)) ||
-      !load_watch_list(flags, rules_options.watch)) {
-    return kExitUsage;
-  }
-  rules_options.large_usd = *large;
-  rules_options.critical_usd = *critical;
-  rules_options.mints = !flags.no_mints;
-  rules_options.burns = !flags.no_burns;
-  rules_options.alert_unknown_tokens = flags.alert_unknown_tokens;
-  rules_options.unknown_decimals = static_cast<std::uint8_t>(flags.unknown_decimals);
-  if (flags.alert_unknown_tokens && !rules_options.min_tokens) {
-    spdlog::error("--alert-unknown-tokens needs --min-tokens: unknown tokens have no USD "
-                  "price, so only the token-units rule can apply to them");
-    return kExitUsage;
-  }
-  processors::AlertRules rules(rules_options, registry);
-
-  flags.webhooks.format = flags.webhook_format == "slack"     ? processors::WebhookFormat::slack
-                          : flags.webhook_format == "discord" ? processors::WebhookFormat::discord
-                                                              : processors::WebhookFormat::automatic;
-  flags.webhooks.timeout = std::chrono::milliseconds(flags.webhook_timeout_ms);
-  flags.webhooks.retry.max_attempts = static_cast<std::uint32_t>(flags.webhook_attempts);
-  flags.webhooks.queue_capacity = flags.webhook_queue;
-  processors::WebhookSender webhooks(flags.webhooks);
-
-  auto& monitor_options = flags.monitor;
-  monitor_options.prices_topic = flags.prices ? std::string(kPricesTopic) : "";
-  monitor_options.publish_alerts = !flags.no_alerts_topic;
-  monitor_options.console = !flags.no_console;
-  monitor_options.color = !flags.no_color && ::isatty(STDOUT_FILENO) == 1 &&
-                          std::getenv("NO_COLOR") == nullptr;
-  monitor_options.stats_interval = std::chrono::seconds(flags.stats_interval_s);
-  kafka::ConsumerOptions consumer;
-  consumer.group_id = flags.group;
-  consumer.client_id = "tokenflow-alerts";
-  // Alerts are wanted within milliseconds: an empty fetch must not hold new data back.
-  consumer.fetch_wait_max_ms = flags.fetch_wait_ms;
-  processors::AlertMonitor monitor(monitor_options, rules, registry, *config, consumer, webhooks);
+  int exit_code = kExitOk;
+  auto role = AlertsRole::create(flags, *config, exit_code);
+  if (!role) return exit_code;
+  processors::AlertMonitor& monitor = role->monitor();
 
   std::unique_ptr<http::HttpServer> metrics;
   if (flags.metrics_port >= 0) {
@@ -168,7 +49,7 @@ int run_alerts(AlertsFlags& flags, CommandContext& ctx) {
       return kExitUsage;
     }
   }
-  auto result = monitor.run(ctx.stop);
+  auto result = role->run(ctx.stop);
   if (!result.ok()) {
     spdlog::error("alerts: {}", result.error().message);
     return kExitFailure;

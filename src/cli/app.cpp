@@ -63,6 +63,7 @@ int run(int argc, char** argv) {
   register_produce(app, ctx);
   register_sink(app, ctx);
   register_stats(app, ctx);
+  register_dashboard(app, ctx);
   register_alerts(app, ctx);
 
   try {

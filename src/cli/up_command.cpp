@@ -1,18 +1,29 @@
-// `tokenflow up`: the whole pipeline in one process, with nothing to configure. An embedded
+// `tokenflow up`: the whole system in one process, with nothing to configure. An embedded
 // Kafka-protocol cluster (unless KAFKA_BOOTSTRAP_SERVERS names a real one), the chain
-// simulator publishing transfers, and the sink storing them (SQLite file unless DATABASE_URL
-// names PostgreSQL), with a live progress line until Ctrl-C, then a summary.
+// simulator publishing transfers and swaps, the sink storing transfers (SQLite file unless
+// DATABASE_URL names PostgreSQL), the alert monitor, the statistics service and the
+// dashboard, each through the same code as its own subcommand (AlertsRole, StatsRole,
+// DashboardRole, TransferSink). The statistics API and the dashboard share one address
+// (--listen). A live progress line until Ctrl-C, then a summary with a line per role.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <thread>
 
+#include "cli/alerts_role.hpp"
 #include "cli/command.hpp"
+#include "cli/dashboard_role.hpp"
 #include "cli/kafka_flags.hpp"
+#include "cli/stats_role.hpp"
 #include "cli/topics.hpp"
+#include "cli/up_console.hpp"
 #include "kafka/embedded_cluster.hpp"
 #include "kafka/producer.hpp"
+#include "processors/alerts/alert.hpp"
 #include "sinks/postgres_store.hpp"
 #include "sinks/sqlite_store.hpp"
 #include "sinks/transfer_sink.hpp"
@@ -26,23 +37,51 @@ struct UpSettings {
   std::vector<std::string> properties;
   std::string database_url;
   std::string sqlite_path = "tokenflow.db";
+  std::string listen = "127.0.0.1:8080";
+  std::string state_dir;  // empty: a fresh temporary directory (embedded cluster)
   double rate = 2000;
+  double swap_rate = 200;
   std::uint64_t count = 0;
   int partitions = 12;
   std::uint64_t seed = 1;
   double duplicate_share = 0;
   double malformed_share = 0;
   int progress_interval_ms = 1000;
+  bool no_sink = false;
+  bool no_alerts = false;
+  bool no_stats = false;
+  bool quiet_alerts = false;
+  bool alert_mints_burns = false;
 };
 
-std::string with_commas(std::uint64_t n) {
-  std::string digits = std::to_string(n);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i != 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
+constexpr const char* kSinkGroup = "tokenflow-up-sink";
+constexpr const char* kAlertsGroup = "tokenflow-up-alerts";
+constexpr const char* kStatsGroup = "tokenflow-up-stats";
+
+// A thread running one role until its stop signal; the first failure stops the whole of up.
+struct RoleThread {
+  explicit RoleThread(std::string role) : name(std::move(role)) {}
+  std::string name;
+  core::StopSignal stop;
+  core::Result<void> result = core::success();
+  std::thread thread;
+
+  template <class Run>
+  void start(Run run, core::StopSignal& everything) {
+    thread = std::thread([this, run = std::move(run), &everything]() mutable {
+      result = run(stop);
+      if (!result.ok()) everything.request();
+    });
   }
-  return out;
+  void stop_and_join() {
+    stop.request();
+    if (thread.joinable()) thread.join();
+  }
+};
+
+std::string rate_text(std::uint64_t now, std::uint64_t before, double seconds) {
+  return with_commas(static_cast<std::uint64_t>(static_cast<double>(now - before) / seconds)) +
+         "/s";
 }
 
 int run_up(const UpSettings& settings, CommandContext& ctx) {
@@ -56,7 +95,8 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
     }
     cluster = std::move(created).value();
     for (auto topic : kKnownTopics) {
-      if (auto made = cluster->create_topic(std::string(topic), settings.partitions); !made.ok()) {
+      const int partitions = topic == kDirectoryTopic ? 1 : settings.partitions;
+      if (auto made = cluster->create_topic(std::string(topic), partitions); !made.ok()) {
         spdlog::error("creating topic {}: {}", topic, made.error().message);
         return kExitFailure;
       }
@@ -76,155 +116,355 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
     return kExitUsage;
   }
   client.properties = std::move(properties).value();
+  const std::string transfers_topic(kTransfersTopic);
+  const std::string swaps_topic(kSwapsTopic);
 
+  // The statistics checkpoints belong to the cluster's offsets: an embedded cluster starts
+  // empty each time, so its checkpoints go in a directory of this run only.
+  std::string state_dir = settings.state_dir;
+  bool remove_state_dir = false;
+  if (state_dir.empty()) {
+    if (cluster) {
+      std::string pattern = (std::filesystem::temp_directory_path() / "tokenflow-up-XXXXXX").string();
+      if (mkdtemp(pattern.data()) == nullptr) {
+        spdlog::error("up: cannot create a temporary directory for the statistics' checkpoints");
+        return kExitFailure;
+      }
+      state_dir = pattern;
+      remove_state_dir = true;
+    } else {
+      state_dir = "tokenflow-up-state";
+    }
+  }
+  struct RemoveDir {
+    std::string path;
+    bool on;
+    ~RemoveDir() {
+      std::error_code ignored;
+      if (on) std::filesystem::remove_all(path, ignored);
+    }
+  } remove_dir{state_dir, remove_state_dir};
+
+  // The sink.
   sinks::StoreFactory make_store;
+  std::unique_ptr<sinks::BatchStore> store;
   std::string destination;
   std::size_t writers = 1;
-  if (!settings.database_url.empty()) {
-    sinks::PostgresStoreOptions options;
-    options.url = settings.database_url;
-    if (auto valid = sinks::PostgresStore::validate(options); !valid.ok()) {
-      spdlog::error("{}", valid.error().message);
-      return kExitUsage;
+  if (!settings.no_sink) {
+    if (!settings.database_url.empty()) {
+      sinks::PostgresStoreOptions options;
+      options.url = settings.database_url;
+      if (auto valid = sinks::PostgresStore::validate(options); !valid.ok()) {
+        spdlog::error("{}", valid.error().message);
+        return kExitUsage;
+      }
+      destination = "PostgreSQL " + sinks::PostgresStore::describe_url(options.url);
+      make_store = [options] { return std::make_unique<sinks::PostgresStore>(options); };
+      writers = sinks::TransferSinkOptions{}.writers;
+    } else {
+      sinks::SqliteStoreOptions options;
+      options.path = settings.sqlite_path;
+      destination = "SQLite file " + settings.sqlite_path + " (set DATABASE_URL for PostgreSQL)";
+      // SQLite takes one writer at a time: a second session would only wait for the lock.
+      make_store = [options] { return std::make_unique<sinks::SqliteStore>(options); };
     }
-    destination = "PostgreSQL " + sinks::PostgresStore::describe_url(options.url);
-    make_store = [options] { return std::make_unique<sinks::PostgresStore>(options); };
-    writers = sinks::TransferSinkOptions{}.writers;
-  } else {
-    sinks::SqliteStoreOptions options;
-    options.path = settings.sqlite_path;
-    destination = "SQLite file " + settings.sqlite_path + " (set DATABASE_URL for PostgreSQL)";
-    // SQLite takes one writer at a time: a second session would only wait for the lock.
-    make_store = [options] { return std::make_unique<sinks::SqliteStore>(options); };
+    store = make_store();
+    if (auto ready = store->connect(); !ready.ok() || !(ready = store->init_schema()).ok()) {
+      spdlog::error("up: preparing {}: {}", destination, ready.error().message);
+      return kExitFailure;
+    }
+    spdlog::info("up: sink: storing transfers in {}, table {}", destination, store->table_name());
   }
-  auto store = make_store();
-  if (auto ready = store->connect(); !ready.ok() || !(ready = store->init_schema()).ok()) {
-    spdlog::error("up: preparing {}: {}", destination, ready.error().message);
-    return kExitFailure;
-  }
-  spdlog::info("up: storing transfers in {}, table {}", destination, store->table_name());
 
   kafka::ProducerOptions producer_options;
   producer_options.client_id = "tokenflow-up-simulator";
   auto producer = kafka::Producer::create(client, producer_options);
+  producer_options.client_id = "tokenflow-up-swaps";
+  auto swap_producer = kafka::Producer::create(client, producer_options);
   auto dlq_producer = kafka::Producer::create(client, kafka::ProducerOptions{});
-  if (!producer.ok() || !dlq_producer.ok()) {
-    spdlog::error("up: {}", (!producer.ok() ? producer.error() : dlq_producer.error()).message);
+  if (!producer.ok() || !swap_producer.ok() || !dlq_producer.ok()) {
+    spdlog::error("up: {}", (!producer.ok()        ? producer.error()
+                             : !swap_producer.ok() ? swap_producer.error()
+                                                   : dlq_producer.error())
+                                .message);
     return kExitFailure;
   }
 
-  sinks::TransferSinkOptions sink_options;
-  sink_options.topic = std::string(kTransfersTopic);
-  sink_options.log_batches = false;  // the progress line says it
-  sink_options.writers = writers;
-  kafka::ConsumerOptions consumer_options;
-  consumer_options.group_id = "tokenflow-up-sink";
-  consumer_options.topics = {sink_options.topic};
-  consumer_options.fetch_wait_max_ms = 100;
-  sinks::TransferSink sink(sink_options, client, consumer_options, make_store, **dlq_producer);
+  std::unique_ptr<sinks::TransferSink> sink;
+  if (!settings.no_sink) {
+    sinks::TransferSinkOptions sink_options;
+    sink_options.topic = transfers_topic;
+    sink_options.log_batches = false;  // the progress line says it
+    sink_options.writers = writers;
+    kafka::ConsumerOptions consumer_options;
+    consumer_options.group_id = kSinkGroup;
+    consumer_options.topics = {sink_options.topic};
+    consumer_options.fetch_wait_max_ms = 100;
+    sink = std::make_unique<sinks::TransferSink>(sink_options, client, consumer_options,
+                                                 make_store, **dlq_producer);
+  }
 
-  // Stopping order: the simulator first, then the sink drains what was published.
-  core::StopSignal source_stop;
-  sources::SourceProbe source_probe;
-  core::Result<void> source_result = core::success();
-  core::Result<void> sink_result = core::success();
+  UpConsole console;
+  std::unique_ptr<AlertsRole> alerts;
+  int exit_code = kExitOk;
+  if (!settings.no_alerts) {
+    AlertsFlags flags;
+    flags.group = kAlertsGroup;
+    flags.monitor.transfers_topic = transfers_topic;
+    flags.no_console = true;  // up prints one line per alert, above its progress line
+    flags.stats_interval_s = 0;
+    // The simulator mints and burns all the time: up alerts on large transfers only, unless
+    // asked (one console line per alert must stay readable).
+    flags.no_mints = flags.no_burns = !settings.alert_mints_burns;
+    const bool color = console.tty() && std::getenv("NO_COLOR") == nullptr;
+    if (!settings.quiet_alerts) {
+      flags.monitor.on_alert = [&console, color](const processors::Alert& alert,
+                                                 const kafka::Message&) {
+        console.line(processors::console_line(alert, color));
+      };
+    }
+    alerts = AlertsRole::create(flags, client, exit_code);
+    if (!alerts) return exit_code;
+  }
+  std::unique_ptr<StatsRole> stats;
+  if (!settings.no_stats) {
+    StatsFlags flags;
+    flags.topic = swaps_topic;
+    flags.transfers_topic = transfers_topic;
+    flags.group = kStatsGroup;
+    flags.listen = settings.listen;
+    flags.state_dir = state_dir;
+    stats = StatsRole::create(flags, client, exit_code);
+    if (!stats) return exit_code;
+  }
+
+  // One address for the dashboard and the statistics API; the dashboard is created once the
+  // port is known (it reads the top tokens from the API there).
+  std::string host;
+  std::uint16_t port = 0;
+  if (!parse_listen("--listen", settings.listen, host, port)) return kExitUsage;
+  http::HttpServerOptions server_options =
+      stats ? stats->server_options() : http::HttpServerOptions{};
+  server_options.address = host;
+  server_options.port = port;
+  server_options.name = "up";
+  std::atomic<DashboardRole*> dashboard_ptr{nullptr};
+  StatsApi* api = stats ? &stats->api() : nullptr;
+  http::HttpServer server(
+      server_options,
+      [&dashboard_ptr, api](const http::Request& r, const http::ClientInfo& c) {
+        const std::string_view target(r.target().data(), r.target().size());
+        const auto path = http::target_path(target);
+        if (DashboardRole::handles(path) || api == nullptr) {
+          auto* dashboard = dashboard_ptr.load(std::memory_order_acquire);
+          if (dashboard == nullptr) return http::make_error(r, 503, "the dashboard is starting");
+          return dashboard->answer(r);
+        }
+        return api->answer(r, c);
+      },
+      [&dashboard_ptr, api](boost::asio::ip::tcp::socket s, http::Request r, http::ClientInfo c) {
+        const std::string_view target(r.target().data(), r.target().size());
+        auto* dashboard = dashboard_ptr.load(std::memory_order_acquire);
+        if (http::target_path(target) == "/api/stream" && dashboard != nullptr) {
+          return dashboard->upgrade(std::move(s), std::move(r));
+        }
+        if (api != nullptr) return api->upgrade(std::move(s), std::move(r), c);
+        http::respond_and_close(std::move(s), http::make_error(r, 404, "no WebSocket here"));
+      });
+  if (auto started = server.start(); !started.ok()) {
+    spdlog::error("--listen: {} (choose another address:port with --listen)",
+                  started.error().message);
+    return kExitUsage;
+  }
+  const std::string local_host = host == "0.0.0.0" || host.empty() ? "127.0.0.1" : host;
+  const std::string base_url = "http://" + local_host + ":" + std::to_string(server.port());
+
+  // Counters of the simulators, for the progress line, the summary and the dashboard.
+  sources::SourceProbe transfer_probe;
+  sources::SourceProbe swap_probe;
+  processors::DashboardOptions dashboard_options;
+  if (sink) dashboard_options.cluster.groups.push_back({kSinkGroup, {transfers_topic}});
+  if (alerts) dashboard_options.cluster.groups.push_back({kAlertsGroup, {transfers_topic}});
+  if (stats) {
+    dashboard_options.cluster.groups.push_back({kStatsGroup, {swaps_topic, transfers_topic}});
+  }
+  dashboard_options.stats_url = stats ? base_url : "";
+  dashboard_options.stats_missing_reason = "the statistics service is off (--no-stats)";
+  if (alerts) {
+    dashboard_options.alert_thresholds = "thresholds " + alerts->large_threshold() + " / " +
+                                         alerts->critical_threshold() + " USD";
+  } else {
+    dashboard_options.alert_thresholds = "the alert monitor is off (--no-alerts)";
+  }
+  auto registry = core::TokenRegistry::builtin();
+  dashboard_options.registry = &registry;
+  dashboard_options.roles_json = [&] {
+    std::string out = "{\"simulator\":{\"transfers\":" +
+                      std::to_string(transfer_probe.published.get()) +
+                      ",\"swaps\":" + std::to_string(swap_probe.published.get()) + "}";
+    if (sink) {
+      out += ",\"sink\":{\"group\":\"" + std::string(kSinkGroup) +
+             "\",\"stored\":" + std::to_string(sink->probe().stored.get()) +
+             ",\"duplicates\":" + std::to_string(sink->probe().duplicates.get()) +
+             ",\"dead_letters\":" + std::to_string(sink->probe().dead_letters.get()) + "}";
+    }
+    if (alerts) {
+      out += ",\"alerts\":{\"group\":\"" + std::string(kAlertsGroup) +
+             "\",\"transfers\":" + std::to_string(alerts->monitor().probe().transfers.get()) +
+             ",\"alerts\":" + std::to_string(alerts->monitor().probe().alerts.get()) + "}";
+    }
+    if (stats) {
+      out += ",\"stats\":{\"group\":\"" + std::string(kStatsGroup) +
+             "\",\"events\":" + std::to_string(stats->probe().applied.get()) +
+             ",\"tokens\":" + std::to_string(stats->tokens_tracked()) + "}";
+    }
+    return out + "}";
+  };
+  auto dashboard = DashboardRole::create(client, std::move(dashboard_options));
+  if (!dashboard.ok()) {
+    spdlog::error("up: dashboard: {}", dashboard.error().message);
+    return kExitFailure;
+  }
+  (*dashboard)->attach(server);
+  dashboard_ptr.store(dashboard->get(), std::memory_order_release);
+  if (stats) stats->attach(server);
+
+  // The roles, each on its thread. Stopping order: the simulators first, then the
+  // consumers finish what was published.
   sources::SimulateOptions sim;
-  sim.topic = sink_options.topic;
+  sim.topic = transfers_topic;
   sim.rate = settings.rate;
   sim.count = settings.count;
   sim.duplicate_share = settings.duplicate_share;
   sim.malformed_share = settings.malformed_share;
   sim.chain.seed = settings.seed;
   sim.chain.start_time = core::now_millis();
-  auto registry = core::TokenRegistry::builtin();
-  std::thread source_thread([&] {
-    auto done = sources::run_simulation(sim, registry, **producer, source_stop, source_probe);
-    if (!done.ok()) source_result = std::move(done).error();
-  });
-  core::StopSignal sink_stop;
-  std::thread sink_thread([&] {
-    sink_result = sink.run(sink_stop);
-    if (!sink_result.ok()) ctx.stop.request();
-  });
+  sources::SimulateOptions swap_sim = sim;
+  swap_sim.topic = swaps_topic;
+  swap_sim.swaps = true;
+  swap_sim.rate = settings.swap_rate;
+  swap_sim.count = 0;
+  swap_sim.duplicate_share = 0;
+  swap_sim.malformed_share = 0;
+  swap_sim.chain.seed = settings.seed + 1;
 
-  const bool tty = isatty(STDERR_FILENO) != 0;
-  auto started = std::chrono::steady_clock::now();
-  std::uint64_t last_produced = 0, last_consumed = 0;
+  RoleThread transfers_source{"simulator (transfers)"};
+  RoleThread swaps_source{"simulator (swaps)"};
+  RoleThread sink_thread{"sink"};
+  RoleThread alerts_thread{"alerts"};
+  RoleThread stats_thread{"stats"};
+  auto simulate = [&registry](const sources::SimulateOptions& options, kafka::Producer& out,
+                              sources::SourceProbe& probe) {
+    return [&options, &out, &probe, &registry](const core::StopSignal& stop) -> core::Result<void> {
+      auto done = sources::run_simulation(options, registry, out, stop, probe);
+      if (!done.ok()) return std::move(done).error();
+      return core::success();
+    };
+  };
+  transfers_source.start(simulate(sim, **producer, transfer_probe), ctx.stop);
+  if (settings.swap_rate > 0 && stats) {
+    swaps_source.start(simulate(swap_sim, **swap_producer, swap_probe), ctx.stop);
+  }
+  if (sink) sink_thread.start([&](const core::StopSignal& s) { return sink->run(s); }, ctx.stop);
+  if (alerts) alerts_thread.start([&](const core::StopSignal& s) { return alerts->run(s); }, ctx.stop);
+  if (stats) stats_thread.start([&](const core::StopSignal& s) { return stats->run(s); }, ctx.stop);
+
+  spdlog::info("up: dashboard at {}/ ; statistics API at {}/v1/tokens ; Ctrl-C stops", base_url,
+               stats ? base_url : std::string("(off)"));
+  const auto started = std::chrono::steady_clock::now();
+  std::uint64_t last_produced = 0, last_stored = 0;
   auto last = started;
-  int ticks = 0;
+  std::size_t tokens_tracked = 0;
   auto progress = [&](bool final_line) {
     auto now = std::chrono::steady_clock::now();
-    double secs = std::max(1e-3, std::chrono::duration<double>(now - last).count());
-    std::uint64_t produced = (*producer)->probe().delivered.get();
-    std::uint64_t consumed = sink.probe().consumed.get();
-    std::uint64_t lag = produced > consumed ? produced - consumed : 0;
-    std::string line =
-        "produced " + with_commas(produced) + " (" +
-        with_commas(
-            static_cast<std::uint64_t>(static_cast<double>(produced - last_produced) / secs)) +
-        "/s) | consumed " + with_commas(consumed) + " (" +
-        with_commas(
-            static_cast<std::uint64_t>(static_cast<double>(consumed - last_consumed) / secs)) +
-        "/s) | lag " + with_commas(lag) + " | stored " + with_commas(sink.probe().stored.get()) +
-        " | dead letters " + with_commas(sink.probe().dead_letters.get());
-    if (tty && !final_line) {
-      std::fprintf(stderr, "\r\033[K%s", line.c_str());
-    } else if (final_line || ++ticks % 5 == 0) {
-      if (tty) std::fprintf(stderr, "\r\033[K");
-      spdlog::info("up: {}", line);
+    const double secs = std::max(1e-3, std::chrono::duration<double>(now - last).count());
+    const std::uint64_t produced = (*producer)->probe().delivered.get();
+    std::string line = "transfers " + with_commas(produced) + " (" +
+                       rate_text(produced, last_produced, secs) + ")";
+    if (stats) line += " | swaps " + with_commas((*swap_producer)->probe().delivered.get());
+    if (sink) {
+      const std::uint64_t consumed = sink->probe().consumed.get();
+      const std::uint64_t stored = sink->probe().stored.get();
+      line += " | stored " + with_commas(stored) + " (" + rate_text(stored, last_stored, secs) +
+              ") | sink lag " + with_commas(produced > consumed ? produced - consumed : 0);
+      last_stored = stored;
     }
-    std::fflush(stderr);
+    if (alerts) line += " | alerts " + with_commas(alerts->monitor().probe().alerts.get());
+    if (stats) line += " | tokens " + with_commas(final_line ? tokens_tracked : stats->tokens_tracked());
+    if (sink) line += " | dead letters " + with_commas(sink->probe().dead_letters.get());
+    console.progress(line, final_line);
     last_produced = produced;
-    last_consumed = consumed;
     last = now;
   };
-  bool source_done = false;
   while (ctx.stop.wait_for(std::chrono::milliseconds(settings.progress_interval_ms))) {
     progress(false);
-    if (!source_done && settings.count != 0 && source_probe.published.get() >= settings.count) {
-      source_done = true;
+    // With --count, stop once every transfer published has been consumed by every role.
+    if (settings.count != 0 && transfer_probe.published.get() >= settings.count) {
+      const auto published = transfer_probe.published.get();
+      const bool sink_done = !sink || sink->probe().consumed.get() >= published;
+      const bool alerts_done = !alerts || alerts->monitor().probe().consumed.get() >= published;
+      if (sink_done && alerts_done) break;
     }
-    // With --count, stop once everything published has been consumed.
-    if (source_done && sink.probe().consumed.get() >= source_probe.published.get()) break;
   }
-  if (tty) std::fprintf(stderr, "\n");
-  spdlog::info("up: stopping: the simulator first, then the sink finishes its batch");
-  source_stop.request();
-  source_thread.join();
-  // Give the sink a moment to drain what was just published.
-  auto drain_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (sink.probe().consumed.get() < (*producer)->probe().delivered.get() &&
-         std::chrono::steady_clock::now() < drain_deadline && sink_result.ok()) {
+  console.finish();
+  tokens_tracked = stats ? stats->tokens_tracked() : 0;  // stopping empties the store
+  spdlog::info("up: stopping: the simulators first, then each role finishes its batch");
+  transfers_source.stop_and_join();
+  swaps_source.stop_and_join();
+  // A moment for the consumers to take in what was just published (bounded: Ctrl-C means now).
+  const auto drain_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (sink && sink->probe().consumed.get() < (*producer)->probe().delivered.get() &&
+         std::chrono::steady_clock::now() < drain_deadline && sink_thread.result.ok()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  sink_stop.request();
-  sink_thread.join();
+  sink_thread.stop_and_join();
+  alerts_thread.stop_and_join();
+  stats_thread.stop_and_join();
+  if (stats) stats->detach();
+  (*dashboard)->detach();
+  dashboard_ptr.store(nullptr, std::memory_order_release);
+  server.stop();
   progress(true);
-  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  auto stored_rows = store->count_rows();
-  std::fprintf(stderr,
-               "\nSummary after %.1f s:\n"
-               "  published     %s transfers (%s duplicates, %s malformed injected)\n"
-               "  consumed      %s messages\n"
-               "  stored        %s new rows (%s duplicates ignored); table %s now holds %s rows\n"
-               "  dead letters  %s (topic tokenflow.dlq)\n",
-               secs, with_commas(source_probe.read.get()).c_str(),
-               with_commas(source_probe.duplicates_injected.get()).c_str(),
-               with_commas(source_probe.malformed_injected.get()).c_str(),
-               with_commas(sink.probe().consumed.get()).c_str(),
-               with_commas(sink.probe().stored.get()).c_str(),
-               with_commas(sink.probe().duplicates.get()).c_str(), store->table_name().c_str(),
-               stored_rows.ok() ? with_commas(*stored_rows).c_str() : "?",
-               with_commas(sink.probe().dead_letters.get()).c_str());
-  if (!source_result.ok()) {
-    spdlog::error("up: simulator: {}", source_result.error().message);
-    return kExitFailure;
+
+  const auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::string summary = "\nSummary after " + std::to_string(static_cast<int>(secs)) + " s:\n";
+  summary += "  simulator     " + with_commas(transfer_probe.read.get()) + " transfers (" +
+             with_commas(transfer_probe.duplicates_injected.get()) + " duplicates, " +
+             with_commas(transfer_probe.malformed_injected.get()) + " malformed injected)";
+  if (stats) summary += ", " + with_commas(swap_probe.published.get()) + " swaps";
+  summary += "\n";
+  if (sink) {
+    auto stored_rows = store->count_rows();
+    summary += "  sink          " + with_commas(sink->probe().consumed.get()) + " consumed, " +
+               with_commas(sink->probe().stored.get()) + " new rows, " +
+               with_commas(sink->probe().duplicates.get()) + " duplicates ignored, " +
+               with_commas(sink->probe().dead_letters.get()) + " dead letters; table " +
+               store->table_name() + " holds " +
+               (stored_rows.ok() ? with_commas(*stored_rows) : std::string("?")) + " rows\n";
   }
-  if (!sink_result.ok()) {
-    spdlog::error("up: sink: {}", sink_result.error().message);
-    return kExitFailure;
+  if (alerts) {
+    const auto& p = alerts->monitor().probe();
+    summary += "  alerts        " + with_commas(p.transfers.get()) + " transfers checked, " +
+               with_commas(p.alerts.get()) + " alerts to " + std::string(kAlertsTopic) + ", " +
+               with_commas(p.invalid.get()) + " dead letters\n";
   }
-  return kExitOk;
+  if (stats) {
+    const auto& p = stats->probe();
+    summary += "  stats         " + with_commas(p.applied.get()) + " events counted, " +
+               with_commas(p.duplicates.get()) + " duplicates, " +
+               with_commas(tokens_tracked) + " tokens tracked\n";
+  }
+  summary += "  dashboard     " + base_url + "/ (" + with_commas((*dashboard)->dashboard().rounds()) +
+             " updates)\n";
+  std::fputs(summary.c_str(), stderr);
+  int status = kExitOk;
+  for (auto* role : {&transfers_source, &swaps_source, &sink_thread, &alerts_thread, &stats_thread}) {
+    if (!role->result.ok()) {
+      spdlog::error("up: {}: {}", role->name, role->result.error().message);
+      status = kExitFailure;
+    }
+  }
+  return status;
 }
 
 }  // namespace
@@ -233,9 +473,10 @@ void register_up(CLI::App& app, CommandContext& ctx) {
   auto settings = std::make_shared<UpSettings>();
   auto* cmd = app.add_subcommand(
       "up",
-      "Run the whole pipeline in one process: an embedded Kafka cluster (unless "
-      "KAFKA_BOOTSTRAP_SERVERS is set), the chain simulator and the sink (SQLite unless "
-      "DATABASE_URL is set), with a live progress line. Ctrl-C stops it with a summary.");
+      "Run the whole system in one process: an embedded Kafka cluster (unless "
+      "KAFKA_BOOTSTRAP_SERVERS is set), the chain simulator (transfers and swaps), the sink "
+      "(SQLite unless DATABASE_URL is set), the alert monitor, the statistics service and the "
+      "dashboard at --listen, with a live progress line. Ctrl-C stops it with a summary.");
   cmd->add_option("--kafka-bootstrap", settings->bootstrap,
                   "Use this Kafka cluster instead of the embedded one")
       ->envname("KAFKA_BOOTSTRAP_SERVERS");
@@ -246,12 +487,22 @@ void register_up(CLI::App& app, CommandContext& ctx) {
       ->envname("DATABASE_URL");
   cmd->add_option("--sqlite-path", settings->sqlite_path, "SQLite file used without DATABASE_URL")
       ->capture_default_str();
+  cmd->add_option("--listen", settings->listen,
+                  "Address:port of the dashboard (/) and the statistics API (/v1/...)")
+      ->envname("HTTP_LISTEN")
+      ->capture_default_str();
+  cmd->add_option("--state-dir", settings->state_dir,
+                  "Statistics checkpoints; default: a temporary directory with the embedded "
+                  "cluster (it starts empty), tokenflow-up-state with a real one");
   cmd->add_option("--rate", settings->rate,
                   "Simulated transfers per second; 0 = as fast as possible")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  cmd->add_option("--swap-rate", settings->swap_rate, "Simulated swaps per second; 0 = none")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->add_option("--count", settings->count,
-                  "Stop after this many transfers are published and stored; 0 = until Ctrl-C")
+                  "Stop after this many transfers are published and consumed; 0 = until Ctrl-C")
       ->capture_default_str();
   cmd->add_option("--partitions", settings->partitions,
                   "Partitions of the embedded cluster's topics")
@@ -264,6 +515,13 @@ void register_up(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--malformed-share", settings->malformed_share,
                   "Share of malformed messages, to watch dead letters")
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_flag("--no-sink", settings->no_sink, "Leave the sink out");
+  cmd->add_flag("--no-alerts", settings->no_alerts, "Leave the alert monitor out");
+  cmd->add_flag("--no-stats", settings->no_stats, "Leave the statistics service out");
+  cmd->add_flag("--alert-mints-burns", settings->alert_mints_burns,
+                "Also alert on every mint and burn (the simulator makes many)");
+  cmd->add_flag("--quiet-alerts", settings->quiet_alerts,
+                "No console line per alert (they still go to system.alerts)");
   cmd->callback(
       [settings, &ctx] { ctx.action = [settings, &ctx] { return run_up(*settings, ctx); }; });
 }

@@ -104,6 +104,17 @@ HttpClient::~HttpClient() {
 
 core::Result<HttpResponse> HttpClient::post_json(const std::string& url, std::string_view body,
                                                  std::span<const std::string> extra_headers) {
+  return perform("POST", url, body, extra_headers);
+}
+
+core::Result<HttpResponse> HttpClient::get(const std::string& url,
+                                           std::span<const std::string> extra_headers) {
+  return perform("GET", url, std::nullopt, extra_headers);
+}
+
+core::Result<HttpResponse> HttpClient::perform(const char* method, const std::string& url,
+                                               std::optional<std::string_view> body,
+                                               std::span<const std::string> extra_headers) {
   CURL* c = impl_->curl;
   // A request with its own headers gets a list of its own for this call only.
   curl_slist* request_headers = nullptr;
@@ -121,8 +132,12 @@ core::Result<HttpResponse> HttpClient::post_json(const std::string& url, std::st
   impl_->retry_after.reset();
   impl_->error[0] = '\0';
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  if (body) {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+  } else {
+    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+  }
   CURLcode code = curl_easy_perform(c);
   if (request_headers != nullptr) {
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, impl_->headers);
@@ -134,7 +149,7 @@ core::Result<HttpResponse> HttpClient::post_json(const std::string& url, std::st
   if (impl_->too_large || code == CURLE_FILESIZE_EXCEEDED) {
     impl_->body = std::string();  // what was read of it is not kept either
     return make_error(errc::response_too_large,
-                      "POST " + url + ": the answer is over the limit of " +
+                      std::string(method) + " " + url + ": the answer is over the limit of " +
                           std::to_string(impl_->max_body) +
                           " bytes; if the endpoint's answers are really that large, raise "
                           "--max-response-bytes");
@@ -142,9 +157,9 @@ core::Result<HttpResponse> HttpClient::post_json(const std::string& url, std::st
   if (code != CURLE_OK) {
     std::string reason = impl_->error[0] != '\0' ? impl_->error : curl_easy_strerror(code);
     if (code == CURLE_OPERATION_TIMEDOUT) {
-      return make_error(errc::timed_out, "POST " + url + ": " + reason);
+      return make_error(errc::timed_out, std::string(method) + " " + url + ": " + reason);
     }
-    return make_error(errc::connection_failed, "POST " + url + ": " + reason);
+    return make_error(errc::connection_failed, std::string(method) + " " + url + ": " + reason);
   }
   HttpResponse response;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);

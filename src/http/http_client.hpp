@@ -1,10 +1,10 @@
-// HttpClient: POSTs JSON to one endpoint over one kept-alive connection (a libcurl easy
+// HttpClient: POSTs JSON to (or GETs from) one endpoint over one kept-alive connection (a libcurl easy
 // handle reused for every request), with connect and total timeouts, and reports what the
 // caller needs to decide on a retry: the status, the body and a 429's Retry-After. An answer
 // is held in memory, so its size is bounded: a server (broken, hostile, or a decompression
 // bomb) cannot make the process allocate without limit.
 //
-// Lifecycle: one owning thread creates it and calls post_json(); not thread-safe.
+// Lifecycle: one owning thread creates it and calls post_json() / get(); not thread-safe.
 #pragma once
 
 #include <chrono>
@@ -48,10 +48,17 @@ class HttpClient {
   core::Result<HttpResponse> post_json(const std::string& url, std::string_view body,
                                        std::span<const std::string> extra_headers = {});
 
+  // The same for a GET.
+  core::Result<HttpResponse> get(const std::string& url,
+                                 std::span<const std::string> extra_headers = {});
+
   // TCP connections opened so far (1 while the server keeps the connection alive).
   long connections_opened() const noexcept { return connections_; }
 
  private:
+  core::Result<HttpResponse> perform(const char* method, const std::string& url,
+                                     std::optional<std::string_view> body,
+                                     std::span<const std::string> extra_headers);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   long connections_ = 0;

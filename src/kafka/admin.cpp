@@ -137,6 +137,22 @@ core::Result<void> Admin::ensure_topic(const std::string& topic, int partitions,
   return core::success();
 }
 
+core::Result<std::vector<TopicInfo>> Admin::topics() {
+  const rd_kafka_metadata_t* raw = nullptr;
+  const auto err = rd_kafka_metadata(rk_.get(), 1, nullptr, &raw, timeout_ms());
+  if (err) return make_error(err, "reading the cluster's metadata");
+  MetadataHandle metadata(raw);
+  std::vector<TopicInfo> out;
+  for (int i = 0; i < metadata->topic_cnt; ++i) {
+    const auto& t = metadata->topics[i];
+    if (t.err || std::string_view(t.topic).starts_with("__")) continue;
+    out.push_back({t.topic, t.partition_cnt});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const TopicInfo& a, const TopicInfo& b) { return a.name < b.name; });
+  return out;
+}
+
 core::Result<int> Admin::partition_count(const std::string& topic) {
   TopicHandle rkt(rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr));
   const rd_kafka_metadata_t* raw = nullptr;

@@ -42,6 +42,11 @@ struct PartitionLag {
   bool committed_out_of_range = false;
 };
 
+struct TopicInfo {
+  std::string name;
+  int partitions = 0;
+};
+
 class Admin {
  public:
   static core::Result<std::unique_ptr<Admin>> create(
@@ -56,6 +61,9 @@ class Admin {
   // `configs` are the new topic's settings (e.g. cleanup.policy=compact).
   core::Result<void> ensure_topic(const std::string& topic, int partitions, int replication,
                                   const std::map<std::string, std::string>& configs = {});
+
+  // Every topic of the cluster but its internal ones (names starting "__"), by name.
+  core::Result<std::vector<TopicInfo>> topics();
 
   // Errors: errc::unknown_topic when the topic does not exist.
   core::Result<int> partition_count(const std::string& topic);

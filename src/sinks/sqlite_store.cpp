@@ -20,7 +20,7 @@ bool valid_identifier(std::string_view name) {
   });
 }
 
-std::string quoted(const std::string& name) { return "\"" + name + "\""; }
+std::string sql_identifier(const std::string& name) { return "\"" + name + "\""; }
 
 // "2024-06-01T11:59:57.000Z": always with milliseconds, so that the TEXT column sorts in
 // time order (write_iso8601 leaves out a zero fraction, and '.' sorts before 'Z').
@@ -125,7 +125,7 @@ core::Result<void> SqliteStore::connect() {
 }
 
 core::Result<void> SqliteStore::init_schema() {
-  const std::string t = quoted(options_.table);
+  const std::string t = sql_identifier(options_.table);
   const std::string sql =
       "BEGIN IMMEDIATE;"
       "CREATE TABLE IF NOT EXISTS " +
@@ -134,16 +134,16 @@ core::Result<void> SqliteStore::init_schema() {
       " contract_address TEXT NOT NULL, from_address TEXT NOT NULL, to_address TEXT NOT NULL,"
       " \"value\" TEXT NOT NULL);"
       "CREATE INDEX IF NOT EXISTS " +
-      quoted(options_.table + "_block_number_idx") + " ON " + t +
+      sql_identifier(options_.table + "_block_number_idx") + " ON " + t +
       " (block_number DESC);"
       "CREATE INDEX IF NOT EXISTS " +
-      quoted(options_.table + "_contract_address_idx") + " ON " + t +
+      sql_identifier(options_.table + "_contract_address_idx") + " ON " + t +
       " (contract_address);"
       "CREATE INDEX IF NOT EXISTS " +
-      quoted(options_.table + "_timestamp_idx") + " ON " + t +
+      sql_identifier(options_.table + "_timestamp_idx") + " ON " + t +
       " (\"timestamp\" DESC);"
       "CREATE TABLE IF NOT EXISTS " +
-      quoted(options_.positions_table) +
+      sql_identifier(options_.positions_table) +
       " (target_table TEXT NOT NULL, topic TEXT NOT NULL, \"partition\" INTEGER NOT NULL,"
       " next_offset INTEGER NOT NULL, updated_at TEXT NOT NULL,"
       " PRIMARY KEY (target_table, topic, \"partition\"));"
@@ -171,12 +171,12 @@ core::Result<void> SqliteStore::prepare_statements() {
     out.reset(raw);
     return core::success();
   };
-  auto r = prepare("INSERT OR IGNORE INTO " + quoted(options_.table) +
+  auto r = prepare("INSERT OR IGNORE INTO " + sql_identifier(options_.table) +
                        " (id, block_number, \"timestamp\", contract_address, from_address,"
                        " to_address, \"value\") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                    insert_row_);
   if (!r) return r;
-  r = prepare("INSERT INTO " + quoted(options_.positions_table) +
+  r = prepare("INSERT INTO " + sql_identifier(options_.positions_table) +
                   " (target_table, topic, \"partition\", next_offset, updated_at)"
                   " VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
                   " ON CONFLICT (target_table, topic, \"partition\") DO UPDATE"
@@ -293,7 +293,7 @@ core::Result<core::Positions> SqliteStore::load_positions(
                       "SQLite database " + options_.path + " is not open: call connect() first");
   }
   const std::string sql = "SELECT \"partition\", next_offset FROM " +
-                          quoted(options_.positions_table) +
+                          sql_identifier(options_.positions_table) +
                           " WHERE target_table = ?1 AND topic = ?2 ORDER BY \"partition\"";
   sqlite3_stmt* raw = nullptr;
   if (int rc = sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr); rc != SQLITE_OK) {
@@ -320,7 +320,7 @@ core::Result<std::uint64_t> SqliteStore::count_rows() {
                       "SQLite database " + options_.path + " is not open: call connect() first");
   }
   sqlite3_stmt* raw = nullptr;
-  const std::string sql = "SELECT count(*) FROM " + quoted(options_.table);
+  const std::string sql = "SELECT count(*) FROM " + sql_identifier(options_.table);
   if (int rc = sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr); rc != SQLITE_OK) {
     return error(rc, "counting the rows of");
   }

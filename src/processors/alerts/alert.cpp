@@ -118,6 +118,18 @@ std::string console_block(const Alert& alert, bool color) {
   return out;
 }
 
+std::string console_line(const Alert& alert, bool color) {
+  const std::string_view on = color ? color_of(alert.severity()) : "";
+  const std::string_view off = color ? "\x1b[0m" : "";
+  std::string out;
+  out.append(on).append("[").append(severity_name(alert.severity())).append("] ");
+  out.append(rule_title(alert.rule)).append(off).append("  ").append(headline(alert));
+  out.append("  ").append(shorten_address(alert.from_address)).append(" -> ");
+  out.append(shorten_address(alert.to_address));
+  out.append("  block ").append(std::to_string(alert.block_number));
+  return out;
+}
+
 std::string chat_text(const Alert& alert) {
   std::string out = "*";
   out.append(rule_title(alert.rule)).append("* (").append(severity_name(alert.severity()));

@@ -45,6 +45,10 @@ std::string alert_json(const Alert& alert);
 // from/to shortened, block, transaction. ANSI colour only when `color`.
 std::string console_block(const Alert& alert, bool color);
 
+// One line for a terminal that shows other things too (`up`): severity, rule, headline,
+// from -> to shortened, block.
+std::string console_line(const Alert& alert, bool color);
+
 // One line of Markdown for Slack and Discord.
 std::string chat_text(const Alert& alert);
 
