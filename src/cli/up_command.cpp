@@ -18,6 +18,7 @@
 #include "cli/command.hpp"
 #include "cli/dashboard_role.hpp"
 #include "cli/kafka_flags.hpp"
+#include "cli/retention_gate.hpp"
 #include "cli/stats_role.hpp"
 #include "cli/topics.hpp"
 #include "cli/up_console.hpp"
@@ -234,6 +235,9 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
     flags.group = kStatsGroup;
     flags.listen = settings.listen;
     flags.state_dir = state_dir;
+    // Its committed offsets move at each checkpoint: often, so the retention gate sees how
+    // far behind it really is.
+    flags.checkpoint_interval = "2s";
     stats = StatsRole::create(flags, client, exit_code);
     if (!stats) return exit_code;
   }
@@ -320,6 +324,30 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
     }
     return out + "}";
   };
+  // On the embedded cluster, the simulators wait whenever a consumer falls near retention.
+  std::unique_ptr<RetentionGate> gate;
+  if (cluster) {
+    auto* transfers_out = producer->get();
+    auto* swaps_out = swap_producer->get();
+    gate = std::make_unique<RetentionGate>(
+        kafka::EmbeddedCluster::kRetentionBytes,
+        [transfers_out, swaps_out, &transfers_topic](const std::string& topic) {
+          const auto& probe = (topic == transfers_topic ? transfers_out : swaps_out)->probe();
+          const auto messages = probe.delivered.get();
+          return messages == 0 ? 0.0
+                               : static_cast<double>(probe.delivered_bytes.get()) /
+                                     static_cast<double>(messages);
+        },
+        [](const std::string& group) -> std::string {
+          if (group == kSinkGroup) return "sink";
+          if (group == kAlertsGroup) return "alerts";
+          if (group == kStatsGroup) return "stats";
+          return group;
+        });
+    dashboard_options.on_sample = [&gate](const processors::ClusterSampler& sampler) {
+      gate->update(sampler);
+    };
+  }
   auto dashboard = DashboardRole::create(client, std::move(dashboard_options));
   if (!dashboard.ok()) {
     spdlog::error("up: dashboard: {}", dashboard.error().message);
@@ -339,6 +367,7 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
   sim.malformed_share = settings.malformed_share;
   sim.chain.seed = settings.seed;
   sim.chain.start_time = core::now_millis();
+  sim.hold = gate ? &gate->closed() : nullptr;
   sources::SimulateOptions swap_sim = sim;
   swap_sim.topic = swaps_topic;
   swap_sim.swaps = true;
@@ -392,6 +421,9 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
     if (alerts) line += " | alerts " + with_commas(alerts->monitor().probe().alerts.get());
     if (stats) line += " | tokens " + with_commas(final_line ? tokens_tracked : stats->tokens_tracked());
     if (sink) line += " | dead letters " + with_commas(sink->probe().dead_letters.get());
+    if (gate && gate->closed().load(std::memory_order_relaxed)) {
+      line += " | paused: " + gate->reason();
+    }
     console.progress(line, final_line);
     last_produced = produced;
     last = now;
@@ -453,6 +485,10 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
     summary += "  stats         " + with_commas(p.applied.get()) + " events counted, " +
                with_commas(p.duplicates.get()) + " duplicates, " +
                with_commas(tokens_tracked) + " tokens tracked\n";
+  }
+  if (gate) {
+    summary += "  backpressure  the simulators paused " + with_commas(gate->pauses()) +
+               " time(s) for a consumer near the embedded cluster's retention\n";
   }
   summary += "  dashboard     " + base_url + "/ (" + with_commas((*dashboard)->dashboard().rounds()) +
              " updates)\n";

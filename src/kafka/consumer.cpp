@@ -141,16 +141,32 @@ std::optional<Message> Consumer::poll(std::chrono::milliseconds timeout) {
     case RD_KAFKA_RESP_ERR__PARTITION_EOF:
       return std::nullopt;
     case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
-    case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
+    case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE: {
       probe_.offset_out_of_range.add();
       probe_.errors.add();
+      // How much is gone: the log now starts past the offset the group wanted.
+      std::string gone;
+      std::int64_t low = -1;
+      std::int64_t high = -1;
+      const auto offset = message.offset().value;
+      if (offset >= 0 && raw->rkt != nullptr &&
+          rd_kafka_query_watermark_offsets(rk_.get(), rd_kafka_topic_name(raw->rkt),
+                                           raw->partition, &low, &high, 1000) == 0 &&
+          low > offset) {
+        probe_.messages_lost.add(static_cast<std::uint64_t>(low - offset));
+        gone = "; " + std::to_string(low - offset) + " message(s) (offsets " +
+               std::to_string(offset) + " to " + std::to_string(low - 1) +
+               ") were deleted before this group read them";
+      }
       spdlog::error(
-          "{}: OFFSET OUT OF RANGE for consumer group {}: {}. Not resetting: the "
+          "{}: OFFSET OUT OF RANGE for consumer group {}: {}{}. Not resetting: the "
           "partition is stopped so no unread data is skipped. The data was deleted "
           "by retention (the consumer fell too far behind) or the offset is ahead "
           "of the log; reset it deliberately (tokenflow replay) and restart",
-          message.describe(), options_.group_id, message.error().value_or(core::Error{}).message);
+          message.describe(), options_.group_id, message.error().value_or(core::Error{}).message,
+          gone);
       return message;
+    }
     default:
       probe_.errors.add();
       spdlog::error("kafka consumer group {}: {}", options_.group_id,

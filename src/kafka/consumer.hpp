@@ -107,6 +107,10 @@ class Consumer {
 
   void handle_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
   void resolve_start_offsets(rd_kafka_topic_partition_list_t* partitions);
+  // Logs (error) and counts the messages a partition's start position says were deleted
+  // unread: a position below the log start, or a new group on a log that no longer starts
+  // at 0.
+  void report_deleted_before_read(const rd_kafka_topic_partition_list_t* partitions);
   bool cooperative();
   static const char* describe_reset(std::int64_t offset) noexcept;
   void handle_commit_result(rd_kafka_resp_err_t err,

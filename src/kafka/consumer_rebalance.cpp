@@ -88,6 +88,44 @@ void Consumer::resolve_start_offsets(rd_kafka_topic_partition_list_t* partitions
   }
 }
 
+void Consumer::report_deleted_before_read(const rd_kafka_topic_partition_list_t* partitions) {
+  // One quick round of ListOffsets; a slow cluster costs at most the budget, and the fetch
+  // still reports an offset out of range loudly.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  for (int i = 0; i < partitions->cnt; ++i) {
+    const auto& e = partitions->elems[i];
+    const bool from_beginning = e.offset == RD_KAFKA_OFFSET_BEGINNING;
+    if (e.offset < 0 && !from_beginning) continue;  // latest or unknown: nothing to lose
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    std::int64_t low = -1;
+    std::int64_t high = -1;
+    if (rd_kafka_query_watermark_offsets(rk_.get(), e.topic, e.partition, &low, &high,
+                                         static_cast<int>(left.count())) != 0) {
+      continue;
+    }
+    const std::int64_t from = from_beginning ? 0 : e.offset;
+    if (low <= from) continue;
+    const std::int64_t gone = low - from;
+    probe_.messages_lost.add(static_cast<std::uint64_t>(gone));
+    if (from_beginning) {
+      spdlog::error(
+          "consumer group {}: {}[{}] has no committed offset and its log starts at {}: {} "
+          "message(s) were deleted before this group read them (retention); the group starts "
+          "at the log start",
+          options_.group_id, e.topic, e.partition, low, gone);
+    } else {
+      spdlog::error(
+          "consumer group {}: {}[{}] resumes at offset {} but its log starts at {}: {} "
+          "message(s) were deleted before this group read them (retention, or the topic was "
+          "recreated); the partition stops on the out-of-range offset until it is moved "
+          "deliberately (tokenflow replay)",
+          options_.group_id, e.topic, e.partition, e.offset, low, gone);
+    }
+  }
+}
+
 void Consumer::handle_rebalance(rd_kafka_resp_err_t err,
                                 rd_kafka_topic_partition_list_t* partitions) {
   probe_.rebalances.add();
@@ -95,6 +133,7 @@ void Consumer::handle_rebalance(rd_kafka_resp_err_t err,
   const char* protocol = incremental ? "cooperative" : "eager";
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     resolve_start_offsets(partitions);
+    report_deleted_before_read(partitions);
     spdlog::info("consumer group {} ({} rebalance): {} assigned {}", options_.group_id, protocol,
                  rd_kafka_name(rk_.get()), describe(partitions));
     if (incremental) {

@@ -49,6 +49,9 @@ namespace tokenflow::kafka {
 
 class EmbeddedCluster {
  public:
+  // What the mock keeps per partition before it deletes the oldest messages, unread or not.
+  static constexpr std::uint64_t kRetentionBytes = 5ull * 1024 * 1024;
+
   // Brokers get ids 1..brokers. Errors: errc::cluster_failed.
   static core::Result<std::unique_ptr<EmbeddedCluster>> create(int brokers = 3);
   ~EmbeddedCluster();

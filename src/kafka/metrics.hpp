@@ -31,6 +31,8 @@ struct Gauge {
 struct ProducerProbe {
   Counter produced{"tokenflow_kafka_produced_total", "messages handed to librdkafka"};
   Counter delivered{"tokenflow_kafka_delivered_total", "messages acknowledged by Kafka"};
+  Counter delivered_bytes{"tokenflow_kafka_delivered_bytes_total",
+                          "key and value bytes of the messages acknowledged by Kafka"};
   Counter failed{"tokenflow_kafka_delivery_failed_total",
                  "messages whose delivery report carried an error"};
   Counter queue_full{"tokenflow_kafka_produce_queue_full_total",
@@ -44,6 +46,7 @@ struct ProducerProbe {
   void for_each(F&& f) const {
     f(produced);
     f(delivered);
+    f(delivered_bytes);
     f(failed);
     f(queue_full);
     f(errors);
@@ -59,6 +62,9 @@ struct ConsumerProbe {
                      "rebalance callbacks (assignments and revocations)"};
   Counter commits{"tokenflow_kafka_commits_total", "offset commits acknowledged"};
   Counter commit_failures{"tokenflow_kafka_commit_failures_total", "offset commits refused"};
+  Counter messages_lost{"tokenflow_kafka_messages_lost_total",
+                        "messages deleted (retention) before the group read them, as found "
+                        "where partitions start"};
   Counter offset_out_of_range{"tokenflow_kafka_offset_out_of_range_total",
                               "partitions whose offset was out of range (data lost to "
                               "retention or an offset ahead of the log); never reset silently"};
@@ -73,6 +79,7 @@ struct ConsumerProbe {
     f(commits);
     f(commit_failures);
     f(offset_out_of_range);
+    f(messages_lost);
   }
   template <typename F>
   void for_each_gauge(F&& f) const {

@@ -218,6 +218,7 @@ void Producer::on_delivery_report(rd_kafka_t* /*rk*/, const rd_kafka_message_t* 
   report.tag = opaque_to_tag(message->_private);
   if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     self->probe_.delivered.add();
+    self->probe_.delivered_bytes.add(message->len + message->key_len);
   } else {
     self->probe_.failed.add();
     std::string context = "delivery to " + std::string(report.topic) + "[" +

@@ -70,6 +70,14 @@ core::Result<SimulateSummary> run_simulation(const SimulateOptions& options,
   std::uint64_t sent = 0;
 
   while (!stop.requested() && (options.count == 0 || sent < options.count)) {
+    if (options.hold != nullptr && options.hold->load(std::memory_order_relaxed)) {
+      const auto paused_at = Clock::now();
+      while (!stop.requested() && options.hold->load(std::memory_order_relaxed)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      started += Clock::now() - paused_at;  // the pace resumes: no burst to catch up
+      continue;
+    }
     if (options.rate > 0) {
       auto due = started + std::chrono::duration_cast<Clock::duration>(
                                std::chrono::duration<double>(static_cast<double>(sent) / options.rate));

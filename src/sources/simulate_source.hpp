@@ -4,6 +4,7 @@
 // send a share of malformed ones (each kind of invalid input the decoders must survive).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -24,6 +25,9 @@ struct SimulateOptions {
   double malformed_share = 0;    // 0..1: share of messages that are invalid on purpose
   bool live_timestamps = true;   // block times follow the wall clock (else 12 s per block)
   bool swaps = false;            // swaps (topic defi.swaps) instead of transfers
+  // While set, nothing is published (up's retention gate: a consumer is far behind); the
+  // rate resumes where it paused, without a burst to catch up.
+  const std::atomic<bool>* hold = nullptr;
   SimulatorOptions chain;
 };
 

@@ -124,6 +124,7 @@ void Dashboard::round() {
   // The topics may not exist yet (a fresh cluster): try again each round until they do.
   if (!alerts_ || !dead_letters_) open_feeds();
   sampler_->sample();
+  if (options_.on_sample) options_.on_sample(*sampler_);
   if (std::chrono::steady_clock::now() >= next_top_fetch_) {
     fetch_top_tokens();
     next_top_fetch_ = std::chrono::steady_clock::now() + 2 * options_.interval;

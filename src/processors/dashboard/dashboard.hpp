@@ -44,6 +44,8 @@ struct DashboardOptions {
   // Appended to the document as "roles": a JSON value the embedding process writes (up: one
   // entry per role with its figures); called on the sampling thread.
   std::function<std::string()> roles_json;
+  // Called on the sampling thread after each round (up's retention gate reads the lag).
+  std::function<void(const ClusterSampler&)> on_sample;
 };
 
 class Dashboard {
