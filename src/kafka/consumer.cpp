@@ -153,7 +153,10 @@ std::optional<Message> Consumer::poll(std::chrono::milliseconds timeout) {
           rd_kafka_query_watermark_offsets(rk_.get(), rd_kafka_topic_name(raw->rkt),
                                            raw->partition, &low, &high, 1000) == 0 &&
           low > offset) {
-        probe_.messages_lost.add(static_cast<std::uint64_t>(low - offset));
+        // Counted once: the assignment may have found it already.
+        if (!lost_reported_.contains({rd_kafka_topic_name(raw->rkt), raw->partition, offset})) {
+          probe_.messages_lost.add(static_cast<std::uint64_t>(low - offset));
+        }
         gone = "; " + std::to_string(low - offset) + " message(s) (offsets " +
                std::to_string(offset) + " to " + std::to_string(low - 1) +
                ") were deleted before this group read them";

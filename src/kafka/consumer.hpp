@@ -24,7 +24,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/position.hpp"
@@ -111,6 +113,8 @@ class Consumer {
   // unread: a position below the log start, or a new group on a log that no longer starts
   // at 0.
   void report_deleted_before_read(const rd_kafka_topic_partition_list_t* partitions);
+  // (topic, partition, start offset) whose loss was counted at assignment (poll thread).
+  std::set<std::tuple<std::string, std::int32_t, std::int64_t>> lost_reported_;
   bool cooperative();
   static const char* describe_reset(std::int64_t offset) noexcept;
   void handle_commit_result(rd_kafka_resp_err_t err,

@@ -109,6 +109,7 @@ void Consumer::report_deleted_before_read(const rd_kafka_topic_partition_list_t*
     if (low <= from) continue;
     const std::int64_t gone = low - from;
     probe_.messages_lost.add(static_cast<std::uint64_t>(gone));
+    lost_reported_.insert({e.topic, e.partition, from_beginning ? RD_KAFKA_OFFSET_BEGINNING : e.offset});
     if (from_beginning) {
       spdlog::error(
           "consumer group {}: {}[{}] has no committed offset and its log starts at {}: {} "

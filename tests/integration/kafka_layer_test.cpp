@@ -7,6 +7,8 @@
 // through injected retriable produce errors; and the brokers' connections have TCP_NODELAY.
 #include <dirent.h>
 #include <gtest/gtest.h>
+
+#include <random>
 #include <librdkafka/rdkafka.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -816,6 +818,56 @@ INSTANTIATE_TEST_SUITE_P(Protocols, RebalanceTest, ::testing::Values("cooperativ
                            return std::string(param_info.param) == "range" ? "Eager"
                                                                            : "Cooperative";
                          });
+
+
+// Retention deleted the start of a partition: a new group (earliest) and a group whose
+// committed offset is below the log start both say how many messages they lost, and count it.
+TEST_F(KafkaLayerTest, MessagesDeletedBeforeTheyWereReadAreReportedAndCounted) {
+  const std::string topic = "retention-lost";
+  ASSERT_TRUE(cluster_->create_topic(topic, 1).ok());
+  auto producer = make_producer();
+  ASSERT_NE(producer, nullptr);
+  // A group commits near the start, then the log grows past the embedded cluster's 5 MiB.
+  // Random bytes, new for each message: the producer compresses its batches, and repeats
+  // would compress to nothing.
+  std::string chunk(600, '\0');
+  std::mt19937 random_bytes(7);
+  auto refill = [&] {
+    for (auto& c : chunk) c = static_cast<char>(random_bytes());
+  };
+  refill();
+  ASSERT_TRUE(producer->produce(topic, "k", chunk).ok());
+  ASSERT_TRUE(producer->flush(10s).ok());
+  {
+    auto early = make_consumer("committed-early", nullptr, "cooperative-sticky", {topic});
+    ASSERT_NE(early, nullptr);
+    ASSERT_EQ(consume(*early, 1, 15s).size(), 1u);
+    ASSERT_TRUE(early->commit({{topic, core::Partition{0}, core::Offset{1}}}, false).ok());
+  }
+  for (int i = 0; i < 20000; ++i) {
+    refill();
+    ASSERT_TRUE(producer->produce(topic, "k", chunk).ok());
+  }
+  ASSERT_TRUE(producer->flush(30s).ok());
+  auto admin = Admin::create(config());
+  ASSERT_TRUE(admin.ok());
+  auto marks = (*admin)->watermarks(topic, core::Partition{0});
+  ASSERT_TRUE(marks.ok());
+  const std::int64_t log_start = marks->low.value;
+  ASSERT_GT(log_start, 1) << "the cluster kept everything: nothing to detect";
+
+  auto fresh = make_consumer("new-group", nullptr, "cooperative-sticky", {topic});
+  ASSERT_NE(fresh, nullptr);
+  (void)consume(*fresh, 2, 10s, 0ms);
+  EXPECT_EQ(fresh->probe().messages_lost.get(), static_cast<std::uint64_t>(log_start));
+
+  auto behind = make_consumer("committed-early", nullptr, "cooperative-sticky", {topic});
+  ASSERT_NE(behind, nullptr);
+  const auto got = consume(*behind, 1, 4s, 0ms);
+  EXPECT_TRUE(got.empty()) << "a partition whose data is gone stops instead of skipping";
+  EXPECT_EQ(behind->probe().messages_lost.get(), static_cast<std::uint64_t>(log_start - 1));
+  EXPECT_GE(behind->probe().offset_out_of_range.get(), 1u);
+}
 
 }  // namespace
 }  // namespace tokenflow::kafka
