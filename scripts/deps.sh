@@ -11,6 +11,7 @@ packages=(
   postgresql redis-server sqlite3 util-linux procps
   nodejs node-graphql
   wrk kcat
+  chromium chromium-driver  # the dashboard's browser test (headless, driven by chromedriver)
 )
 
 missing=()
