@@ -11,6 +11,9 @@ packages=(
   postgresql redis-server sqlite3 util-linux procps
   nodejs node-graphql
   wrk kcat
+  # seed_consumers_bench runs the seed-style Python consumers (bench/seed_consumers/) with
+  # Debian's /usr/bin/python3 and these two modules.
+  python3-kafka python3-psycopg2
 )
 
 missing=()
