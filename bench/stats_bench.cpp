@@ -21,6 +21,10 @@
 //
 // Before any figure is printed each part checks its answer (totals against an independent
 // recomputation, HTTP answers 200 with the token's figures, every client got the update).
+#include <malloc.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -28,11 +32,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket.hpp>
-#include <spdlog/spdlog.h>
-
-#include <malloc.h>
-
-#include <atomic>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -105,7 +104,8 @@ std::vector<core::Swap> make_stream(std::size_t n, std::size_t tokens, std::uint
       continue;
     }
     now += 1;
-    s.id.value = "0x" + std::to_string(seed) + "f00d" + std::to_string(i) + "_" + std::to_string(i % 7);
+    s.id.value =
+        "0x" + std::to_string(seed) + "f00d" + std::to_string(i) + "_" + std::to_string(i % 7);
     s.timestamp.value = unit(rng) < 0.05 ? now - static_cast<std::int64_t>(rng() % 60'000) : now;
     // Skewed like real volume: a few tokens take most swaps.
     const double u = unit(rng);
@@ -123,8 +123,8 @@ struct AggregationResult {
   std::unique_ptr<stream::PartitionState> state;
 };
 
-AggregationResult aggregation(const std::vector<core::Swap>& swaps, const stream::WindowConfig& config,
-                              int rounds) {
+AggregationResult aggregation(const std::vector<core::Swap>& swaps,
+                              const stream::WindowConfig& config, int rounds) {
   AggregationResult result;
   std::vector<double> rates, reference_rates;
   for (int r = 0; r < rounds; ++r) {
@@ -184,7 +184,8 @@ void memory(std::size_t tokens, const stream::WindowConfig& config) {
   std::vector<core::Swap> swaps;
   for (std::size_t t = 0; t < tokens; ++t) {
     const core::Address token = address(rng);
-    const int n = rng() % 10 == 0 ? 20 + static_cast<int>(rng() % 41) : 1 + static_cast<int>(rng() % 3);
+    const int n =
+        rng() % 10 == 0 ? 20 + static_cast<int>(rng() % 41) : 1 + static_cast<int>(rng() % 3);
     for (int i = 0; i < n; ++i) {
       core::Swap s;
       s.id.value = "0xm" + std::to_string(swaps.size());
@@ -210,13 +211,16 @@ void memory(std::size_t tokens, const stream::WindowConfig& config) {
   const double per_token = static_cast<double>(state->bytes()) / static_cast<double>(tokens);
   const double heap_per_token = static_cast<double>(after - before) / static_cast<double>(tokens);
   const double dense = static_cast<double>(config.largest().buckets) * sizeof(stream::Bucket);
-  std::printf("\n== memory: %s tokens, %s swaps over 1 h (90%% of tokens 1-3 swaps, 10%% 20-60), "
-              "windows 5m,1h,24h of 5s ==\n",
-              with_commas(tokens).c_str(), with_commas(swaps.size()).c_str());
+  std::printf(
+      "\n== memory: %s tokens, %s swaps over 1 h (90%% of tokens 1-3 swaps, 10%% 20-60), "
+      "windows 5m,1h,24h of 5s ==\n",
+      with_commas(tokens).c_str(), with_commas(swaps.size()).c_str());
   std::printf("| measure | bytes per token |\n|---|---:|\n");
-  std::printf("| state's accounting (buckets, traders, map nodes, dedup ids) | %.0f |\n", per_token);
+  std::printf("| state's accounting (buckets, traders, map nodes, dedup ids) | %.0f |\n",
+              per_token);
   std::printf("| heap growth of this process (mallinfo2) | %.0f |\n", heap_per_token);
-  std::printf("| checkpoint size | %.0f |\n", static_cast<double>(saved.size()) / static_cast<double>(tokens));
+  std::printf("| checkpoint size | %.0f |\n",
+              static_cast<double>(saved.size()) / static_cast<double>(tokens));
   std::printf("| reference: a dense ring of 24h/5s = %s buckets of %zu bytes | %.0f |\n",
               with_commas(static_cast<std::uint64_t>(config.largest().buckets)).c_str(),
               sizeof(stream::Bucket), dense);
@@ -258,8 +262,8 @@ double handler_ns(cli::StatsApi& api, const std::vector<std::string>& paths, std
 
 WrkFigures run_wrk(int port, const std::string& script, int seconds, const std::string& path) {
   const std::string command = "wrk -t1 -c16 -d" + std::to_string(seconds) + "s --latency " +
-                              (script.empty() ? "" : "-s " + script + " ") + "http://127.0.0.1:" +
-                              std::to_string(port) + path + " 2>&1";
+                              (script.empty() ? "" : "-s " + script + " ") +
+                              "http://127.0.0.1:" + std::to_string(port) + path + " 2>&1";
   WrkFigures f;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return f;
@@ -270,8 +274,10 @@ WrkFigures run_wrk(int port, const std::string& script, int seconds, const std::
     all += l;
     char unit[32] = {};
     double value = 0;
-    if (std::sscanf(l.c_str(), " 50%% %lf%31s", &value, unit) == 2) f.p50_ms = parse_ms(std::to_string(value) + unit);
-    if (std::sscanf(l.c_str(), " 99%% %lf%31s", &value, unit) == 2) f.p99_ms = parse_ms(std::to_string(value) + unit);
+    if (std::sscanf(l.c_str(), " 50%% %lf%31s", &value, unit) == 2)
+      f.p50_ms = parse_ms(std::to_string(value) + unit);
+    if (std::sscanf(l.c_str(), " 99%% %lf%31s", &value, unit) == 2)
+      f.p99_ms = parse_ms(std::to_string(value) + unit);
     if (std::sscanf(l.c_str(), "Requests/sec: %lf", &value) == 1) f.rps = value;
     if (l.find("Non-2xx") != std::string::npos || l.find("Socket errors") != std::string::npos) {
       std::fprintf(stderr, "wrk: %s", l.c_str());
@@ -296,7 +302,8 @@ class PushClients {
       beast::get_lowest_layer(*ws).connect(
           tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
       ws->handshake("127.0.0.1", "/v1/stream");
-      const std::string subscribe = "{\"op\":\"subscribe\",\"tokens\":[\"" + token.to_string() + "\"]}";
+      const std::string subscribe =
+          "{\"op\":\"subscribe\",\"tokens\":[\"" + token.to_string() + "\"]}";
       ws->write(asio::buffer(subscribe));
       clients_.push_back(ws);
       read(static_cast<std::size_t>(i));
@@ -371,7 +378,8 @@ PushFigures push_latency(processors::StatsStore& store, int port, int clients_co
       return f;
     }
     for (std::size_t i = 0; i < clients.size(); ++i) {
-      latencies.push_back(static_cast<double>(clients.arrived(i) - t0.time_since_epoch().count()) / 1e6);
+      latencies.push_back(static_cast<double>(clients.arrived(i) - t0.time_since_epoch().count()) /
+                          1e6);
     }
     std::this_thread::sleep_for(milliseconds(30));
   }
@@ -409,12 +417,14 @@ int main(int argc, char** argv) {
   std::vector<core::Address> tokens;
   const auto swaps = make_stream(events, 1000, 42, tokens);
   auto agg = aggregation(swaps, config, rounds);
-  std::printf("\n== aggregation: %s swaps over 1,000 tokens (skewed), 5%% duplicates, 5%% out of "
-              "order; thread CPU time, median of %d ==\n",
-              with_commas(events).c_str(), rounds);
+  std::printf(
+      "\n== aggregation: %s swaps over 1,000 tokens (skewed), 5%% duplicates, 5%% out of "
+      "order; thread CPU time, median of %d ==\n",
+      with_commas(events).c_str(), rounds);
   std::printf("| loop | events/s | vs reference |\n|---|---:|---:|\n");
   std::printf("| PartitionState::apply (dedup, 3 windows of 5s buckets, traders) | %s | %.2f |\n",
-              with_commas(static_cast<std::uint64_t>(agg.rate)).c_str(), agg.rate / agg.reference_rate);
+              with_commas(static_cast<std::uint64_t>(agg.rate)).c_str(),
+              agg.rate / agg.reference_rate);
   std::printf("| reference: one hash-map running total per token | %s | 1.00 |\n",
               with_commas(static_cast<std::uint64_t>(agg.reference_rate)).c_str());
   std::printf("target >= 2,000,000 events/s: %s\n", agg.rate >= 2'000'000 ? "met" : "NOT met");
@@ -433,8 +443,11 @@ int main(int argc, char** argv) {
   options.address = "127.0.0.1";
   options.name = "bench";
   http::HttpServer server(
-      options, [&api](const http::Request& r, const http::ClientInfo& c) { return api.answer(r, c); },
-      [&api](tcp::socket s, http::Request r, http::ClientInfo c) { api.upgrade(std::move(s), std::move(r), c); });
+      options,
+      [&api](const http::Request& r, const http::ClientInfo& c) { return api.answer(r, c); },
+      [&api](tcp::socket s, http::Request r, http::ClientInfo c) {
+        api.upgrade(std::move(s), std::move(r), c);
+      });
   http::WebSocketOptions ws_options;
   ws_options.push_interval = milliseconds(5);
   http::WebSocketHub hub(server.io_context(), ws_options, api.push_source());
@@ -450,7 +463,8 @@ int main(int argc, char** argv) {
     }
     lua << "request = function() return wrk.format(\"GET\", paths[math.random(#paths)]) end\n";
   }
-  const auto check = http::Request{boost::beast::http::verb::get, "/v1/tokens/" + tokens[0].to_string() + "/stats", 11};
+  const auto check = http::Request{boost::beast::http::verb::get,
+                                   "/v1/tokens/" + tokens[0].to_string() + "/stats", 11};
   if (api.answer(check, {"127.0.0.1"}).result_int() != 200) {
     std::fprintf(stderr, "http: the busiest token has no answer\n");
     return 1;
@@ -462,16 +476,21 @@ int main(int argc, char** argv) {
   const auto stats = run_wrk(server.port(), script, seconds, "/");
   const auto health = run_wrk(server.port(), "", seconds, "/healthz");
   std::remove(script.c_str());
-  std::printf("\n== HTTP: wrk (second process, 1 thread, 16 connections, %d s each), server 1 "
-              "thread, 1,000 tokens ==\n", seconds);
+  std::printf(
+      "\n== HTTP: wrk (second process, 1 thread, 16 connections, %d s each), server 1 "
+      "thread, 1,000 tokens ==\n",
+      seconds);
   std::printf("| endpoint | requests/s | p50 ms | p99 ms |\n|---|---:|---:|---:|\n");
   std::printf("| GET /v1/tokens/{random token}/stats | %s | %.3f | %.3f |\n",
-              with_commas(static_cast<std::uint64_t>(stats.rps)).c_str(), stats.p50_ms, stats.p99_ms);
+              with_commas(static_cast<std::uint64_t>(stats.rps)).c_str(), stats.p50_ms,
+              stats.p99_ms);
   std::printf("| reference: GET /healthz | %s | %.3f | %.3f |\n",
-              with_commas(static_cast<std::uint64_t>(health.rps)).c_str(), health.p50_ms, health.p99_ms);
+              with_commas(static_cast<std::uint64_t>(health.rps)).c_str(), health.p50_ms,
+              health.p99_ms);
   std::printf("target p99 < 2 ms at >= 20,000 requests/s: %s\n",
               stats.ok && stats.rps >= 20'000 && stats.p99_ms < 2 ? "met" : "NOT met");
-  std::printf("\n== HTTP handler alone, in process (no network): thread CPU per request, median of 5 ==\n");
+  std::printf(
+      "\n== HTTP handler alone, in process (no network): thread CPU per request, median of 5 ==\n");
   std::printf("| handler | ns per request |\n|---|---:|\n");
   std::printf("| GET /v1/tokens/{random token}/stats | %.0f |\n", stats_ns);
   std::printf("| reference: GET /healthz | %.0f |\n", health_ns);
@@ -480,7 +499,8 @@ int main(int argc, char** argv) {
   std::uint64_t seq = 0;
   const auto one = push_latency(store, server.port(), 1, tokens[0], seq);
   const auto many = push_latency(store, server.port(), clients, tokens[0], seq);
-  std::printf("\n== push latency: swap applied -> update received, push interval 5 ms, 7 rounds ==\n");
+  std::printf(
+      "\n== push latency: swap applied -> update received, push interval 5 ms, 7 rounds ==\n");
   std::printf("| clients | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|\n");
   std::printf("| %d | %.2f | %.2f | %.2f |\n", clients, many.p50_ms, many.p99_ms, many.max_ms);
   std::printf("| reference: 1 | %.2f | %.2f | %.2f |\n", one.p50_ms, one.p99_ms, one.max_ms);
