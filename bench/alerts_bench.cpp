@@ -6,8 +6,8 @@
 // 1. Engine, one core, no Kafka: decode + every rule + (when one fires) the alert, over N =
 //    500,000 simulated transfers held in memory. Reference: the decode alone.
 // 2. Monitor, end to end: the real AlertMonitor (as `tokenflow alerts --no-console` runs it:
-//    alerts to system.alerts, offsets committed every 500 ms) drains D = 300,000 transfers already in a
-//    48-partition topic of the embedded cluster (3 brokers, in this process). Reported: wall
+//    alerts to system.alerts, offsets committed every 500 ms) drains D = 300,000 transfers already
+//    in a 48-partition topic of the embedded cluster (3 brokers, in this process). Reported: wall
 //    rate, and the rate per CPU-second of the monitor's own thread (the "one core" figure;
 //    librdkafka's fetch threads and the embedded brokers run beside it). Reference: a plain
 //    kafka::Consumer draining the same topic (consume only).
@@ -18,8 +18,8 @@
 //    same fetch.wait.max.ms (5 ms, the monitor's default), from produce to poll() returning it.
 // Checked before printing: every transfer evaluated once, every alert published, and in part
 // 3 one alert per transfer sent.
-#include <spdlog/spdlog.h>
 #include <pthread.h>
+#include <spdlog/spdlog.h>
 #include <time.h>
 
 #include <atomic>
@@ -179,7 +179,8 @@ std::unique_ptr<kafka::Consumer> plain_consumer(const kafka::ClientConfig& clien
   return std::move(consumer).value();
 }
 
-DrainResult drain_plain(const kafka::ClientConfig& client, const std::string& topic, std::size_t n) {
+DrainResult drain_plain(const kafka::ClientConfig& client, const std::string& topic,
+                        std::size_t n) {
   auto consumer = plain_consumer(client, topic, "alerts-bench-plain");
   DrainResult result;
   Clock::time_point start{};
@@ -187,7 +188,8 @@ DrainResult drain_plain(const kafka::ClientConfig& client, const std::string& to
   const auto deadline = Clock::now() + std::chrono::seconds(120);
   while (result.messages < n) {
     if (Clock::now() > deadline) {
-      fail("the plain consumer read " + std::to_string(result.messages) + " of " + std::to_string(n) +
+      fail("the plain consumer read " + std::to_string(result.messages) + " of " +
+           std::to_string(n) +
            " in 120 s (more than the embedded cluster retains? lower --drain-messages)");
     }
     auto message = consumer->poll(std::chrono::milliseconds(100));
@@ -204,8 +206,8 @@ DrainResult drain_plain(const kafka::ClientConfig& client, const std::string& to
   return result;
 }
 
-DrainResult drain_monitor(const kafka::ClientConfig& client, const std::string& topic, std::size_t n,
-                          const core::TokenRegistry& registry) {
+DrainResult drain_monitor(const kafka::ClientConfig& client, const std::string& topic,
+                          std::size_t n, const core::TokenRegistry& registry) {
   processors::AlertRules rules({}, registry);
   processors::WebhookSender webhooks({});
   processors::AlertMonitorOptions options;
@@ -231,7 +233,8 @@ DrainResult drain_monitor(const kafka::ClientConfig& client, const std::string& 
     clock_gettime(cpu_clock, &ts);
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
   };
-  while (monitor.probe().consumed.get() == 0) std::this_thread::sleep_for(std::chrono::microseconds(100));
+  while (monitor.probe().consumed.get() == 0)
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
   const auto started = Clock::now();
   const double cpu_started = cpu_now();
   double cpu_done = cpu_started;
@@ -246,7 +249,8 @@ DrainResult drain_monitor(const kafka::ClientConfig& client, const std::string& 
   runner.join();
   result.messages = monitor.probe().transfers.get();
   result.alerts = monitor.probe().alerts.get();
-  if (result.messages != n) fail("the monitor evaluated " + std::to_string(result.messages) + " of " + std::to_string(n));
+  if (result.messages != n)
+    fail("the monitor evaluated " + std::to_string(result.messages) + " of " + std::to_string(n));
   return result;
 }
 
@@ -258,8 +262,8 @@ struct LatencyResult {
   std::uint64_t alerts = 0;
 };
 
-LatencyResult measure_latency(const kafka::ClientConfig& client, const Messages& m, const Options& o,
-                              const core::TokenRegistry& registry) {
+LatencyResult measure_latency(const kafka::ClientConfig& client, const Messages& m,
+                              const Options& o, const core::TokenRegistry& registry) {
   const std::string topic = "alerts-bench-paced";
   const std::size_t n = static_cast<std::size_t>(o.rate * o.seconds);
   // Send time by (partition, offset), filled from delivery reports.
@@ -287,7 +291,8 @@ LatencyResult measure_latency(const kafka::ClientConfig& client, const Messages&
   kafka::ConsumerOptions monitor_consumer;
   monitor_consumer.group_id = "alerts-bench-latency-monitor";
   monitor_consumer.fetch_wait_max_ms = 5;
-  processors::AlertMonitor monitor(monitor_options, rules, registry, client, monitor_consumer, webhooks);
+  processors::AlertMonitor monitor(monitor_options, rules, registry, client, monitor_consumer,
+                                   webhooks);
   core::StopSignal stop;
   std::thread monitor_thread([&] {
     if (auto r = monitor.run(stop); !r.ok()) fail(r.error().message);
@@ -321,7 +326,8 @@ LatencyResult measure_latency(const kafka::ClientConfig& client, const Messages&
     if (auto now = Clock::now(); due > now) std::this_thread::sleep_for(due - now);
     sent_at[i] = Clock::now();
     const auto k = i % m.payloads.size();
-    if (auto r = (*producer)->produce(topic, m.keys[k], m.payloads[k], {}, i); !r.ok()) fail(r.error().message);
+    if (auto r = (*producer)->produce(topic, m.keys[k], m.payloads[k], {}, i); !r.ok())
+      fail(r.error().message);
     (*producer)->poll();
   }
   if (auto r = (*producer)->flush(std::chrono::seconds(60)); !r.ok()) fail(r.error().message);
@@ -336,7 +342,8 @@ LatencyResult measure_latency(const kafka::ClientConfig& client, const Messages&
 
   LatencyResult result;
   result.alerts = monitor.probe().alerts.get();
-  if (result.alerts != n) fail(std::to_string(result.alerts) + " alerts for " + std::to_string(n) + " transfers");
+  if (result.alerts != n)
+    fail(std::to_string(result.alerts) + " alerts for " + std::to_string(n) + " transfers");
   auto latencies = [&](const auto& seen) {
     std::vector<double> ms;
     ms.reserve(seen.size());
@@ -360,27 +367,33 @@ int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--messages") o.messages = std::stoull(argv[i + 1]);
-    else if (flag == "--drain-messages") o.drain_messages = std::stoull(argv[i + 1]);
-    else if (flag == "--rate") o.rate = std::stod(argv[i + 1]);
-    else if (flag == "--seconds") o.seconds = std::stod(argv[i + 1]);
-    else fail("unknown flag " + flag + " (try --messages N --rate R --seconds S)");
+    if (flag == "--messages")
+      o.messages = std::stoull(argv[i + 1]);
+    else if (flag == "--drain-messages")
+      o.drain_messages = std::stoull(argv[i + 1]);
+    else if (flag == "--rate")
+      o.rate = std::stod(argv[i + 1]);
+    else if (flag == "--seconds")
+      o.seconds = std::stod(argv[i + 1]);
+    else
+      fail("unknown flag " + flag + " (try --messages N --rate R --seconds S)");
   }
   spdlog::set_level(spdlog::level::warn);
   const auto registry = core::TokenRegistry::builtin();
   const auto m = make_messages(o.messages, registry);
 
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  std::printf("alerts_bench: %s simulated transfers (registry tokens, mainnet-like mix), load %s\n\n",
-              with_commas(o.messages).c_str(), bench::load_average().c_str());
+  std::printf(
+      "alerts_bench: %s simulated transfers (registry tokens, mainnet-like mix), load %s\n\n",
+      with_commas(o.messages).c_str(), bench::load_average().c_str());
   const auto engine = measure_engine(m, registry);
   std::printf("1. Engine on one core, no Kafka (median of 3 runs over %s transfers)\n",
               with_commas(o.messages).c_str());
   std::printf("   %-44s %10s %14s\n", "", "ns/event", "events/s");
   std::printf("   %-44s %10.0f %14s\n", "reference: decode only", engine.decode_ns,
               with_commas(static_cast<std::uint64_t>(1e9 / engine.decode_ns)).c_str());
-  std::printf("   %-44s %10.0f %14s   (%s alerts, default thresholds)\n",
-              "decode + rules + alerts", engine.engine_ns,
+  std::printf("   %-44s %10.0f %14s   (%s alerts, default thresholds)\n", "decode + rules + alerts",
+              engine.engine_ns,
               with_commas(static_cast<std::uint64_t>(1e9 / engine.engine_ns)).c_str(),
               with_commas(engine.alerts).c_str());
 
@@ -389,36 +402,50 @@ int main(int argc, char** argv) {
   const auto client = (*cluster)->client_config();
   // The throughput topic holds every message at once: 48 partitions keep each under the
   // embedded cluster's ~5 MiB per partition (older messages would be deleted).
-  if (auto r = (*cluster)->create_topic("alerts-bench", kDrainPartitions); !r.ok()) fail(r.error().message);
-  if (auto r = (*cluster)->create_topic("alerts-bench-paced", kPartitions); !r.ok()) fail(r.error().message);
+  if (auto r = (*cluster)->create_topic("alerts-bench", kDrainPartitions); !r.ok())
+    fail(r.error().message);
+  if (auto r = (*cluster)->create_topic("alerts-bench-paced", kPartitions); !r.ok())
+    fail(r.error().message);
   for (const char* topic : {"system.alerts", "alerts-bench-alerts", "tokenflow.dlq"}) {
     if (auto r = (*cluster)->create_topic(topic, 3); !r.ok()) fail(r.error().message);
   }
-  const Messages drain_set{std::vector<std::string>(m.keys.begin(), m.keys.begin() + static_cast<std::ptrdiff_t>(std::min(o.drain_messages, m.keys.size()))),
-                          std::vector<std::string>(m.payloads.begin(), m.payloads.begin() + static_cast<std::ptrdiff_t>(std::min(o.drain_messages, m.payloads.size())))};
+  const Messages drain_set{
+      std::vector<std::string>(
+          m.keys.begin(),
+          m.keys.begin() + static_cast<std::ptrdiff_t>(std::min(o.drain_messages, m.keys.size()))),
+      std::vector<std::string>(m.payloads.begin(),
+                               m.payloads.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                        o.drain_messages, m.payloads.size())))};
   produce_all(client, "alerts-bench", drain_set);
   const auto plain = drain_plain(client, "alerts-bench", drain_set.payloads.size());
   const auto monitor = drain_monitor(client, "alerts-bench", drain_set.payloads.size(), registry);
   const double target_share = monitor.messages / monitor.cpu_seconds / kTargetThroughput;
-  std::printf("\n2. Monitor end to end: %s transfers already in a %d-partition topic (embedded cluster, 3 brokers)\n",
-              with_commas(drain_set.payloads.size()).c_str(), kDrainPartitions);
+  std::printf(
+      "\n2. Monitor end to end: %s transfers already in a %d-partition topic (embedded cluster, 3 "
+      "brokers)\n",
+      with_commas(drain_set.payloads.size()).c_str(), kDrainPartitions);
   std::printf("   %-44s %14s %18s\n", "", "events/s wall", "events/CPU-s (thread)");
   std::printf("   %-44s %14s %18s\n", "reference: plain consumer, consume only",
               with_commas(static_cast<std::uint64_t>(plain.messages / plain.wall_seconds)).c_str(),
               with_commas(static_cast<std::uint64_t>(plain.messages / plain.cpu_seconds)).c_str());
-  std::printf("   %-44s %14s %18s   (%s alerts published; target %s/s on one core: %s)\n",
-              "AlertMonitor (alerts to Kafka, commits)",
-              with_commas(static_cast<std::uint64_t>(monitor.messages / monitor.wall_seconds)).c_str(),
-              with_commas(static_cast<std::uint64_t>(monitor.messages / monitor.cpu_seconds)).c_str(),
-              with_commas(monitor.alerts).c_str(), with_commas(static_cast<std::uint64_t>(kTargetThroughput)).c_str(),
-              target_share >= 1 ? "met" : "NOT met");
+  std::printf(
+      "   %-44s %14s %18s   (%s alerts published; target %s/s on one core: %s)\n",
+      "AlertMonitor (alerts to Kafka, commits)",
+      with_commas(static_cast<std::uint64_t>(monitor.messages / monitor.wall_seconds)).c_str(),
+      with_commas(static_cast<std::uint64_t>(monitor.messages / monitor.cpu_seconds)).c_str(),
+      with_commas(monitor.alerts).c_str(),
+      with_commas(static_cast<std::uint64_t>(kTargetThroughput)).c_str(),
+      target_share >= 1 ? "met" : "NOT met");
 
   const auto latency = measure_latency(client, m, o, registry);
-  std::printf("\n3. Produce-to-alert latency at %s transfers/s for %.0f s, every transfer alerting (ms, first second left out)\n",
-              with_commas(static_cast<std::uint64_t>(o.rate)).c_str(), o.seconds);
+  std::printf(
+      "\n3. Produce-to-alert latency at %s transfers/s for %.0f s, every transfer alerting (ms, "
+      "first second left out)\n",
+      with_commas(static_cast<std::uint64_t>(o.rate)).c_str(), o.seconds);
   std::printf("   %-44s %8s %8s %8s %8s %8s\n", "", "p50", "p90", "p99", "p99.9", "max");
   auto row = [](const char* name, const LatencyStats& s) {
-    std::printf("   %-44s %8.2f %8.2f %8.2f %8.2f %8.2f\n", name, s.p50, s.p90, s.p99, s.p999, s.max);
+    std::printf("   %-44s %8.2f %8.2f %8.2f %8.2f %8.2f\n", name, s.p50, s.p90, s.p99, s.p999,
+                s.max);
   };
   row("reference: Kafka alone (plain consumer)", latency.kafka);
   row("produce -> alert out of the monitor", latency.alert);

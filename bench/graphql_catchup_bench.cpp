@@ -31,10 +31,10 @@
 #include <thread>
 #include <vector>
 
+#include "http/http_client.hpp"
 #include "kafka/admin.hpp"
 #include "kafka/embedded_cluster.hpp"
 #include "sources/graphql_query.hpp"
-#include "http/http_client.hpp"
 #include "support/child_process.hpp"
 #include "support/graphql_server.hpp"
 
@@ -149,8 +149,8 @@ int main(int argc, char** argv) {
     double reference_s;
     double catchup_s;
     double server_cpu_reference_s;  // the server's CPU while serving the reference
-    double server_cpu_catchup_s;     // ... while serving tokenflow
-    double tokenflow_cpu_s;          // the tokenflow child's whole run
+    double server_cpu_catchup_s;    // ... while serving tokenflow
+    double tokenflow_cpu_s;         // the tokenflow child's whole run
   };
   std::vector<Row> rows;
   std::int64_t expected = 0;
