@@ -16,9 +16,15 @@
 //    before Producer::produce to the alert leaving the monitor (its on_alert hook), matched by
 //    partition and offset. Reference: a plain consumer in its own group on the same stream,
 //    same fetch.wait.max.ms (5 ms, the monitor's default), from produce to poll() returning it.
-// Checked before printing: every transfer evaluated once, every alert published, and in part
-// 3 one alert per transfer sent.
+// Checked before printing, exactly (a missing or an extra alert fails the bench with a message):
+// every transfer evaluated once; the alerts the monitor counted and the ones it published,
+// read back from their topic by id, are those the rules fire for its input (part 2: the
+// default rules over the D transfers; part 3: one per transfer sent, each seen once leaving
+// the monitor and matched to a transfer delivered). The alerts topics are read while the
+// monitor publishes (a reader thread beside it, which shares the cores), because 100,000
+// alerts overflow the embedded cluster's retention and it would delete the oldest unread.
 #include <pthread.h>
+#include <simdjson.h>
 #include <spdlog/spdlog.h>
 #include <time.h>
 
@@ -31,6 +37,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "bench_support.hpp"
@@ -41,6 +48,7 @@
 #include "kafka/consumer.hpp"
 #include "kafka/embedded_cluster.hpp"
 #include "kafka/producer.hpp"
+#include "kafka/topic_follower.hpp"
 #include "processors/alerts/alert_monitor.hpp"
 #include "processors/alerts/alert_rules.hpp"
 #include "processors/alerts/webhook_sender.hpp"
@@ -139,6 +147,126 @@ EngineResult measure_engine(const Messages& m, const core::TokenRegistry& regist
   result.engine_ns = bench::median(engine_runs);
   return result;
 }
+
+// --- the answer ----------------------------------------------------------------------------
+
+// The ids of the alerts `rules` fire for the first `n` transfers of `m`: what the monitor must
+// publish, each exactly once.
+std::vector<std::string> expected_alerts(const Messages& m, std::size_t n,
+                                         const processors::AlertRules& rules) {
+  codec::TransferDecoder decoder;
+  core::Transfer t;
+  std::array<processors::Firing, 4> fired;
+  processors::TokenView token;
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!decoder.decode(m.payloads[i % m.payloads.size()], t).ok()) {
+      fail("a simulated transfer did not decode");
+    }
+    const auto k = rules.evaluate(t, fired, token);
+    for (std::size_t j = 0; j < k; ++j)
+      ids.push_back(processors::make_alert(t, fired[j], token).alert_id);
+  }
+  return ids;
+}
+
+// Reads an alerts topic on its own thread from before the monitor publishes to it until
+// check(), so that no alert is deleted by the embedded cluster's retention (~5 MiB a
+// partition, which 100,000 alerts of one token overflow) before it is read. The topic must
+// exist and be empty when it is constructed; check() runs on the constructing thread once the
+// monitor has finished.
+class AlertReader {
+ public:
+  AlertReader(const kafka::ClientConfig& client, std::string topic)
+      : client_(client), topic_(std::move(topic)) {
+    auto follower = kafka::TopicFollower::create(client_, topic_);
+    if (!follower.ok()) fail(topic_ + ": " + follower.error().message);
+    follower_ = std::move(follower).value();
+    thread_ = std::thread([this] { run(); });
+  }
+  ~AlertReader() { stop(); }
+  AlertReader(const AlertReader&) = delete;
+  AlertReader& operator=(const AlertReader&) = delete;
+
+  // Waits until every message the topic was given is read (the sum of its high watermarks:
+  // it started empty), then fails unless their ids are exactly `expected`: none missing,
+  // none extra, none twice.
+  void check(const std::vector<std::string>& expected, const std::string& what) {
+    auto admin = kafka::Admin::create(client_);
+    if (!admin.ok()) fail(what + ": " + admin.error().message);
+    auto partitions = (*admin)->partition_count(topic_);
+    if (!partitions.ok()) fail(what + ": " + partitions.error().message);
+    std::int64_t produced = 0;
+    for (int p = 0; p < *partitions; ++p) {
+      auto high = (*admin)->high_watermark(topic_, core::Partition{p});
+      if (!high.ok()) fail(what + ": " + high.error().message);
+      produced += high->value;
+    }
+    for (auto deadline = Clock::now() + std::chrono::seconds(30);
+         read_.load() < static_cast<std::uint64_t>(produced) && Clock::now() < deadline;) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    stop();
+    if (!failure_.empty()) fail(what + ": " + failure_);
+    std::size_t missing = 0;
+    std::string example;
+    for (const auto& id : expected) {
+      auto it = published_.find(id);
+      if (it == published_.end() || it->second == 0) {
+        if (missing++ == 0) example = id;
+        continue;
+      }
+      --it->second;
+    }
+    std::size_t extra = 0;
+    std::string extra_example;
+    for (const auto& [id, left] : published_) {
+      if (left > 0 && extra == 0) extra_example = id;
+      extra += static_cast<std::size_t>(left);
+    }
+    if (missing != 0 || extra != 0 || read_.load() != static_cast<std::uint64_t>(produced)) {
+      fail(what + ": " + std::to_string(produced) + " alerts published to " + topic_ + ", " +
+           std::to_string(read_.load()) + " read back, for " + std::to_string(expected.size()) +
+           " expected from the input: " + std::to_string(missing) + " missing (e.g. " + example +
+           "), " + std::to_string(extra) + " extra or repeated (e.g. " + extra_example + ")");
+    }
+  }
+
+ private:
+  void run() {
+    simdjson::dom::parser parser;
+    while (!stopping_.load()) {
+      auto message = follower_->poll(std::chrono::milliseconds(50));
+      if (!message) continue;
+      simdjson::dom::element alert;
+      std::string_view id;
+      if (parser.parse(message->payload().data(), message->payload().size()).get(alert) !=
+              simdjson::SUCCESS ||
+          alert["alert_id"].get(id) != simdjson::SUCCESS) {
+        if (failure_.empty()) {
+          failure_ = message->describe() + " is not an alert: " + std::string(message->payload());
+        }
+      } else {
+        ++published_[std::string(id)];
+      }
+      read_.fetch_add(1);
+    }
+  }
+  void stop() {
+    stopping_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+
+  kafka::ClientConfig client_;
+  std::string topic_;
+  std::unique_ptr<kafka::TopicFollower> follower_;
+  // Written by the reading thread until stop(), then read by check().
+  std::unordered_map<std::string, int> published_;
+  std::string failure_;
+  std::atomic<std::uint64_t> read_{0};
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
 
 // --- 2. monitor throughput ----------------------------------------------------------------
 
@@ -254,6 +382,20 @@ DrainResult drain_monitor(const kafka::ClientConfig& client, const std::string& 
   return result;
 }
 
+// The drain's answer: the monitor's count and what it published to system.alerts equal the
+// alerts the rules fire for the transfers it was given.
+void check_drain(AlertReader& published, const Messages& m, const DrainResult& result,
+                 const core::TokenRegistry& registry) {
+  const processors::AlertRules rules({}, registry);
+  const auto expected = expected_alerts(m, m.payloads.size(), rules);
+  if (result.alerts != expected.size()) {
+    fail("the monitor counted " + std::to_string(result.alerts) + " alerts for " +
+         std::to_string(expected.size()) + " expected from its " +
+         std::to_string(m.payloads.size()) + " transfers");
+  }
+  published.check(expected, "monitor drain");
+}
+
 // --- 3. latency -----------------------------------------------------------------------------
 
 struct LatencyResult {
@@ -266,6 +408,11 @@ LatencyResult measure_latency(const kafka::ClientConfig& client, const Messages&
                               const Options& o, const core::TokenRegistry& registry) {
   const std::string topic = "alerts-bench-paced";
   const std::size_t n = static_cast<std::size_t>(o.rate * o.seconds);
+  // Each transfer sent once: a repeated id would be (rightly) not alerted again.
+  if (n > m.payloads.size()) {
+    fail("--rate x --seconds = " + std::to_string(n) + " transfers, more than the " +
+         std::to_string(m.payloads.size()) + " distinct ones of --messages");
+  }
   // Send time by (partition, offset), filled from delivery reports.
   std::vector<Clock::time_point> sent_at(n);
   std::mutex mutex;
@@ -291,6 +438,7 @@ LatencyResult measure_latency(const kafka::ClientConfig& client, const Messages&
   kafka::ConsumerOptions monitor_consumer;
   monitor_consumer.group_id = "alerts-bench-latency-monitor";
   monitor_consumer.fetch_wait_max_ms = 5;
+  AlertReader published(client, monitor_options.alerts_topic);
   processors::AlertMonitor monitor(monitor_options, rules, registry, client, monitor_consumer,
                                    webhooks);
   core::StopSignal stop;
@@ -344,6 +492,22 @@ LatencyResult measure_latency(const kafka::ClientConfig& client, const Messages&
   result.alerts = monitor.probe().alerts.get();
   if (result.alerts != n)
     fail(std::to_string(result.alerts) + " alerts for " + std::to_string(n) + " transfers");
+  // One alert per transfer sent, each seen once by the hook and published once.
+  if (alert_seen.size() != n || index.size() != n) {
+    fail(std::to_string(alert_seen.size()) + " alerts seen leaving the monitor and " +
+         std::to_string(index.size()) + " transfers delivered, for " + std::to_string(n) + " sent");
+  }
+  {
+    std::map<std::pair<int, std::int64_t>, int> per_transfer;
+    for (const auto& [position, at] : alert_seen) {
+      if (++per_transfer[position] > 1 || !index.contains(position)) {
+        fail("transfer at " + monitor_options.transfers_topic + "[" +
+             std::to_string(position.first) + "]@" + std::to_string(position.second) +
+             (index.contains(position) ? " alerted twice" : " was never sent"));
+      }
+    }
+  }
+  published.check(expected_alerts(m, n, rules), "paced run");
   auto latencies = [&](const auto& seen) {
     std::vector<double> ms;
     ms.reserve(seen.size());
@@ -418,7 +582,9 @@ int main(int argc, char** argv) {
                                                         o.drain_messages, m.payloads.size())))};
   produce_all(client, "alerts-bench", drain_set);
   const auto plain = drain_plain(client, "alerts-bench", drain_set.payloads.size());
+  AlertReader drained_alerts(client, "system.alerts");
   const auto monitor = drain_monitor(client, "alerts-bench", drain_set.payloads.size(), registry);
+  check_drain(drained_alerts, drain_set, monitor, registry);
   const double target_share = monitor.messages / monitor.cpu_seconds / kTargetThroughput;
   std::printf(
       "\n2. Monitor end to end: %s transfers already in a %d-partition topic (embedded cluster, 3 "
@@ -429,7 +595,8 @@ int main(int argc, char** argv) {
               with_commas(static_cast<std::uint64_t>(plain.messages / plain.wall_seconds)).c_str(),
               with_commas(static_cast<std::uint64_t>(plain.messages / plain.cpu_seconds)).c_str());
   std::printf(
-      "   %-44s %14s %18s   (%s alerts published; target %s/s on one core: %s)\n",
+      "   %-44s %14s %18s   (%s alerts published, as expected from the input; target %s/s on one "
+      "core: %s)\n",
       "AlertMonitor (alerts to Kafka, commits)",
       with_commas(static_cast<std::uint64_t>(monitor.messages / monitor.wall_seconds)).c_str(),
       with_commas(static_cast<std::uint64_t>(monitor.messages / monitor.cpu_seconds)).c_str(),
