@@ -6,8 +6,8 @@
 // 1. Engine, one core, no Kafka: decode + every rule + (when one fires) the alert, over N =
 //    500,000 simulated transfers held in memory. Reference: the decode alone.
 // 2. Monitor, end to end: the real AlertMonitor (as `tokenflow alerts --no-console` runs it:
-//    alerts to system.alerts, offsets committed every 500 ms) drains D = 300,000 transfers already in a
-//    48-partition topic of the embedded cluster (3 brokers, in this process). Reported: wall
+//    alerts to system.alerts, offsets committed every 500 ms) drains D = 300,000 transfers already
+//    in a 48-partition topic of the embedded cluster (3 brokers, in this process). Reported: wall
 //    rate, and the rate per CPU-second of the monitor's own thread (the "one core" figure;
 //    librdkafka's fetch threads and the embedded brokers run beside it). Reference: a plain
 //    kafka::Consumer draining the same topic (consume only).
@@ -16,10 +16,16 @@
 //    before Producer::produce to the alert leaving the monitor (its on_alert hook), matched by
 //    partition and offset. Reference: a plain consumer in its own group on the same stream,
 //    same fetch.wait.max.ms (5 ms, the monitor's default), from produce to poll() returning it.
-// Checked before printing: every transfer evaluated once, every alert published, and in part
-// 3 one alert per transfer sent.
-#include <spdlog/spdlog.h>
+// Checked before printing, exactly (a missing or an extra alert fails the bench with a message):
+// every transfer evaluated once; the alerts the monitor counted and the ones it published,
+// read back from their topic by id, are those the rules fire for its input (part 2: the
+// default rules over the D transfers; part 3: one per transfer sent, each seen once leaving
+// the monitor and matched to a transfer delivered). The alerts topics are read while the
+// monitor publishes (a reader thread beside it, which shares the cores), because 100,000
+// alerts overflow the embedded cluster's retention and it would delete the oldest unread.
 #include <pthread.h>
+#include <simdjson.h>
+#include <spdlog/spdlog.h>
 #include <time.h>
 
 #include <atomic>
@@ -31,6 +37,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "bench_support.hpp"
@@ -41,6 +48,7 @@
 #include "kafka/consumer.hpp"
 #include "kafka/embedded_cluster.hpp"
 #include "kafka/producer.hpp"
+#include "kafka/topic_follower.hpp"
 #include "processors/alerts/alert_monitor.hpp"
 #include "processors/alerts/alert_rules.hpp"
 #include "processors/alerts/webhook_sender.hpp"
@@ -140,6 +148,126 @@ EngineResult measure_engine(const Messages& m, const core::TokenRegistry& regist
   return result;
 }
 
+// --- the answer ----------------------------------------------------------------------------
+
+// The ids of the alerts `rules` fire for the first `n` transfers of `m`: what the monitor must
+// publish, each exactly once.
+std::vector<std::string> expected_alerts(const Messages& m, std::size_t n,
+                                         const processors::AlertRules& rules) {
+  codec::TransferDecoder decoder;
+  core::Transfer t;
+  std::array<processors::Firing, 4> fired;
+  processors::TokenView token;
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!decoder.decode(m.payloads[i % m.payloads.size()], t).ok()) {
+      fail("a simulated transfer did not decode");
+    }
+    const auto k = rules.evaluate(t, fired, token);
+    for (std::size_t j = 0; j < k; ++j)
+      ids.push_back(processors::make_alert(t, fired[j], token).alert_id);
+  }
+  return ids;
+}
+
+// Reads an alerts topic on its own thread from before the monitor publishes to it until
+// check(), so that no alert is deleted by the embedded cluster's retention (~5 MiB a
+// partition, which 100,000 alerts of one token overflow) before it is read. The topic must
+// exist and be empty when it is constructed; check() runs on the constructing thread once the
+// monitor has finished.
+class AlertReader {
+ public:
+  AlertReader(const kafka::ClientConfig& client, std::string topic)
+      : client_(client), topic_(std::move(topic)) {
+    auto follower = kafka::TopicFollower::create(client_, topic_);
+    if (!follower.ok()) fail(topic_ + ": " + follower.error().message);
+    follower_ = std::move(follower).value();
+    thread_ = std::thread([this] { run(); });
+  }
+  ~AlertReader() { stop(); }
+  AlertReader(const AlertReader&) = delete;
+  AlertReader& operator=(const AlertReader&) = delete;
+
+  // Waits until every message the topic was given is read (the sum of its high watermarks:
+  // it started empty), then fails unless their ids are exactly `expected`: none missing,
+  // none extra, none twice.
+  void check(const std::vector<std::string>& expected, const std::string& what) {
+    auto admin = kafka::Admin::create(client_);
+    if (!admin.ok()) fail(what + ": " + admin.error().message);
+    auto partitions = (*admin)->partition_count(topic_);
+    if (!partitions.ok()) fail(what + ": " + partitions.error().message);
+    std::int64_t produced = 0;
+    for (int p = 0; p < *partitions; ++p) {
+      auto high = (*admin)->high_watermark(topic_, core::Partition{p});
+      if (!high.ok()) fail(what + ": " + high.error().message);
+      produced += high->value;
+    }
+    for (auto deadline = Clock::now() + std::chrono::seconds(30);
+         read_.load() < static_cast<std::uint64_t>(produced) && Clock::now() < deadline;) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    stop();
+    if (!failure_.empty()) fail(what + ": " + failure_);
+    std::size_t missing = 0;
+    std::string example;
+    for (const auto& id : expected) {
+      auto it = published_.find(id);
+      if (it == published_.end() || it->second == 0) {
+        if (missing++ == 0) example = id;
+        continue;
+      }
+      --it->second;
+    }
+    std::size_t extra = 0;
+    std::string extra_example;
+    for (const auto& [id, left] : published_) {
+      if (left > 0 && extra == 0) extra_example = id;
+      extra += static_cast<std::size_t>(left);
+    }
+    if (missing != 0 || extra != 0 || read_.load() != static_cast<std::uint64_t>(produced)) {
+      fail(what + ": " + std::to_string(produced) + " alerts published to " + topic_ + ", " +
+           std::to_string(read_.load()) + " read back, for " + std::to_string(expected.size()) +
+           " expected from the input: " + std::to_string(missing) + " missing (e.g. " + example +
+           "), " + std::to_string(extra) + " extra or repeated (e.g. " + extra_example + ")");
+    }
+  }
+
+ private:
+  void run() {
+    simdjson::dom::parser parser;
+    while (!stopping_.load()) {
+      auto message = follower_->poll(std::chrono::milliseconds(50));
+      if (!message) continue;
+      simdjson::dom::element alert;
+      std::string_view id;
+      if (parser.parse(message->payload().data(), message->payload().size()).get(alert) !=
+              simdjson::SUCCESS ||
+          alert["alert_id"].get(id) != simdjson::SUCCESS) {
+        if (failure_.empty()) {
+          failure_ = message->describe() + " is not an alert: " + std::string(message->payload());
+        }
+      } else {
+        ++published_[std::string(id)];
+      }
+      read_.fetch_add(1);
+    }
+  }
+  void stop() {
+    stopping_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+
+  kafka::ClientConfig client_;
+  std::string topic_;
+  std::unique_ptr<kafka::TopicFollower> follower_;
+  // Written by the reading thread until stop(), then read by check().
+  std::unordered_map<std::string, int> published_;
+  std::string failure_;
+  std::atomic<std::uint64_t> read_{0};
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
 // --- 2. monitor throughput ----------------------------------------------------------------
 
 void produce_all(const kafka::ClientConfig& client, const std::string& topic, const Messages& m) {
@@ -179,7 +307,8 @@ std::unique_ptr<kafka::Consumer> plain_consumer(const kafka::ClientConfig& clien
   return std::move(consumer).value();
 }
 
-DrainResult drain_plain(const kafka::ClientConfig& client, const std::string& topic, std::size_t n) {
+DrainResult drain_plain(const kafka::ClientConfig& client, const std::string& topic,
+                        std::size_t n) {
   auto consumer = plain_consumer(client, topic, "alerts-bench-plain");
   DrainResult result;
   Clock::time_point start{};
@@ -187,7 +316,8 @@ DrainResult drain_plain(const kafka::ClientConfig& client, const std::string& to
   const auto deadline = Clock::now() + std::chrono::seconds(120);
   while (result.messages < n) {
     if (Clock::now() > deadline) {
-      fail("the plain consumer read " + std::to_string(result.messages) + " of " + std::to_string(n) +
+      fail("the plain consumer read " + std::to_string(result.messages) + " of " +
+           std::to_string(n) +
            " in 120 s (more than the embedded cluster retains? lower --drain-messages)");
     }
     auto message = consumer->poll(std::chrono::milliseconds(100));
@@ -204,8 +334,8 @@ DrainResult drain_plain(const kafka::ClientConfig& client, const std::string& to
   return result;
 }
 
-DrainResult drain_monitor(const kafka::ClientConfig& client, const std::string& topic, std::size_t n,
-                          const core::TokenRegistry& registry) {
+DrainResult drain_monitor(const kafka::ClientConfig& client, const std::string& topic,
+                          std::size_t n, const core::TokenRegistry& registry) {
   processors::AlertRules rules({}, registry);
   processors::WebhookSender webhooks({});
   processors::AlertMonitorOptions options;
@@ -231,7 +361,8 @@ DrainResult drain_monitor(const kafka::ClientConfig& client, const std::string& 
     clock_gettime(cpu_clock, &ts);
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
   };
-  while (monitor.probe().consumed.get() == 0) std::this_thread::sleep_for(std::chrono::microseconds(100));
+  while (monitor.probe().consumed.get() == 0)
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
   const auto started = Clock::now();
   const double cpu_started = cpu_now();
   double cpu_done = cpu_started;
@@ -246,8 +377,23 @@ DrainResult drain_monitor(const kafka::ClientConfig& client, const std::string& 
   runner.join();
   result.messages = monitor.probe().transfers.get();
   result.alerts = monitor.probe().alerts.get();
-  if (result.messages != n) fail("the monitor evaluated " + std::to_string(result.messages) + " of " + std::to_string(n));
+  if (result.messages != n)
+    fail("the monitor evaluated " + std::to_string(result.messages) + " of " + std::to_string(n));
   return result;
+}
+
+// The drain's answer: the monitor's count and what it published to system.alerts equal the
+// alerts the rules fire for the transfers it was given.
+void check_drain(AlertReader& published, const Messages& m, const DrainResult& result,
+                 const core::TokenRegistry& registry) {
+  const processors::AlertRules rules({}, registry);
+  const auto expected = expected_alerts(m, m.payloads.size(), rules);
+  if (result.alerts != expected.size()) {
+    fail("the monitor counted " + std::to_string(result.alerts) + " alerts for " +
+         std::to_string(expected.size()) + " expected from its " +
+         std::to_string(m.payloads.size()) + " transfers");
+  }
+  published.check(expected, "monitor drain");
 }
 
 // --- 3. latency -----------------------------------------------------------------------------
@@ -258,10 +404,15 @@ struct LatencyResult {
   std::uint64_t alerts = 0;
 };
 
-LatencyResult measure_latency(const kafka::ClientConfig& client, const Messages& m, const Options& o,
-                              const core::TokenRegistry& registry) {
+LatencyResult measure_latency(const kafka::ClientConfig& client, const Messages& m,
+                              const Options& o, const core::TokenRegistry& registry) {
   const std::string topic = "alerts-bench-paced";
   const std::size_t n = static_cast<std::size_t>(o.rate * o.seconds);
+  // Each transfer sent once: a repeated id would be (rightly) not alerted again.
+  if (n > m.payloads.size()) {
+    fail("--rate x --seconds = " + std::to_string(n) + " transfers, more than the " +
+         std::to_string(m.payloads.size()) + " distinct ones of --messages");
+  }
   // Send time by (partition, offset), filled from delivery reports.
   std::vector<Clock::time_point> sent_at(n);
   std::mutex mutex;
@@ -287,7 +438,9 @@ LatencyResult measure_latency(const kafka::ClientConfig& client, const Messages&
   kafka::ConsumerOptions monitor_consumer;
   monitor_consumer.group_id = "alerts-bench-latency-monitor";
   monitor_consumer.fetch_wait_max_ms = 5;
-  processors::AlertMonitor monitor(monitor_options, rules, registry, client, monitor_consumer, webhooks);
+  AlertReader published(client, monitor_options.alerts_topic);
+  processors::AlertMonitor monitor(monitor_options, rules, registry, client, monitor_consumer,
+                                   webhooks);
   core::StopSignal stop;
   std::thread monitor_thread([&] {
     if (auto r = monitor.run(stop); !r.ok()) fail(r.error().message);
@@ -321,7 +474,8 @@ LatencyResult measure_latency(const kafka::ClientConfig& client, const Messages&
     if (auto now = Clock::now(); due > now) std::this_thread::sleep_for(due - now);
     sent_at[i] = Clock::now();
     const auto k = i % m.payloads.size();
-    if (auto r = (*producer)->produce(topic, m.keys[k], m.payloads[k], {}, i); !r.ok()) fail(r.error().message);
+    if (auto r = (*producer)->produce(topic, m.keys[k], m.payloads[k], {}, i); !r.ok())
+      fail(r.error().message);
     (*producer)->poll();
   }
   if (auto r = (*producer)->flush(std::chrono::seconds(60)); !r.ok()) fail(r.error().message);
@@ -336,7 +490,24 @@ LatencyResult measure_latency(const kafka::ClientConfig& client, const Messages&
 
   LatencyResult result;
   result.alerts = monitor.probe().alerts.get();
-  if (result.alerts != n) fail(std::to_string(result.alerts) + " alerts for " + std::to_string(n) + " transfers");
+  if (result.alerts != n)
+    fail(std::to_string(result.alerts) + " alerts for " + std::to_string(n) + " transfers");
+  // One alert per transfer sent, each seen once by the hook and published once.
+  if (alert_seen.size() != n || index.size() != n) {
+    fail(std::to_string(alert_seen.size()) + " alerts seen leaving the monitor and " +
+         std::to_string(index.size()) + " transfers delivered, for " + std::to_string(n) + " sent");
+  }
+  {
+    std::map<std::pair<int, std::int64_t>, int> per_transfer;
+    for (const auto& [position, at] : alert_seen) {
+      if (++per_transfer[position] > 1 || !index.contains(position)) {
+        fail("transfer at " + monitor_options.transfers_topic + "[" +
+             std::to_string(position.first) + "]@" + std::to_string(position.second) +
+             (index.contains(position) ? " alerted twice" : " was never sent"));
+      }
+    }
+  }
+  published.check(expected_alerts(m, n, rules), "paced run");
   auto latencies = [&](const auto& seen) {
     std::vector<double> ms;
     ms.reserve(seen.size());
@@ -360,27 +531,33 @@ int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--messages") o.messages = std::stoull(argv[i + 1]);
-    else if (flag == "--drain-messages") o.drain_messages = std::stoull(argv[i + 1]);
-    else if (flag == "--rate") o.rate = std::stod(argv[i + 1]);
-    else if (flag == "--seconds") o.seconds = std::stod(argv[i + 1]);
-    else fail("unknown flag " + flag + " (try --messages N --rate R --seconds S)");
+    if (flag == "--messages")
+      o.messages = std::stoull(argv[i + 1]);
+    else if (flag == "--drain-messages")
+      o.drain_messages = std::stoull(argv[i + 1]);
+    else if (flag == "--rate")
+      o.rate = std::stod(argv[i + 1]);
+    else if (flag == "--seconds")
+      o.seconds = std::stod(argv[i + 1]);
+    else
+      fail("unknown flag " + flag + " (try --messages N --rate R --seconds S)");
   }
   spdlog::set_level(spdlog::level::warn);
   const auto registry = core::TokenRegistry::builtin();
   const auto m = make_messages(o.messages, registry);
 
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  std::printf("alerts_bench: %s simulated transfers (registry tokens, mainnet-like mix), load %s\n\n",
-              with_commas(o.messages).c_str(), bench::load_average().c_str());
+  std::printf(
+      "alerts_bench: %s simulated transfers (registry tokens, mainnet-like mix), load %s\n\n",
+      with_commas(o.messages).c_str(), bench::load_average().c_str());
   const auto engine = measure_engine(m, registry);
   std::printf("1. Engine on one core, no Kafka (median of 3 runs over %s transfers)\n",
               with_commas(o.messages).c_str());
   std::printf("   %-44s %10s %14s\n", "", "ns/event", "events/s");
   std::printf("   %-44s %10.0f %14s\n", "reference: decode only", engine.decode_ns,
               with_commas(static_cast<std::uint64_t>(1e9 / engine.decode_ns)).c_str());
-  std::printf("   %-44s %10.0f %14s   (%s alerts, default thresholds)\n",
-              "decode + rules + alerts", engine.engine_ns,
+  std::printf("   %-44s %10.0f %14s   (%s alerts, default thresholds)\n", "decode + rules + alerts",
+              engine.engine_ns,
               with_commas(static_cast<std::uint64_t>(1e9 / engine.engine_ns)).c_str(),
               with_commas(engine.alerts).c_str());
 
@@ -389,36 +566,53 @@ int main(int argc, char** argv) {
   const auto client = (*cluster)->client_config();
   // The throughput topic holds every message at once: 48 partitions keep each under the
   // embedded cluster's ~5 MiB per partition (older messages would be deleted).
-  if (auto r = (*cluster)->create_topic("alerts-bench", kDrainPartitions); !r.ok()) fail(r.error().message);
-  if (auto r = (*cluster)->create_topic("alerts-bench-paced", kPartitions); !r.ok()) fail(r.error().message);
+  if (auto r = (*cluster)->create_topic("alerts-bench", kDrainPartitions); !r.ok())
+    fail(r.error().message);
+  if (auto r = (*cluster)->create_topic("alerts-bench-paced", kPartitions); !r.ok())
+    fail(r.error().message);
   for (const char* topic : {"system.alerts", "alerts-bench-alerts", "tokenflow.dlq"}) {
     if (auto r = (*cluster)->create_topic(topic, 3); !r.ok()) fail(r.error().message);
   }
-  const Messages drain_set{std::vector<std::string>(m.keys.begin(), m.keys.begin() + static_cast<std::ptrdiff_t>(std::min(o.drain_messages, m.keys.size()))),
-                          std::vector<std::string>(m.payloads.begin(), m.payloads.begin() + static_cast<std::ptrdiff_t>(std::min(o.drain_messages, m.payloads.size())))};
+  const Messages drain_set{
+      std::vector<std::string>(
+          m.keys.begin(),
+          m.keys.begin() + static_cast<std::ptrdiff_t>(std::min(o.drain_messages, m.keys.size()))),
+      std::vector<std::string>(m.payloads.begin(),
+                               m.payloads.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                        o.drain_messages, m.payloads.size())))};
   produce_all(client, "alerts-bench", drain_set);
   const auto plain = drain_plain(client, "alerts-bench", drain_set.payloads.size());
+  AlertReader drained_alerts(client, "system.alerts");
   const auto monitor = drain_monitor(client, "alerts-bench", drain_set.payloads.size(), registry);
+  check_drain(drained_alerts, drain_set, monitor, registry);
   const double target_share = monitor.messages / monitor.cpu_seconds / kTargetThroughput;
-  std::printf("\n2. Monitor end to end: %s transfers already in a %d-partition topic (embedded cluster, 3 brokers)\n",
-              with_commas(drain_set.payloads.size()).c_str(), kDrainPartitions);
+  std::printf(
+      "\n2. Monitor end to end: %s transfers already in a %d-partition topic (embedded cluster, 3 "
+      "brokers)\n",
+      with_commas(drain_set.payloads.size()).c_str(), kDrainPartitions);
   std::printf("   %-44s %14s %18s\n", "", "events/s wall", "events/CPU-s (thread)");
   std::printf("   %-44s %14s %18s\n", "reference: plain consumer, consume only",
               with_commas(static_cast<std::uint64_t>(plain.messages / plain.wall_seconds)).c_str(),
               with_commas(static_cast<std::uint64_t>(plain.messages / plain.cpu_seconds)).c_str());
-  std::printf("   %-44s %14s %18s   (%s alerts published; target %s/s on one core: %s)\n",
-              "AlertMonitor (alerts to Kafka, commits)",
-              with_commas(static_cast<std::uint64_t>(monitor.messages / monitor.wall_seconds)).c_str(),
-              with_commas(static_cast<std::uint64_t>(monitor.messages / monitor.cpu_seconds)).c_str(),
-              with_commas(monitor.alerts).c_str(), with_commas(static_cast<std::uint64_t>(kTargetThroughput)).c_str(),
-              target_share >= 1 ? "met" : "NOT met");
+  std::printf(
+      "   %-44s %14s %18s   (%s alerts published, as expected from the input; target %s/s on one "
+      "core: %s)\n",
+      "AlertMonitor (alerts to Kafka, commits)",
+      with_commas(static_cast<std::uint64_t>(monitor.messages / monitor.wall_seconds)).c_str(),
+      with_commas(static_cast<std::uint64_t>(monitor.messages / monitor.cpu_seconds)).c_str(),
+      with_commas(monitor.alerts).c_str(),
+      with_commas(static_cast<std::uint64_t>(kTargetThroughput)).c_str(),
+      target_share >= 1 ? "met" : "NOT met");
 
   const auto latency = measure_latency(client, m, o, registry);
-  std::printf("\n3. Produce-to-alert latency at %s transfers/s for %.0f s, every transfer alerting (ms, first second left out)\n",
-              with_commas(static_cast<std::uint64_t>(o.rate)).c_str(), o.seconds);
+  std::printf(
+      "\n3. Produce-to-alert latency at %s transfers/s for %.0f s, every transfer alerting (ms, "
+      "first second left out)\n",
+      with_commas(static_cast<std::uint64_t>(o.rate)).c_str(), o.seconds);
   std::printf("   %-44s %8s %8s %8s %8s %8s\n", "", "p50", "p90", "p99", "p99.9", "max");
   auto row = [](const char* name, const LatencyStats& s) {
-    std::printf("   %-44s %8.2f %8.2f %8.2f %8.2f %8.2f\n", name, s.p50, s.p90, s.p99, s.p999, s.max);
+    std::printf("   %-44s %8.2f %8.2f %8.2f %8.2f %8.2f\n", name, s.p50, s.p90, s.p99, s.p999,
+                s.max);
   };
   row("reference: Kafka alone (plain consumer)", latency.kafka);
   row("produce -> alert out of the monitor", latency.alert);

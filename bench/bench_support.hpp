@@ -1,14 +1,25 @@
 // Small helpers every benchmark's table uses: the median of repeated runs, the machine's
-// load when the figures were taken, thousands separators and latency percentiles.
+// load when the figures were taken, thousands separators, latency percentiles, and the one
+// way a benchmark stops when its answer is wrong.
 #pragma once
+
+#include <errno.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 namespace tokenflow::bench {
+
+// A benchmark whose run failed or whose answer is wrong prints why, names itself, and exits
+// non-zero: no figure is printed after it.
+[[noreturn]] inline void fail(const std::string& what) {
+  std::fprintf(stderr, "%s: FAILED: %s\n", program_invocation_short_name, what.c_str());
+  std::exit(1);
+}
 
 inline double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());

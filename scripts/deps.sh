@@ -12,6 +12,9 @@ packages=(
   nodejs node-graphql
   wrk kcat
   chromium chromium-driver  # the dashboard's browser test (headless, driven by chromedriver)
+  # seed_consumers_bench runs the seed-style Python consumers (bench/seed_consumers/) with
+  # Debian's /usr/bin/python3 and these two modules.
+  python3-kafka python3-psycopg2
 )
 
 missing=()

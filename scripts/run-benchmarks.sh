@@ -6,6 +6,8 @@
 #
 # TOKENFLOW_BENCH_ROWS overrides the rows of the sink benchmark (default 1,000,000, which takes
 # a few minutes on a 2-core machine); progress lines go to stderr, tables to stdout.
+# seed_consumers_bench runs the Python consumers of bench/seed_consumers/ with Debian's
+# /usr/bin/python3 (python3-kafka and python3-psycopg2, from scripts/deps.sh).
 set -euo pipefail
 build_dir=${1:-build}
 rows=${TOKENFLOW_BENCH_ROWS:-1000000}
@@ -28,11 +30,13 @@ run producer_bench
 run sink_bench --rows "$rows"
 run latency_bench
 run stats_bench
+# The README's comparison with the Python scripts: their consumers beside tokenflow's sink.
+run seed_consumers_bench
 # Any other benchmark of the build (e.g. copy_limit_bench), with its own defaults.
 for binary in "$build_dir"/*_bench; do
   name=$(basename "$binary")
   case $name in
-    decode_bench | producer_bench | sink_bench | latency_bench | stats_bench) ;;
+    decode_bench | producer_bench | sink_bench | latency_bench | stats_bench | seed_consumers_bench) ;;
     *)
       if [[ -x "$binary" ]]; then
         run "$name"
