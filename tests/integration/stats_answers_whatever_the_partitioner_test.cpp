@@ -23,12 +23,12 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr int kPartitions = 6;
+constexpr int kPartitionerTestPartitions = 6;
 constexpr const char* kKcatTopic = "swaps.from-kcat";
 
 TEST(StatsAnyPartitioner, SwapsFromKcatAndFromMurmur2GiveByteEqualAnswers) {
-  StatsHarness harness(kPartitions);
-  ASSERT_TRUE(harness.cluster().create_topic(kKcatTopic, kPartitions).ok());
+  StatsHarness harness(kPartitionerTestPartitions);
+  ASSERT_TRUE(harness.cluster().create_topic(kKcatTopic, kPartitionerTestPartitions).ok());
   SwapStreamShape shape;
   shape.count = 8000;
   shape.tokens = 10;
@@ -42,9 +42,9 @@ TEST(StatsAnyPartitioner, SwapsFromKcatAndFromMurmur2GiveByteEqualAnswers) {
   for (int t = 0; t < shape.tokens; ++t) {
     char key[core::Address::kTextSize];
     test_token(t).write_hex(key);
-    const auto murmur2 = rd_kafka_msg_partitioner_murmur2(nullptr, key, sizeof key, kPartitions,
+    const auto murmur2 = rd_kafka_msg_partitioner_murmur2(nullptr, key, sizeof key, kPartitionerTestPartitions,
                                                           nullptr, nullptr);
-    const auto crc32 = rd_kafka_msg_partitioner_consistent(nullptr, key, sizeof key, kPartitions,
+    const auto crc32 = rd_kafka_msg_partitioner_consistent(nullptr, key, sizeof key, kPartitionerTestPartitions,
                                                            nullptr, nullptr);
     moved += murmur2 != crc32;
   }
