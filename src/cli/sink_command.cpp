@@ -85,13 +85,13 @@ void register_sink(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str();
   postgres
       ->add_option("--batch-size", flags->sink.batch_size,
-                   "Rows per transaction (5000 measured fastest; see README)")
+                   "Rows per transaction (5000 measured fastest; see docs/benchmarks.md)")
       ->check(CLI::Range(1, 1'000'000))
       ->capture_default_str();
   postgres
       ->add_option("--writers", flags->sink.writers,
                    "PostgreSQL sessions writing batches at once; batches commit in the order "
-                   "they were read (2 measured fastest on 2 cores; see README)")
+                   "they were read (2 measured fastest on 2 cores; see docs/benchmarks.md)")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   postgres
@@ -110,7 +110,7 @@ void register_sink(CLI::App& app, CommandContext& ctx) {
   postgres
       ->add_option("--synchronous-commit", flags->synchronous_commit,
                    "PostgreSQL synchronous_commit for the sink's session (off is safe: offsets "
-                   "are stored in the same transaction; see README)")
+                   "are stored in the same transaction; see docs/sink.md)")
       ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
   postgres->add_option("--copy-format", flags->copy_format, "COPY format")

@@ -5,7 +5,7 @@
 // Lifecycle: created by the cli, then connect(), init_schema() (optional), and any number of
 // load_positions()/write()/count_rows(), all from one thread (the sink's loop). After
 // errc::unavailable call connect() again and retry the same batch; after errc::rewind call
-// load_positions() and seek the consumer to what it returns (see README.md, "Asynchronous
+// load_positions() and seek the consumer to what it returns (see docs/sink.md, "Asynchronous
 // commit").
 #pragma once
 

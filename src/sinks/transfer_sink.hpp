@@ -48,7 +48,7 @@ namespace tokenflow::sinks {
 
 struct TransferSinkOptions {
   std::string topic = "stablecoin-transfers";
-  // 5,000 rows per transaction: measured in bench/sink_bench (README, Benchmarks); the
+  // 5,000 rows per transaction: measured in bench/sink_bench (docs/benchmarks.md); the
   // original scripts' 100 works but pays a transaction per 100 rows.
   std::size_t batch_size = 5000;
   // A batch is handed to a writer when it is full, when its first message is this old, or
