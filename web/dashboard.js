@@ -106,7 +106,8 @@ function renderGroups(o) {
     badge.textContent = g.status;
     const figures = document.createElement("span");
     figures.className = "lag";
-    const members = g.members === undefined || g.members === null ? "" : " · members " + g.members;
+    const members = (g.members === undefined || g.members === null ? "" : " · members " + g.members) +
+      (g.state ? " · " + g.state : "");
     figures.textContent = "reads " + g.topics.join(", ") + " · lag " + grouped(g.lag) + " messages, " +
       seconds(g.lag_seconds) + members;
     head.append(name, badge, figures);

@@ -293,6 +293,7 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
     dashboard_options.cluster.groups.push_back({kStatsGroup, {swaps_topic, transfers_topic}});
   }
   dashboard_options.stats_url = stats ? base_url : "";
+  dashboard_options.cluster.describe_groups = cluster == nullptr;
   dashboard_options.stats_missing_reason = "the statistics service is off (--no-stats)";
   if (alerts) {
     dashboard_options.alert_thresholds = "thresholds " + alerts->large_threshold() + " / " +

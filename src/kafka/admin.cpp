@@ -241,6 +241,43 @@ core::Result<core::Positions> Admin::committed_offsets(const std::string& group,
   return out;
 }
 
+core::Result<GroupDescription> Admin::describe_group(const std::string& group) {
+  std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
+      rd_kafka_AdminOptions_new(rk_.get(), RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS));
+  std::array<char, 512> errstr{};
+  rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms(), errstr.data(),
+                                            errstr.size());
+  const char* groups[] = {group.c_str()};
+  rd_kafka_DescribeConsumerGroups(rk_.get(), groups, 1, options.get(), queue_.get());
+  const std::string what = "describing consumer group " + group;
+  auto event =
+      wait_for(queue_.get(), RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT, timeout_ms() + 1000);
+  if (!event) {
+    return make_error(errc::timed_out,
+                      what + ": no answer within " + std::to_string(timeout_.count()) + " ms");
+  }
+  if (const auto err = rd_kafka_event_error(event.get()); err) {
+    return make_error(errc::request_failed, what + " (" + rd_kafka_event_error_string(event.get()) + ")");
+  }
+  const auto* result = rd_kafka_event_DescribeConsumerGroups_result(event.get());
+  std::size_t count = 0;
+  const auto** described = rd_kafka_DescribeConsumerGroups_result_groups(result, &count);
+  if (count != 1) return make_error(errc::request_failed, what + ": no description returned");
+  if (const auto* error = rd_kafka_ConsumerGroupDescription_error(described[0]); error != nullptr) {
+    return make_error(errc::request_failed, what + " (" + rd_kafka_error_string(error) + ")");
+  }
+  GroupDescription out;
+  out.state = rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(described[0]));
+  const std::size_t members = rd_kafka_ConsumerGroupDescription_member_count(described[0]);
+  for (std::size_t i = 0; i < members; ++i) {
+    const auto* m = rd_kafka_ConsumerGroupDescription_member(described[0], i);
+    out.members.push_back({rd_kafka_MemberDescription_consumer_id(m),
+                           rd_kafka_MemberDescription_client_id(m),
+                           rd_kafka_MemberDescription_host(m)});
+  }
+  return out;
+}
+
 core::Result<std::vector<PartitionLag>> Admin::lag(const std::string& group,
                                                    const std::string& topic) {
   auto committed = committed_offsets(group, topic);

@@ -47,6 +47,17 @@ struct TopicInfo {
   int partitions = 0;
 };
 
+struct GroupMember {
+  std::string member_id;
+  std::string client_id;
+  std::string host;
+};
+
+struct GroupDescription {
+  std::string state;  // "Stable", "PreparingRebalance", "Empty", "Dead", ...
+  std::vector<GroupMember> members;
+};
+
 class Admin {
  public:
   static core::Result<std::unique_ptr<Admin>> create(
@@ -75,6 +86,10 @@ class Admin {
   // group never committed are absent.
   core::Result<core::Positions> committed_offsets(const std::string& group,
                                                   const std::string& topic);
+
+  // The group's state and members (DescribeGroups). Errors: errc::request_failed when the
+  // cluster does not answer it (librdkafka's embedded cluster does not).
+  core::Result<GroupDescription> describe_group(const std::string& group);
 
   // Lag of `group` on every partition of `topic`, in partition order.
   core::Result<std::vector<PartitionLag>> lag(const std::string& group, const std::string& topic);

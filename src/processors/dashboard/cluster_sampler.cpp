@@ -42,7 +42,26 @@ void ClusterSampler::sample() {
   const auto now = std::chrono::steady_clock::now();
   error_.clear();
   sample_topics(now);
+  // Group states and members every 5th round (not the first: the page fills at once). A
+  // cluster that does not answer (the embedded one) costs a timeout, so it is asked again
+  // only every 300 rounds, and not for the other groups of that round.
+  bool describe = options_.describe_groups && ++rounds_ % (describe_unsupported_ ? 300 : 5) == 0;
   for (std::size_t i = 0; i < groups_.size(); ++i) {
+    if (describe) {
+      auto described = admin_->describe_group(groups_[i].name);
+      if (described.ok()) {
+        groups_[i].state = described->state;
+        groups_[i].members = static_cast<int>(described->members.size());
+        describe_unsupported_ = false;
+      } else {
+        describe_unsupported_ = true;
+        describe = false;
+        for (auto& g : groups_) {
+          g.state.clear();
+          g.members = -1;
+        }
+      }
+    }
     sample_group(groups_[i], now);
     auto& points = histories_[i].points;
     std::int64_t committed = 0;

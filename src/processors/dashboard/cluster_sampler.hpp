@@ -50,6 +50,10 @@ struct GroupSample {
   std::optional<double> lag_seconds;  // the largest of its partitions'
   GroupStatus status = GroupStatus::unknown;
   std::string error;  // why the group could not be read this time
+  // From DescribeGroups, refreshed every few samples; state "" when the cluster does not
+  // answer it (members then unknown: -1).
+  std::string state;
+  int members = -1;
 };
 
 struct TopicSample {
@@ -67,6 +71,9 @@ struct ClusterSamplerOptions {
   std::size_t history = 600;        // samples kept per topic (10 minutes at 1/s)
   // A group with unread messages whose committed offsets did not move for this long.
   std::chrono::milliseconds stalled_after{15'000};
+  // Ask for group states and members (DescribeGroups). Off for the embedded cluster, which
+  // does not answer: each attempt would hold a round for the admin timeout.
+  bool describe_groups = true;
 };
 
 class ClusterSampler {
@@ -103,6 +110,8 @@ class ClusterSampler {
   std::vector<GroupSample> groups_;
   std::vector<GroupHistory> histories_;
   std::optional<std::chrono::steady_clock::time_point> last_sample_;
+  std::uint64_t rounds_ = 0;
+  bool describe_unsupported_ = false;
   std::string error_;
 };
 

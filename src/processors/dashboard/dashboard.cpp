@@ -222,6 +222,18 @@ std::string Dashboard::compose() const {
     out.push_back(']');
     key(out, "status");
     append_json_string(out, group_status_name(group.status));
+    key(out, "state");
+    if (group.state.empty()) {
+      out.append("null");
+    } else {
+      append_json_string(out, group.state);
+    }
+    key(out, "members");
+    if (group.members < 0) {
+      out.append("null");
+    } else {
+      append_int(out, group.members);
+    }
     key(out, "lag");
     append_int(out, group.lag);
     key(out, "lag_seconds");
