@@ -80,6 +80,7 @@ int run_dashboard(DashboardFlags& flags, CommandContext& ctx) {
   }
   dashboard.detach();
   server.stop();
+  dashboard.close();
   return kExitOk;
 }
 

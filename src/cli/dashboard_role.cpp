@@ -89,4 +89,10 @@ void DashboardRole::detach() {
   if (feed_) feed_->stop();
 }
 
+void DashboardRole::close() {
+  // The feed's timer belongs to the server's io_context: it goes after the server's threads
+  // stopped and before the server is destroyed.
+  feed_.reset();
+}
+
 }  // namespace tokenflow::cli

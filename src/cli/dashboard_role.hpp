@@ -7,7 +7,8 @@
 //                                                       when it changed
 //
 // Lifecycle: create(), handles()/answer()/upgrade() from the server's threads, attach(server)
-// once it started (the feed runs on its io_context), detach() before it stops.
+// once it started (the feed runs on its io_context), detach() before it stops, close() after
+// it stopped and before it is destroyed.
 #pragma once
 
 #include <memory>
@@ -35,6 +36,7 @@ class DashboardRole {
 
   void attach(http::HttpServer& server);
   void detach();
+  void close();
   const processors::Dashboard& dashboard() const { return *dashboard_; }
 
  private:

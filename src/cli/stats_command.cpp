@@ -37,6 +37,7 @@ int run_stats(StatsFlags& flags, CommandContext& ctx) {
   auto result = role->run(ctx.stop);
   role->detach();
   server.stop();
+  role->close();
   if (!result.ok()) {
     spdlog::error("stats: {}", result.error().message);
     return kExitFailure;

@@ -77,7 +77,7 @@ bool parse_listen(const std::string& flag, const std::string& listen, std::strin
   return true;
 }
 
-StatsRole::~StatsRole() { detach(); }
+StatsRole::~StatsRole() { detach(); }  // close() was called, or no server was attached
 
 std::unique_ptr<StatsRole> StatsRole::create(const StatsFlags& flags,
                                              const kafka::ClientConfig& config, int& exit_code) {
@@ -245,6 +245,13 @@ void StatsRole::attach(http::HttpServer& server) {
 void StatsRole::detach() {
   if (hub_) hub_->stop();
   if (directory_) directory_->stop();
+}
+
+void StatsRole::close() {
+  // The hub's timer belongs to the server's io_context: it goes after the server's threads
+  // stopped (nothing calls the API any more) and before the server is destroyed.
+  api_->hub = nullptr;
+  hub_.reset();
 }
 
 core::Result<void> StatsRole::run(const core::StopSignal& stop) {

@@ -7,7 +7,8 @@
 // directory topic when missing), then an HTTP server is built whose handler calls api(),
 // then attach(server) once the server has started (the WebSocket hub runs on its threads,
 // and the port is known for the advertised URL), then run() on one thread until the stop
-// signal; detach() before the server stops. The probes may be read from any thread.
+// signal; detach() before the server stops, close() after it stopped and before it is
+// destroyed (the hub's timer lives on the server's io_context). The probes may be read from any thread.
 #pragma once
 
 #include <memory>
@@ -74,6 +75,7 @@ class StatsRole {
   // Starts the WebSocket hub on the server and announces this instance in the directory.
   void attach(http::HttpServer& server);
   void detach();
+  void close();
   // Consumes until the stop signal (or --max-records). Errors: a fatal Kafka error.
   core::Result<void> run(const core::StopSignal& stop);
 

@@ -455,8 +455,10 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
   stats_thread.stop_and_join();
   if (stats) stats->detach();
   (*dashboard)->detach();
-  dashboard_ptr.store(nullptr, std::memory_order_release);
   server.stop();
+  dashboard_ptr.store(nullptr, std::memory_order_release);
+  if (stats) stats->close();
+  (*dashboard)->close();
   progress(true);
 
   const auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
