@@ -56,7 +56,6 @@ TEST(SinkSurvivesPostgresRestart, StoppedForSecondsMidStreamThenEveryTransferOnc
   ASSERT_EQ(pipeline.wait_for_rows(kCount, 120s, sink.get()), kCount) << tail_of(*sink);
   ASSERT_TRUE(sink->running()) << tail_of(*sink);
 
-  EXPECT_EQ(pipeline.row_and_id_counts(), std::make_pair(kCount, kCount));
   EXPECT_EQ(describe_difference(expected_rows(transfers), pipeline.stored_rows()), "");
   std::map<int, std::int64_t> non_empty;
   for (const auto& [partition, offset] :
@@ -104,7 +103,6 @@ TEST(SinkSurvivesPostgresRestart, CrashRightAfterACommitRewindsAndStoresEveryTra
   ASSERT_EQ(producer->wait(120s), 0) << tail_of(*producer);
   EXPECT_EQ(pipeline.wait_for_rows(kCount, 120s, sink.get()), kCount) << tail_of(*sink);
   ASSERT_TRUE(sink->running()) << "the sink exited after the crash:\n" << tail_of(*sink);
-  EXPECT_EQ(pipeline.row_and_id_counts(), std::make_pair(kCount, kCount));
   EXPECT_EQ(describe_difference(expected_rows(transfers), pipeline.stored_rows()), "");
   std::map<int, std::int64_t> non_empty;
   for (const auto& [partition, offset] :

@@ -9,9 +9,12 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
+
+struct pg_conn;  // libpq's PGconn
 
 namespace tokenflow::testing {
 
@@ -50,6 +53,9 @@ class PostgresServer {
   // Runs `sql` in a fresh session (like `psql -c`) and returns the rows of its last result,
   // each value as text ("" for NULL). Throws std::runtime_error with the server's message.
   std::vector<std::vector<std::string>> query(const std::string& sql) const;
+  // Client sessions connected now, besides the one asking (pg_stat_activity): 0 once a
+  // killed client's sessions have ended, and with them whatever they still had in flight.
+  std::int64_t other_sessions() const;
 
  private:
   void init_cluster();
@@ -66,6 +72,25 @@ class PostgresServer {
   int port_ = 0;
   bool running_ = false;
   bool as_postgres_user_ = false;  // running as root: initdb/pg_ctl run via runuser
+};
+
+// PostgresSession: one connection kept open between queries, for what spans several
+// statements (a transaction holding a lock while the test looks elsewhere).
+// Lifecycle: one thread owns it; the destructor closes the connection.
+class PostgresSession {
+ public:
+  // Throws std::runtime_error when the server cannot be reached.
+  explicit PostgresSession(const std::string& url);
+  ~PostgresSession();
+  PostgresSession(const PostgresSession&) = delete;
+  PostgresSession& operator=(const PostgresSession&) = delete;
+
+  // As PostgresServer::query, in this session.
+  std::vector<std::vector<std::string>> query(const std::string& sql);
+
+ private:
+  std::string url_;
+  pg_conn* conn_;
 };
 
 }  // namespace tokenflow::testing
