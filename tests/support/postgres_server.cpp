@@ -121,6 +121,13 @@ std::string PostgresServer::url() const {
 
 std::string PostgresServer::log() const { return read_file(log_path_); }
 
+std::map<std::string, std::string> settings_losing_async_commits_on_crash() {
+  return {{"wal_writer_delay", "10s"},
+          {"bgwriter_lru_maxpages", "0"},
+          {"autovacuum", "off"},
+          {"checkpoint_timeout", "1h"}};
+}
+
 std::vector<std::vector<std::string>> PostgresServer::query(const std::string& sql) const {
   return PostgresSession(url()).query(sql);
 }

@@ -27,6 +27,14 @@ struct PostgresServerOptions {
   std::chrono::seconds start_timeout{60};
 };
 
+// Settings under which kill() surely loses the last commits made with asynchronous commit
+// (what the sink's rewind must survive), provided the client writes nothing more between
+// them and the kill: the WAL writer writes each page of WAL as it fills, but the page still
+// being filled only every 10 s, and neither the background writer, autovacuum nor a
+// checkpoint writes WAL out meanwhile. Commits made with synchronous_commit on are flushed
+// as always.
+std::map<std::string, std::string> settings_losing_async_commits_on_crash();
+
 class PostgresServer {
  public:
   explicit PostgresServer(PostgresServerOptions options = {});
