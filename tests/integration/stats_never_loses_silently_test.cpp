@@ -21,11 +21,11 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr int kPartitions = 3;
+constexpr int kHarnessPartitions = 3;
 
 class StatsNeverLosesSilently : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { harness_ = new StatsHarness(kPartitions); }
+  static void SetUpTestSuite() { harness_ = new StatsHarness(kHarnessPartitions); }
   static void TearDownTestSuite() {
     delete harness_;
     harness_ = nullptr;

@@ -19,6 +19,7 @@
 #include "codec/transfer_encoder.hpp"
 #include "kafka/admin.hpp"
 #include "kafka/consumer.hpp"
+#include "support/kcat.hpp"
 
 namespace tokenflow::testing {
 namespace {
@@ -83,6 +84,16 @@ std::vector<core::Transfer> make_transfers(std::size_t count, std::uint64_t seed
       t.tx_hash = tx;
       t.log_index = static_cast<std::uint32_t>(i % 5);
     }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> keyed_messages(
+    const std::vector<core::Transfer>& transfers) {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(transfers.size());
+  for (const auto& t : transfers) {
+    out.emplace_back(t.contract_address.to_string(), codec::encode_transfer(t));
   }
   return out;
 }
@@ -307,6 +318,11 @@ std::map<int, std::int64_t> Pipeline::non_empty_end_offsets() const {
     if (offset > 0) out[partition] = offset;
   }
   return out;
+}
+
+void Pipeline::produce_with_kcat(const std::vector<std::pair<std::string, std::string>>& messages,
+                                 const std::string& topic, const std::string& compression) const {
+  testing::produce_with_kcat(bootstrap(), topic, messages, compression, path("kcat-" + topic));
 }
 
 std::vector<TopicRecord> Pipeline::read_topic(const std::string& topic, int partitions,

@@ -36,6 +36,10 @@ inline constexpr int kPipelinePartitions = 12;
 // partition), deterministic for `seed`. Values cover the edges: 0, 1, 2^256-1, and about one
 // in ten random 256-bit values (mostly 78 digits); the rest are ordinary amounts.
 std::vector<core::Transfer> make_transfers(std::size_t count, std::uint64_t seed, int tokens = 48);
+// (key, payload) of each transfer as tokenflow's producers publish it: keyed by its
+// contract address, codec::encode_transfer.
+std::vector<std::pair<std::string, std::string>> keyed_messages(
+    const std::vector<core::Transfer>& transfers);
 // One JSON object per line (codec::encode_transfer).
 void write_ndjson(const std::string& path, const std::vector<core::Transfer>& transfers);
 // Lines written as given (any bytes), each followed by '\n'.
@@ -117,6 +121,10 @@ class Pipeline {
   // end_offsets() of the transfers topic, without its empty partitions: what a sink that
   // stored everything has as its positions.
   std::map<int, std::int64_t> non_empty_end_offsets() const;
+  // Publishes `messages` (key, payload) to `topic` through kcat (support/kcat.hpp).
+  void produce_with_kcat(const std::vector<std::pair<std::string, std::string>>& messages,
+                         const std::string& topic = kPipelineTopic,
+                         const std::string& compression = "gzip") const;
   // testing::read_topic() on this cluster.
   std::vector<TopicRecord> read_topic(const std::string& topic, int partitions,
                                       std::chrono::milliseconds timeout) const;
