@@ -95,12 +95,17 @@ HttpAnswer http_get_following(int port, const std::string& target, int hops, int
 }
 
 HttpAnswer http_get(int port, const std::string& target,
-                    const std::map<std::string, std::string>& headers) {
+                    const std::map<std::string, std::string>& headers,
+                    const std::string& from_address) {
   HttpAnswer answer;
   try {
     asio::io_context io;
     beast::tcp_stream stream(io);
     stream.expires_after(std::chrono::seconds(10));
+    if (!from_address.empty()) {
+      stream.socket().open(tcp::v4());
+      stream.socket().bind(tcp::endpoint(asio::ip::make_address(from_address), 0));
+    }
     stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
     bhttp::request<bhttp::empty_body> request{bhttp::verb::get, target, 11};
     request.set(bhttp::field::host, "127.0.0.1");
