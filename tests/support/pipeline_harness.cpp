@@ -483,6 +483,19 @@ SinkSummary sink_summary(const std::string& sink_output) {
   return summary;
 }
 
+std::string describe_reading(const std::string& sink_output, std::int64_t messages) {
+  const SinkSummary s = sink_summary(sink_output);
+  if (s.consumed == messages && s.stored == messages && s.duplicates == 0 && s.dead_letters == 0 &&
+      s.read_again == 0) {
+    return {};
+  }
+  return "expected " + std::to_string(messages) + " messages read and stored once; the sink read " +
+         std::to_string(s.consumed) + ", stored " + std::to_string(s.stored) +
+         " new rows, ignored " + std::to_string(s.duplicates) +
+         " as already stored, dead-lettered " + std::to_string(s.dead_letters) + " and read " +
+         std::to_string(s.read_again) + " again (-1: no summary line)";
+}
+
 std::int64_t sum_of(const std::map<int, std::int64_t>& offsets) {
   std::int64_t total = 0;
   for (const auto& [partition, offset] : offsets) total += offset;

@@ -170,6 +170,9 @@ struct SinkSummary {
   std::int64_t read_again = -1;
 };
 SinkSummary sink_summary(const std::string& sink_output);
+// "" if the sink's last summary says it read `messages` messages and stored each as a new
+// row: none ignored as already stored, none dead-lettered, none read again; else what it says.
+std::string describe_reading(const std::string& sink_output, std::int64_t messages);
 
 // The sum of the offsets (a count of messages when they are next offsets from 0).
 std::int64_t sum_of(const std::map<int, std::int64_t>& offsets);
