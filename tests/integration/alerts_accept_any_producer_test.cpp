@@ -56,7 +56,10 @@ TEST(AlertsAcceptAnyProducer, TransfersFromKcatGiveExactlyTheAlertsTheirValuesCa
        "--max-records", std::to_string(transfers.size())},
       "alerts.log");
   ASSERT_EQ(alerts->wait(90s), 0) << tail_of(*alerts);
-  EXPECT_EQ(alerts_on(pipeline.read_topic(kAlertsTopic, 3, 30s)), expected) << tail_of(*alerts);
+  EXPECT_EQ(
+      describe_difference(expected, alerts_on(pipeline.read_topic(kAlertsTopic, 3, 30s)), "alerts"),
+      "")
+      << tail_of(*alerts);
   EXPECT_TRUE(pipeline.read_topic(kPipelineDeadLetterTopic, 3, 30s).empty())
       << "kcat's messages are transfers like any other";
 }

@@ -504,9 +504,9 @@ std::int64_t sum_of(const std::map<int, std::int64_t>& offsets) {
 
 std::string describe_difference(const std::map<std::string, std::string>& expected,
                                 const std::map<std::string, std::string>& stored,
-                                std::size_t max_items) {
+                                const std::string& what, std::size_t max_items) {
   if (expected == stored) return {};
-  std::string out = "expected " + std::to_string(expected.size()) + " rows, stored " +
+  std::string out = "expected " + std::to_string(expected.size()) + " " + what + ", found " +
                     std::to_string(stored.size()) + ";";
   std::size_t missing = 0, unexpected = 0, changed = 0;
   std::string details;
@@ -516,7 +516,7 @@ std::string describe_difference(const std::map<std::string, std::string>& expect
       if (missing++ < max_items) details += "\n  missing: " + id;
     } else if (it->second != value) {
       if (changed++ < max_items) {
-        details += "\n  row " + id + ": expected " + value + ",\n    stored   " + it->second;
+        details += "\n  " + id + ": expected " + value + ",\n    found    " + it->second;
       }
     }
   }

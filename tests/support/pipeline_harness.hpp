@@ -177,10 +177,11 @@ std::string describe_reading(const std::string& sink_output, std::int64_t messag
 // The sum of the offsets (a count of messages when they are next offsets from 0).
 std::int64_t sum_of(const std::map<int, std::int64_t>& offsets);
 
-// "" if `stored` equals `expected`; else how they differ (sizes and the first few ids that
-// are missing, unexpected or stored with another value).
+// "" if `stored` equals `expected` (rows by id, or any other `what` by key); else how they
+// differ: sizes and the first few keys that are missing, unexpected or found with another
+// value.
 std::string describe_difference(const std::map<std::string, std::string>& expected,
                                 const std::map<std::string, std::string>& stored,
-                                std::size_t max_items = 8);
+                                const std::string& what = "rows", std::size_t max_items = 8);
 
 }  // namespace tokenflow::testing
