@@ -162,9 +162,10 @@ core::Result<void> TransferSink::run(const core::StopSignal& stop) {
     spdlog::warn("sink: leaving the consumer group: {}", closed.error().message);
   }
   spdlog::info(
-      "sink: stopped after {} messages: {} rows stored, {} duplicates ignored, {} dead letters",
+      "sink: stopped after {} messages: {} rows stored, {} duplicates ignored, {} dead "
+      "letters, {} read again after failed writes",
       probe_.consumed.get(), probe_.stored.get(), probe_.duplicates.get(),
-      probe_.dead_letters.get());
+      probe_.dead_letters.get(), probe_.reread.get());
   if (fatal_) return *fatal_;
   return core::success();
 }
@@ -395,7 +396,16 @@ core::Result<bool> TransferSink::resume_from_stored(const core::StopSignal& stop
                            [&](const auto& s) { return s.partition == partition; });
     const auto p = static_cast<std::size_t>(partition.value);
     std::int64_t offset = it != stored.end() ? it->next_offset.value : -1;
-    if (offset < 0 && p < first_read_.size()) offset = first_read_[p];
+    if (offset >= 0) {
+      spdlog::info("sink: {}[{}] reads again from offset {} (stored in {})", options_.topic,
+                   partition.value, offset, positions_store_->table_name());
+    } else if (p < first_read_.size() && first_read_[p] >= 0) {
+      offset = first_read_[p];
+      spdlog::info(
+          "sink: {}[{}] reads again from offset {} (the first read since its assignment: {} "
+          "holds no position of it)",
+          options_.topic, partition.value, offset, positions_store_->table_name());
+    }
     if (offset < 0) continue;  // nothing read yet: the consumer is where it started
     seek_to.push_back({options_.topic, partition, core::Offset{offset}});
   }
@@ -407,7 +417,12 @@ core::Result<bool> TransferSink::resume_from_stored(const core::StopSignal& stop
   }
   writers_->sequencer().reset(next_sequence_);
   needs_resume_ = false;
-  spdlog::info("sink: reading again from the stored positions of {} partitions", seek_to.size());
+  const std::uint64_t dropped = probe_.reread.get() - reread_logged_;
+  reread_logged_ = probe_.reread.get();
+  spdlog::info(
+      "sink: reading again from the stored positions of {} partitions ({} messages read "
+      "but not stored were dropped to be read again)",
+      seek_to.size(), dropped);
   return true;
 }
 
@@ -439,6 +454,10 @@ core::Positions TransferSink::on_assigned(const kafka::TopicPartitions& partitio
         const bool known = std::any_of(start.begin(), start.end(),
                                        [&](const auto& p) { return p.partition == partition; });
         if (!known) {
+          spdlog::info(
+              "sink: {}[{}] has no position stored in {}: it starts where "
+              "auto.offset.reset says",
+              options_.topic, partition.value, positions_store_->table_name());
           start.push_back(
               {options_.topic, partition, core::Offset{kafka::RebalanceListener::kStartAsNew}});
         }

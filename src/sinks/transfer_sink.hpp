@@ -169,6 +169,7 @@ class TransferSink final : public kafka::RebalanceListener {
   std::vector<std::int64_t> first_read_;
 
   bool needs_resume_ = false;  // a write failed: resume_from_stored() before reading on
+  std::uint64_t reread_logged_ = 0;  // probe_.reread when resume_from_stored() last said it
   std::optional<core::Error> fatal_;
   std::uint32_t failures_in_a_row_ = 0;
 };

@@ -7,15 +7,18 @@
 #include <signal.h>
 
 #include <fstream>
-#include <thread>
 
 #include "support/graphql_server.hpp"
 #include "support/pipeline_harness.hpp"
+#include "support/wait_until.hpp"
 
 namespace tokenflow::testing {
 namespace {
 
 using namespace std::chrono_literals;
+
+// With --confirmations, a poll asks for the head (_meta), then for a page up to it.
+constexpr std::int64_t kRequestsPerPoll = 2;
 
 std::int64_t messages_in(const Pipeline& pipeline) {
   std::int64_t total = 0;
@@ -28,13 +31,17 @@ std::int64_t messages_in(const Pipeline& pipeline) {
 
 std::int64_t wait_for_messages(const Pipeline& pipeline, std::int64_t expected,
                                std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::int64_t seen = messages_in(pipeline);
-  while (seen < expected && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(50ms);
-    seen = messages_in(pipeline);
-  }
+  std::int64_t seen = 0;
+  wait_until([&] { return (seen = messages_in(pipeline)) >= expected; }, timeout, 50ms);
   return seen;
+}
+
+// Waits until the producer has asked the indexer `polls` more times: each time it could
+// have published what it holds back, had it not held it back.
+void wait_for_polls(GraphqlServer& server, std::int64_t polls, ChildProcess& producer) {
+  const std::int64_t before = server.stats().requests;
+  ASSERT_TRUE(wait_until([&] { return server.stats().requests >= before + polls; }, 30s, 50ms))
+      << tail_of(producer);
 }
 
 TEST(GraphqlSourceFollowsTheHead, NewBlocksArePickedUpAndConfirmationsHoldBackTheNewest) {
@@ -52,12 +59,14 @@ TEST(GraphqlSourceFollowsTheHead, NewBlocksArePickedUpAndConfirmationsHoldBackTh
 
   // 20 blocks, head = the 20th: blocks 1..15 have five confirmations.
   EXPECT_EQ(wait_for_messages(pipeline, 15 * 50, 30s), 15 * 50) << tail_of(*producer);
-  std::this_thread::sleep_for(1s);
+  // A poll's page is in Kafka before the next poll starts (the cursor moves on its
+  // acknowledgement): after two more polls anything it would publish is there.
+  wait_for_polls(server, 2 * kRequestsPerPoll, *producer);
   EXPECT_EQ(messages_in(pipeline), 15 * 50) << "published blocks with fewer than 5 confirmations";
 
   server.append(10, 50);
   EXPECT_EQ(wait_for_messages(pipeline, 25 * 50, 30s), 25 * 50) << tail_of(*producer);
-  std::this_thread::sleep_for(1s);
+  wait_for_polls(server, 2 * kRequestsPerPoll, *producer);
   EXPECT_EQ(messages_in(pipeline), 25 * 50);
   ASSERT_TRUE(producer->running()) << tail_of(*producer);
   producer->signal(SIGTERM);

@@ -1,7 +1,9 @@
 // Proves that `tokenflow sink postgres` killed with SIGKILL at arbitrary moments while a
 // producer is publishing, and restarted each time, still ends with every transfer stored
-// exactly once: each restart resumes from the offsets stored with the rows, and whatever the
-// killed process had buffered or half-written is read again and stored once.
+// exactly once, every column as published: after each kill the table holds exactly the
+// messages below the stored positions, the next incarnation resumes every partition at its
+// stored position (so it reads again only what the killed one had not committed, never the
+// topic from its start) and finds no row it had to ignore as already stored.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "support/pipeline_harness.hpp"
+#include "support/wait_until.hpp"
 
 namespace tokenflow::testing {
 namespace {
@@ -36,18 +39,14 @@ TEST(SinkSurvivesSigkill, KilledFourTimesMidStreamStillStoresEveryTransferOnce) 
   std::mt19937 rng(std::random_device{}());
   std::vector<std::int64_t> killed_at;
   int kills_while_producing = 0;
+  std::map<int, std::int64_t> resumed;  // where the running incarnation started
   for (int kill = 1; kill <= kKills; ++kill) {
     SCOPED_TRACE("incarnation " + std::to_string(kill - 1));
-    // Kill each incarnation once it has stored batches of its own (rows a killed one left
-    // in flight may still commit after its death, so the count alone proves nothing), after
-    // a random number of further rows: sometimes while it buffers a batch, sometimes while
-    // a batch is being written.
-    const auto deadline = Clock::now() + 90s;
-    while (count_lines_with(sink->output(), {"Loaded "}) == 0 && sink->running() &&
-           Clock::now() < deadline) {
-      std::this_thread::sleep_for(50ms);
-    }
-    ASSERT_GE(count_lines_with(sink->output(), {"Loaded "}), 1u)
+    // Kill each incarnation once it has stored batches of its own, after a random number of
+    // further rows: sometimes while it buffers a batch, sometimes while a batch is being
+    // written.
+    ASSERT_TRUE(
+        wait_until([&] { return count_lines_with(sink->output(), {"Loaded "}) > 0; }, 90s, 50ms))
         << "it stored nothing before its kill:\n"
         << tail_of(*sink);
     const std::int64_t target = std::min<std::int64_t>(
@@ -61,12 +60,34 @@ TEST(SinkSurvivesSigkill, KilledFourTimesMidStreamStillStoresEveryTransferOnce) 
     if (producer->running()) ++kills_while_producing;
     sink->signal(SIGKILL);
     ASSERT_EQ(sink->wait(10s), 128 + SIGKILL);
-    killed_at.push_back(pipeline.row_count().value_or(-1));
-    if (kill > 1) {
-      // It resumed from the stored offsets, not from the start.
-      EXPECT_GE(count_lines_with(sink->output(), {"resumes at offset"}), 1u) << tail_of(*sink);
-    }
+    // Resuming from its positions, it met no row already stored.
+    EXPECT_EQ(count_lines_with(sink->output(), {"Loaded ", "duplicates ignored"}), 0u)
+        << tail_of(*sink);
+
+    // What it had in flight ends with its sessions (committed or rolled back); from then on
+    // the database holds what the next incarnation must start from.
+    ASSERT_TRUE(wait_until([&] { return pipeline.postgres().other_sessions() == 0; }, 30s))
+        << "the killed sink's sessions did not end";
+    const auto stored = pipeline.stored_positions();
+    killed_at.push_back(sum_of(stored));
+    // Rows and positions were stored together: exactly the messages below the positions,
+    // every column as the topic carried it.
+    EXPECT_EQ(describe_difference(
+                  rows_below(pipeline.read_topic(kPipelineTopic, kPipelinePartitions, 60s), stored),
+                  pipeline.stored_rows()),
+              "");
+
     sink = pipeline.start_sink({}, "sink-" + std::to_string(kill) + ".log");
+    // Every partition stored starts exactly at its stored offset.
+    EXPECT_TRUE(wait_until(
+        [&] {
+          resumed =
+              logged_offsets(sink->output(), kPipelineTopic, "resumes at offset ", " (stored in");
+          return resumed.size() >= stored.size();
+        },
+        90s, 50ms))
+        << tail_of(*sink);
+    EXPECT_EQ(resumed, stored) << tail_of(*sink);
   }
   EXPECT_GE(kills_while_producing, 2) << "the kills should land while the producer publishes";
 
@@ -74,22 +95,16 @@ TEST(SinkSurvivesSigkill, KilledFourTimesMidStreamStillStoresEveryTransferOnce) 
   const auto rows = pipeline.wait_for_rows(kCount, 180s, sink.get());
   ASSERT_EQ(rows, kCount) << tail_of(*sink);
 
-  // Exactly the transfers published, none doubled, none lost, values exact.
-  EXPECT_EQ(pipeline.row_and_id_counts(), std::make_pair(kCount, kCount));
+  // Exactly the transfers published, every column exact, and the positions at the end.
   EXPECT_EQ(describe_difference(expected_rows(transfers), pipeline.stored_rows()), "");
-  std::map<int, std::int64_t> non_empty;
-  std::int64_t on_topic = 0;
-  for (const auto& [partition, offset] :
-       pipeline.end_offsets(kPipelineTopic, kPipelinePartitions)) {
-    if (offset > 0) non_empty[partition] = offset;
-    on_topic += offset;
-  }
-  EXPECT_EQ(on_topic, kCount);
-  EXPECT_EQ(pipeline.stored_positions(), non_empty);
-  EXPECT_GE(count_lines_with(sink->output(), {"resumes at offset"}), 1u) << tail_of(*sink);
+  const auto end = pipeline.non_empty_end_offsets();
+  EXPECT_EQ(sum_of(end), kCount);
+  EXPECT_EQ(pipeline.stored_positions(), end);
 
+  // The last incarnation read each message after where it resumed once, nothing before.
   sink->signal(SIGTERM);
   EXPECT_EQ(sink->wait(30s), 0) << tail_of(*sink);
+  EXPECT_EQ(describe_reading(sink->output(), kCount - sum_of(resumed)), "") << tail_of(*sink);
   std::string kills;
   for (auto at : killed_at) kills += " " + std::to_string(at);
   std::printf(

@@ -10,36 +10,29 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <thread>
 
 #include "support/pipeline_harness.hpp"
 #include "support/stats_harness.hpp"
+#include "support/wait_until.hpp"
 
 namespace tokenflow::testing {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 
-constexpr int kPartitions = 3;
+constexpr int kHarnessPartitions = 3;
 
 class StatsNeverLosesSilently : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { harness_ = new StatsHarness(kPartitions); }
+  static void SetUpTestSuite() { harness_ = new StatsHarness(kHarnessPartitions); }
   static void TearDownTestSuite() {
     delete harness_;
     harness_ = nullptr;
   }
   static std::string metrics(int port) { return http_get(port, "/metrics").body; }
-  // Polls until `done` holds or `timeout` passes; false on timeout.
   template <typename F>
   static bool eventually(F done, std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    while (!done()) {
-      if (Clock::now() >= deadline) return false;
-      std::this_thread::sleep_for(100ms);
-    }
-    return true;
+    return wait_until(done, timeout, 100ms);
   }
   static StatsHarness* harness_;
 };
@@ -87,7 +80,19 @@ TEST_F(StatsNeverLosesSilently, DropCountsWhatItDropsAndMovesItsOffsetsPastThem)
   ASSERT_EQ(stats->wait(30s), 0) << tail_of(*stats);
   auto again = harness_->start_stats(port, "drop", "drop-state", {}, "drop-again.log");
   ASSERT_TRUE(harness_->wait_ready(port, 30s, again.get())) << tail_of(*again);
-  std::this_thread::sleep_for(1s);  // time to read anything it would read again
+  // Every partition resumes from its checkpoint at the end of the topic: there is nothing
+  // left for it to read again, whenever one looks.
+  const auto end =
+      end_offsets(harness_->cluster().client_config(), kSwapsTopic, kHarnessPartitions);
+  std::map<int, std::int64_t> resumed;
+  EXPECT_TRUE(eventually(
+      [&] {
+        resumed = logged_offsets(again->output(), kSwapsTopic, "resumes at offset ");
+        return resumed.size() == end.size();
+      },
+      30s))
+      << tail_of(*again);
+  EXPECT_EQ(resumed, end) << tail_of(*again);
   EXPECT_EQ(metric_value(metrics(port), "tokenflow_stats_events_in_total"), 0) << tail_of(*again);
   EXPECT_EQ(total_count(port, shape.tokens), counted);
   again->signal(SIGTERM);

@@ -16,6 +16,7 @@
 #include "sinks/commit_sequencer.hpp"
 #include "sinks/errc.hpp"
 #include "support/postgres_server.hpp"
+#include "support/wait_until.hpp"
 
 namespace tokenflow::sinks {
 namespace {
@@ -335,22 +336,36 @@ TEST_P(StorePostgres, ACommitGateDecidesAndOrdersCommits) {
   EXPECT_TRUE(none->empty());
 
   CommitSequencer sequencer;
+  std::atomic<bool> second_at_gate{false};
   std::atomic<bool> second_done{false};
+  std::atomic<bool> first_committed{false};
+  bool first_committed_before_second_went{false};
   core::Result<std::size_t> later = std::size_t{0};
   std::thread other([&] {
-    later = second->write(transfers("g_", 100, 160), {position(topic, 0, 160)},
-                          [&] { return sequencer.wait_turn(1); });
+    later = second->write(transfers("g_", 100, 160), {position(topic, 0, 160)}, [&] {
+      second_at_gate = true;
+      const bool turn = sequencer.wait_turn(1);
+      first_committed_before_second_went = first_committed.load();
+      return turn;
+    });
     second_done = true;
   });
-  // Batch 1 cannot commit before batch 0: its rows stay invisible meanwhile.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Batch 1 is in its open transaction, at the gate: it cannot commit before batch 0, and
+  // its rows stay invisible meanwhile.
+  EXPECT_TRUE(testing::wait_until([&] { return second_at_gate.load(); }, std::chrono::seconds(30)))
+      << "batch 1 never reached its commit gate";
   EXPECT_FALSE(second_done.load());
   EXPECT_EQ(count(*first), 0u);
-  auto earlier = first->write(transfers("g_", 0, 100), {position(topic, 0, 100)},
-                              [&] { return sequencer.wait_turn(0); });
+  auto earlier = first->write(transfers("g_", 0, 100), {position(topic, 0, 100)}, [&] {
+    EXPECT_FALSE(second_done.load()) << "batch 1 committed before batch 0";
+    return sequencer.wait_turn(0);
+  });
   ASSERT_TRUE(earlier.ok()) << earlier.error().message;
+  first_committed = true;
   sequencer.committed(0);
   other.join();
+  EXPECT_TRUE(first_committed_before_second_went)
+      << "batch 1's gate opened before batch 0 committed";
   ASSERT_TRUE(later.ok()) << later.error().message;
   EXPECT_EQ(*earlier, 100u);
   EXPECT_EQ(*later, 60u);

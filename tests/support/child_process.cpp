@@ -31,14 +31,19 @@ int decode_status(int status) {
 }  // namespace
 
 ChildProcess::ChildProcess(std::vector<std::string> argv, std::string log_path,
-                           std::map<std::string, std::string> env)
+                           std::map<std::string, std::string> env, const std::string& stdout_path)
     : log_path_(std::move(log_path)) {
-  int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) throw std::runtime_error("cannot open " + log_path_ + ": " + strerror(errno));
+  auto open_for_append = [](const std::string& path) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + strerror(errno));
+    return fd;
+  };
+  int log_fd = open_for_append(log_path_);
+  int out_fd = stdout_path.empty() ? log_fd : open_for_append(stdout_path);
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error(std::string("fork failed: ") + strerror(errno));
   if (pid_ == 0) {
-    ::dup2(log_fd, STDOUT_FILENO);
+    ::dup2(out_fd, STDOUT_FILENO);
     ::dup2(log_fd, STDERR_FILENO);
     int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
@@ -51,6 +56,7 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::string log_path,
     ::_exit(127);
   }
   ::close(log_fd);
+  if (out_fd != log_fd) ::close(out_fd);
 }
 
 ChildProcess::~ChildProcess() {

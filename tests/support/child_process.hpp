@@ -15,9 +15,10 @@ namespace tokenflow::testing {
 class ChildProcess {
  public:
   // Starts `argv` with `env` added to this process's environment; stdout and stderr go to
-  // `log_path` (appended), so a failing test can print them.
+  // `log_path` (appended), so a failing test can print them; stdout goes to `stdout_path`
+  // instead when one is given (a program whose output is data).
   ChildProcess(std::vector<std::string> argv, std::string log_path,
-               std::map<std::string, std::string> env = {});
+               std::map<std::string, std::string> env = {}, const std::string& stdout_path = "");
   ~ChildProcess();  // SIGKILLs the child if it still runs
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

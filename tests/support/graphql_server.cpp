@@ -3,7 +3,6 @@
 #include <simdjson.h>
 
 #include <fstream>
-#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -129,6 +128,48 @@ std::vector<std::string> GraphqlServer::invalid_ids() {
   return string_array(control("/control/ids"), "invalid");
 }
 
+std::vector<core::Transfer> GraphqlServer::valid_records() {
+  const std::string body = control("/control/records");
+  simdjson::dom::parser parser;
+  simdjson::dom::array array;
+  if (parse_json(parser, body)["valid"].get(array) != simdjson::SUCCESS) {
+    throw std::runtime_error("graphql test server: no array 'valid' in /control/records");
+  }
+  std::vector<core::Transfer> out;
+  for (simdjson::dom::element record : array) {
+    auto text = [&](const char* key) {
+      std::string_view value;
+      if (record[key].get(value) != simdjson::SUCCESS) {
+        throw std::runtime_error(std::string("/control/records: a record without ") + key);
+      }
+      return value;
+    };
+    auto number = [&](const char* key) {
+      std::int64_t value = 0;
+      if (record[key].get(value) != simdjson::SUCCESS) {
+        throw std::runtime_error(std::string("/control/records: a record without ") + key);
+      }
+      return value;
+    };
+    auto address = [&](const char* key) {
+      auto parsed = core::Address::parse(text(key));
+      if (!parsed.ok()) throw std::runtime_error("/control/records: " + parsed.error().message);
+      return *parsed;
+    };
+    core::Transfer& t = out.emplace_back();
+    t.id.value = std::string(text("id"));
+    t.block_number = static_cast<std::uint64_t>(number("blockNumber"));
+    t.timestamp.value = number("timestamp") * 1000;
+    t.contract_address = address("contractAddress");
+    t.from_address = address("from");
+    t.to_address = address("to");
+    auto value = core::Uint256::from_decimal(text("value"));
+    if (!value.ok()) throw std::runtime_error("/control/records: " + value.error().message);
+    t.value = *value;
+  }
+  return out;
+}
+
 std::string GraphqlServer::log() const {
   std::ifstream in(log_path_);
   std::stringstream buffer;
@@ -156,26 +197,6 @@ std::vector<std::string> graphql_producer_args(const std::string& endpoint,
                                    "1"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
-}
-
-std::string compare_ids(const std::vector<std::string>& expected,
-                        const std::map<std::string, std::string>& stored) {
-  std::set<std::string> want(expected.begin(), expected.end());
-  std::ostringstream out;
-  if (want.size() != expected.size()) out << "expected ids repeat; ";
-  std::size_t missing = 0;
-  std::size_t extra = 0;
-  std::string examples;
-  for (const auto& id : want) {
-    if (stored.count(id) == 0 && ++missing <= 3) examples += " missing " + id;
-  }
-  for (const auto& [id, value] : stored) {
-    if (want.count(id) == 0 && ++extra <= 3) examples += " unexpected " + id;
-  }
-  if (missing == 0 && extra == 0) return out.str();
-  out << want.size() << " expected, " << stored.size() << " stored: " << missing << " missing, "
-      << extra << " unexpected;" << examples;
-  return out.str();
 }
 
 }  // namespace tokenflow::testing

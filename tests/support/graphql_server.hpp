@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/transfer.hpp"
 #include "http/http_client.hpp"
 #include "support/child_process.hpp"
 
@@ -60,6 +61,9 @@ class GraphqlServer {
   // Ids of the valid and of the invalid records, in the order served.
   std::vector<std::string> valid_ids();
   std::vector<std::string> invalid_ids();
+  // The valid records as the indexer holds them, every field, in the order served: what a
+  // sink fed by the source must store (read with the test's own parsing, not the source's).
+  std::vector<core::Transfer> valid_records();
   std::string log() const;
 
  private:
@@ -78,10 +82,5 @@ std::vector<std::string> graphql_producer_args(const std::string& endpoint,
                                                const std::string& bootstrap,
                                                const std::string& state_file,
                                                const std::vector<std::string>& extra = {});
-
-// "" if the keys of `stored` are exactly `expected` (no id missing, none extra), else how
-// they differ (counts and the first few ids).
-std::string compare_ids(const std::vector<std::string>& expected,
-                        const std::map<std::string, std::string>& stored);
 
 }  // namespace tokenflow::testing

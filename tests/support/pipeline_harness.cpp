@@ -15,9 +15,11 @@
 #include <stdexcept>
 #include <thread>
 
+#include "codec/transfer_decoder.hpp"
 #include "codec/transfer_encoder.hpp"
 #include "kafka/admin.hpp"
 #include "kafka/consumer.hpp"
+#include "support/kcat.hpp"
 
 namespace tokenflow::testing {
 namespace {
@@ -86,6 +88,16 @@ std::vector<core::Transfer> make_transfers(std::size_t count, std::uint64_t seed
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> keyed_messages(
+    const std::vector<core::Transfer>& transfers) {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(transfers.size());
+  for (const auto& t : transfers) {
+    out.emplace_back(t.contract_address.to_string(), codec::encode_transfer(t));
+  }
+  return out;
+}
+
 void write_ndjson(const std::string& path, const std::vector<core::Transfer>& transfers) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) throw std::runtime_error("cannot write " + path);
@@ -104,13 +116,62 @@ void write_lines(const std::string& path, const std::vector<std::string>& lines)
   if (!out.flush()) throw std::runtime_error("writing " + path + " failed");
 }
 
+std::string row_text(std::string_view block_number, std::string_view timestamp_micros,
+                     std::string_view contract, std::string_view from, std::string_view to,
+                     std::string_view value) {
+  std::string out;
+  for (const auto& [name, text] :
+       {std::pair{"block ", block_number}, std::pair{" at_us ", timestamp_micros},
+        std::pair{" contract ", contract}, std::pair{" from ", from}, std::pair{" to ", to},
+        std::pair{" value ", value}}) {
+    out.append(name).append(text);
+  }
+  return out;
+}
+
+std::string row_text(const core::Transfer& t) {
+  return row_text(std::to_string(t.block_number), std::to_string(t.timestamp.value * 1000),
+                  t.contract_address.to_string(), t.from_address.to_string(),
+                  t.to_address.to_string(), t.value.to_decimal());
+}
+
 std::map<std::string, std::string> expected_rows(const std::vector<core::Transfer>& transfers) {
   std::map<std::string, std::string> rows;
-  for (const auto& t : transfers) rows.emplace(t.id.value, t.value.to_decimal());
+  for (const auto& t : transfers) {
+    const auto [at, added] = rows.emplace(t.id.value, row_text(t));
+    if (!added && at->second != row_text(t)) {
+      ADD_FAILURE() << "two transfers with id " << t.id.value << " and other values";
+    }
+  }
   return rows;
 }
 
-Pipeline::Pipeline(bool with_postgres) {
+std::vector<core::Transfer> decode_transfers(const std::vector<TopicRecord>& records) {
+  std::vector<core::Transfer> out;
+  codec::TransferDecoder decoder;
+  core::Transfer transfer;
+  for (const auto& record : records) {
+    if (auto decoded = decoder.decode(record.payload, transfer); !decoded.ok()) {
+      ADD_FAILURE() << "partition " << record.partition << " offset " << record.offset << ": "
+                    << decoded.error().message;
+      continue;
+    }
+    out.push_back(transfer);
+  }
+  return out;
+}
+
+std::map<std::string, std::string> rows_below(const std::vector<TopicRecord>& records,
+                                              const std::map<int, std::int64_t>& positions) {
+  std::vector<TopicRecord> below;
+  for (const auto& record : records) {
+    auto it = positions.find(record.partition);
+    if (it != positions.end() && record.offset < it->second) below.push_back(record);
+  }
+  return expected_rows(decode_transfers(below));
+}
+
+Pipeline::Pipeline(bool with_postgres, std::map<std::string, std::string> postgres_settings) {
   // The in-process clients (cluster, topic readers) log only what is wrong; the children's
   // logs are what the tests look at.
   spdlog::set_level(spdlog::level::warn);
@@ -128,6 +189,7 @@ Pipeline::Pipeline(bool with_postgres) {
     PostgresServerOptions options;
     // Speed only: nothing here crashes the server, and a fast stop keeps committed work.
     options.settings = {{"fsync", "off"}, {"full_page_writes", "off"}};
+    for (auto& [name, value] : postgres_settings) options.settings[name] = std::move(value);
     postgres_ = std::make_unique<PostgresServer>(options);
   }
   dir_ = make_temp_dir("tf-pipeline");
@@ -201,17 +263,21 @@ std::int64_t Pipeline::wait_for_rows(std::int64_t expected, std::chrono::millise
 }
 
 std::map<std::string, std::string> Pipeline::stored_rows() const {
-  std::map<std::string, std::string> out;
-  for (auto& row : postgres_->query(std::string("SELECT id, value::text FROM ") + kPipelineTable)) {
-    out.emplace(std::move(row.at(0)), std::move(row.at(1)));
-  }
-  return out;
+  return testing::stored_rows(*postgres_);
 }
 
-std::pair<std::int64_t, std::int64_t> Pipeline::row_and_id_counts() const {
-  auto rows =
-      postgres_->query(std::string("SELECT count(*), count(DISTINCT id) FROM ") + kPipelineTable);
-  return {std::stoll(rows.at(0).at(0)), std::stoll(rows.at(0).at(1))};
+std::map<std::string, std::string> stored_rows(const PostgresServer& server,
+                                               const std::string& table) {
+  std::map<std::string, std::string> out;
+  // The timestamp as exact microseconds (extract() is NUMERIC since PostgreSQL 14).
+  for (auto& row : server.query(
+           "SELECT id, block_number::text, (extract(epoch FROM \"timestamp\") * 1000000)::bigint"
+           "::text, contract_address, from_address, to_address, \"value\"::text FROM " +
+           table)) {
+    out.emplace(std::move(row.at(0)),
+                row_text(row.at(1), row.at(2), row.at(3), row.at(4), row.at(5), row.at(6)));
+  }
+  return out;
 }
 
 std::map<int, std::int64_t> Pipeline::stored_positions(const std::string& topic) const {
@@ -230,8 +296,13 @@ std::map<int, std::int64_t> Pipeline::stored_positions(const std::string& topic)
 }
 
 std::map<int, std::int64_t> Pipeline::end_offsets(const std::string& topic, int partitions) const {
+  return testing::end_offsets(client_config(), topic, partitions);
+}
+
+std::map<int, std::int64_t> end_offsets(const kafka::ClientConfig& config, const std::string& topic,
+                                        int partitions) {
   std::map<int, std::int64_t> out;
-  auto admin = kafka::Admin::create(client_config());
+  auto admin = kafka::Admin::create(config);
   if (!admin.ok()) throw std::runtime_error("admin: " + admin.error().message);
   for (int p = 0; p < partitions; ++p) {
     auto high = (*admin)->high_watermark(topic, core::Partition{p});
@@ -239,6 +310,19 @@ std::map<int, std::int64_t> Pipeline::end_offsets(const std::string& topic, int 
     out[p] = high->value;
   }
   return out;
+}
+
+std::map<int, std::int64_t> Pipeline::non_empty_end_offsets() const {
+  std::map<int, std::int64_t> out;
+  for (const auto& [partition, offset] : end_offsets(kPipelineTopic, kPipelinePartitions)) {
+    if (offset > 0) out[partition] = offset;
+  }
+  return out;
+}
+
+void Pipeline::produce_with_kcat(const std::vector<std::pair<std::string, std::string>>& messages,
+                                 const std::string& topic, const std::string& compression) const {
+  testing::produce_with_kcat(bootstrap(), topic, messages, compression, path("kcat-" + topic));
 }
 
 std::vector<TopicRecord> Pipeline::read_topic(const std::string& topic, int partitions,
@@ -371,11 +455,58 @@ std::vector<std::int64_t> loaded_batch_sizes(const std::string& sink_output) {
   return sizes;
 }
 
+std::map<int, std::int64_t> logged_offsets(const std::string& output, const std::string& topic,
+                                           const std::string& before, const std::string& after) {
+  auto escaped = [](const std::string& text) {
+    static const std::regex kSpecial(R"([.^$|()\[\]{}*+?\\])");
+    return std::regex_replace(text, kSpecial, R"(\$&)");
+  };
+  const std::regex line(escaped(topic) + "\\[([0-9]+)\\] " + escaped(before) + "([0-9]+)" +
+                        escaped(after));
+  std::map<int, std::int64_t> out;
+  for (std::sregex_iterator it(output.begin(), output.end(), line), end; it != end; ++it) {
+    out.emplace(std::stoi((*it)[1].str()), std::stoll((*it)[2].str()));  // the first one stays
+  }
+  return out;
+}
+
+SinkSummary sink_summary(const std::string& sink_output) {
+  static const std::regex kSummary(
+      "stopped after ([0-9]+) messages: ([0-9]+) rows stored, ([0-9]+) duplicates ignored, "
+      "([0-9]+) dead letters, ([0-9]+) read again");
+  SinkSummary summary;
+  for (std::sregex_iterator it(sink_output.begin(), sink_output.end(), kSummary), end; it != end;
+       ++it) {
+    summary = {std::stoll((*it)[1].str()), std::stoll((*it)[2].str()), std::stoll((*it)[3].str()),
+               std::stoll((*it)[4].str()), std::stoll((*it)[5].str())};
+  }
+  return summary;
+}
+
+std::string describe_reading(const std::string& sink_output, std::int64_t messages) {
+  const SinkSummary s = sink_summary(sink_output);
+  if (s.consumed == messages && s.stored == messages && s.duplicates == 0 && s.dead_letters == 0 &&
+      s.read_again == 0) {
+    return {};
+  }
+  return "expected " + std::to_string(messages) + " messages read and stored once; the sink read " +
+         std::to_string(s.consumed) + ", stored " + std::to_string(s.stored) +
+         " new rows, ignored " + std::to_string(s.duplicates) +
+         " as already stored, dead-lettered " + std::to_string(s.dead_letters) + " and read " +
+         std::to_string(s.read_again) + " again (-1: no summary line)";
+}
+
+std::int64_t sum_of(const std::map<int, std::int64_t>& offsets) {
+  std::int64_t total = 0;
+  for (const auto& [partition, offset] : offsets) total += offset;
+  return total;
+}
+
 std::string describe_difference(const std::map<std::string, std::string>& expected,
                                 const std::map<std::string, std::string>& stored,
-                                std::size_t max_items) {
+                                const std::string& what, std::size_t max_items) {
   if (expected == stored) return {};
-  std::string out = "expected " + std::to_string(expected.size()) + " rows, stored " +
+  std::string out = "expected " + std::to_string(expected.size()) + " " + what + ", found " +
                     std::to_string(stored.size()) + ";";
   std::size_t missing = 0, unexpected = 0, changed = 0;
   std::string details;
@@ -385,7 +516,7 @@ std::string describe_difference(const std::map<std::string, std::string>& expect
       if (missing++ < max_items) details += "\n  missing: " + id;
     } else if (it->second != value) {
       if (changed++ < max_items) {
-        details += "\n  value of " + id + ": expected " + value + ", stored " + it->second;
+        details += "\n  " + id + ": expected " + value + ",\n    found    " + it->second;
       }
     }
   }

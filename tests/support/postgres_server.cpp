@@ -121,20 +121,42 @@ std::string PostgresServer::url() const {
 
 std::string PostgresServer::log() const { return read_file(log_path_); }
 
+std::map<std::string, std::string> settings_losing_async_commits_on_crash() {
+  return {{"wal_writer_delay", "10s"},
+          {"bgwriter_lru_maxpages", "0"},
+          {"autovacuum", "off"},
+          {"checkpoint_timeout", "1h"}};
+}
+
 std::vector<std::vector<std::string>> PostgresServer::query(const std::string& sql) const {
-  PGconn* conn = PQconnectdb(url().c_str());
-  if (PQstatus(conn) != CONNECTION_OK) {
-    std::string message = PQerrorMessage(conn);
-    PQfinish(conn);
-    throw std::runtime_error("PostgresServer::query: cannot connect to " + url() + ": " + message);
+  return PostgresSession(url()).query(sql);
+}
+
+std::int64_t PostgresServer::other_sessions() const {
+  const auto rows = query(
+      "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> "
+      "pg_backend_pid()");
+  return std::stoll(rows.at(0).at(0));
+}
+
+PostgresSession::PostgresSession(const std::string& url)
+    : url_(url), conn_(PQconnectdb(url.c_str())) {
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    std::string message = PQerrorMessage(conn_);
+    PQfinish(conn_);
+    throw std::runtime_error("PostgresSession: cannot connect to " + url + ": " + message);
   }
-  PGresult* result = PQexec(conn, sql.c_str());
+}
+
+PostgresSession::~PostgresSession() { PQfinish(conn_); }
+
+std::vector<std::vector<std::string>> PostgresSession::query(const std::string& sql) {
+  PGresult* result = PQexec(conn_, sql.c_str());
   const auto status = PQresultStatus(result);
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     std::string message = PQresultErrorMessage(result);
     PQclear(result);
-    PQfinish(conn);
-    throw std::runtime_error("PostgresServer::query: " + sql + ": " + message);
+    throw std::runtime_error("PostgresSession on " + url_ + ": " + sql + ": " + message);
   }
   std::vector<std::vector<std::string>> rows;
   for (int i = 0; i < PQntuples(result); ++i) {
@@ -142,7 +164,6 @@ std::vector<std::vector<std::string>> PostgresServer::query(const std::string& s
     for (int j = 0; j < PQnfields(result); ++j) row.emplace_back(PQgetvalue(result, i, j));
   }
   PQclear(result);
-  PQfinish(conn);
   return rows;
 }
 

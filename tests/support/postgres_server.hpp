@@ -9,9 +9,12 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
+
+struct pg_conn;  // libpq's PGconn
 
 namespace tokenflow::testing {
 
@@ -23,6 +26,14 @@ struct PostgresServerOptions {
   std::string locale = "C.UTF-8";
   std::chrono::seconds start_timeout{60};
 };
+
+// Settings under which kill() surely loses the last commits made with asynchronous commit
+// (what the sink's rewind must survive), provided the client writes nothing more between
+// them and the kill: the WAL writer writes each page of WAL as it fills, but the page still
+// being filled only every 10 s, and neither the background writer, autovacuum nor a
+// checkpoint writes WAL out meanwhile. Commits made with synchronous_commit on are flushed
+// as always.
+std::map<std::string, std::string> settings_losing_async_commits_on_crash();
 
 class PostgresServer {
  public:
@@ -50,6 +61,9 @@ class PostgresServer {
   // Runs `sql` in a fresh session (like `psql -c`) and returns the rows of its last result,
   // each value as text ("" for NULL). Throws std::runtime_error with the server's message.
   std::vector<std::vector<std::string>> query(const std::string& sql) const;
+  // Client sessions connected now, besides the one asking (pg_stat_activity): 0 once a
+  // killed client's sessions have ended, and with them whatever they still had in flight.
+  std::int64_t other_sessions() const;
 
  private:
   void init_cluster();
@@ -66,6 +80,25 @@ class PostgresServer {
   int port_ = 0;
   bool running_ = false;
   bool as_postgres_user_ = false;  // running as root: initdb/pg_ctl run via runuser
+};
+
+// PostgresSession: one connection kept open between queries, for what spans several
+// statements (a transaction holding a lock while the test looks elsewhere).
+// Lifecycle: one thread owns it; the destructor closes the connection.
+class PostgresSession {
+ public:
+  // Throws std::runtime_error when the server cannot be reached.
+  explicit PostgresSession(const std::string& url);
+  ~PostgresSession();
+  PostgresSession(const PostgresSession&) = delete;
+  PostgresSession& operator=(const PostgresSession&) = delete;
+
+  // As PostgresServer::query, in this session.
+  std::vector<std::vector<std::string>> query(const std::string& sql);
+
+ private:
+  std::string url_;
+  pg_conn* conn_;
 };
 
 }  // namespace tokenflow::testing

@@ -17,6 +17,7 @@
 
 #include "codec/swap_encoder.hpp"
 #include "codec/transfer_encoder.hpp"
+#include "support/kcat.hpp"
 
 namespace tokenflow::testing {
 namespace {
@@ -94,12 +95,17 @@ HttpAnswer http_get_following(int port, const std::string& target, int hops, int
 }
 
 HttpAnswer http_get(int port, const std::string& target,
-                    const std::map<std::string, std::string>& headers) {
+                    const std::map<std::string, std::string>& headers,
+                    const std::string& from_address) {
   HttpAnswer answer;
   try {
     asio::io_context io;
     beast::tcp_stream stream(io);
     stream.expires_after(std::chrono::seconds(10));
+    if (!from_address.empty()) {
+      stream.socket().open(tcp::v4());
+      stream.socket().bind(tcp::endpoint(asio::ip::make_address(from_address), 0));
+    }
     stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
     bhttp::request<bhttp::empty_body> request{bhttp::verb::get, target, 11};
     request.set(bhttp::field::host, "127.0.0.1");
@@ -172,24 +178,14 @@ void StatsHarness::produce(const std::vector<core::Swap>& swaps, double rate) {
 
 void StatsHarness::produce_with_kcat(const std::vector<core::Swap>& swaps,
                                      const std::string& topic, const std::string& compression) {
-  const std::string file = path("kcat-" + topic + ".tsv");
-  {
-    std::ofstream out(file);
-    std::string json;
-    for (const auto& s : swaps) {
-      codec::encode_swap(s, json);
-      out << s.token.to_string() << '\t' << json << '\n';
-    }
+  std::vector<std::pair<std::string, std::string>> messages;
+  messages.reserve(swaps.size());
+  std::string json;
+  for (const auto& s : swaps) {
+    codec::encode_swap(s, json);
+    messages.emplace_back(s.token.to_string(), json);
   }
-  ChildProcess kcat({"kcat", "-P", "-b", bootstrap(), "-t", topic, "-K", "\t", "-z", compression,
-                     "-l", file},
-                    path("kcat-" + topic + ".log"));
-  const auto status = kcat.wait(std::chrono::seconds(60));
-  if (status != 0) {
-    throw std::runtime_error("kcat failed (" +
-                             (status ? std::to_string(*status) : std::string("timed out")) +
-                             "): " + kcat.output());
-  }
+  testing::produce_with_kcat(bootstrap(), topic, messages, compression, path("kcat-" + topic));
 }
 
 void StatsHarness::produce(const std::vector<core::Transfer>& transfers) {

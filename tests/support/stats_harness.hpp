@@ -47,8 +47,11 @@ struct HttpAnswer {
   std::string body;
   std::map<std::string, std::string> headers;
 };
+// GET http://127.0.0.1:port<target>; from `from_address` (another loopback address, such
+// as 127.0.0.2, is another client to the server) when one is given.
 HttpAnswer http_get(int port, const std::string& target,
-                    const std::map<std::string, std::string>& headers = {});
+                    const std::map<std::string, std::string>& headers = {},
+                    const std::string& from_address = "");
 
 // http_get that follows up to `hops` 307 redirects to other loopback servers, as a client
 // behind a load balancer does; `hops_taken` (when given) says how many it followed.

@@ -39,7 +39,9 @@ class WorkQueue {
       if (policy_ == Backpressure::drop) return Pushed::dropped;
       if (policy_ == Backpressure::block) {
         result = Pushed::waited;
+        ++waiting_pushes_;
         room_.wait(lock, [&] { return !full_for(weight); });
+        --waiting_pushes_;
       }
     }
     items_.push_back({std::move(item), weight});
@@ -51,7 +53,10 @@ class WorkQueue {
   // The next item, or nullopt after `timeout`.
   std::optional<T> pop(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
-    if (!ready_.wait_for(lock, timeout, [&] { return !items_.empty(); })) return std::nullopt;
+    ++waiting_pops_;
+    const bool ready = ready_.wait_for(lock, timeout, [&] { return !items_.empty(); });
+    --waiting_pops_;
+    if (!ready) return std::nullopt;
     Entry entry = std::move(items_.front());
     items_.pop_front();
     weight_ -= entry.weight;
@@ -62,6 +67,17 @@ class WorkQueue {
   std::size_t weight() const {
     std::lock_guard lock(mutex_);
     return weight_;
+  }
+
+  // Threads inside push() waiting for room, and inside pop() waiting for an item: what a
+  // test (or a stuck-pipeline diagnosis) looks at to know a thread is held, not merely slow.
+  std::size_t waiting_pushes() const {
+    std::lock_guard lock(mutex_);
+    return waiting_pushes_;
+  }
+  std::size_t waiting_pops() const {
+    std::lock_guard lock(mutex_);
+    return waiting_pops_;
   }
 
  private:
@@ -78,6 +94,8 @@ class WorkQueue {
   std::condition_variable room_;
   std::deque<Entry> items_;
   std::size_t weight_ = 0;
+  std::size_t waiting_pushes_ = 0;
+  std::size_t waiting_pops_ = 0;
 };
 
 }  // namespace tokenflow::processors

@@ -11,6 +11,8 @@
 //                          "rate":0..1,"count":N,"delay_ms":D,"retry_after":S}
 //   GET  /control/stats   requests, faults, records served, connections, head
 //   GET  /control/ids     {"valid":[ids],"invalid":[ids]}
+//   GET  /control/records {"valid":[records]}: every field of each valid record, as held
+//                         (timestamp in unix seconds), in the order served
 // Usage: NODE_PATH=/usr/share/nodejs node server.js --port P [--seed S] [--start-block B]
 //        [--blocks N] [--per-block K] [--big-block-size S] [--invalid M] [--fault JSON]
 'use strict';
@@ -254,6 +256,9 @@ function control(path, body, res) {
   }
   if (path === '/control/stats') {
     return send(res, 200, JSON.stringify({ ...stats, head, total: records.length, valid: validIds.length }));
+  }
+  if (path === '/control/records') {
+    return send(res, 200, JSON.stringify({ valid: records.filter((r) => !r.bad) }));
   }
   if (path === '/control/ids') {
     return send(res, 200, JSON.stringify({ valid: validIds, invalid: invalidIds, head }));

@@ -10,6 +10,8 @@
 #include <string>
 #include <thread>
 
+#include "support/wait_until.hpp"
+
 namespace tokenflow::processors {
 namespace {
 
@@ -32,8 +34,10 @@ TEST(WorkQueue, BlockWaitsForRoomAndSaysItWaited) {
     returned.store(true);
     return pushed;
   });
-  std::this_thread::sleep_for(100ms);
-  EXPECT_FALSE(returned.load()) << "a push into a full queue must wait";
+  // Held inside push() (not merely slow to get there), and held until there is room.
+  ASSERT_TRUE(testing::wait_until([&] { return queue.waiting_pushes() == 1; }, 10s))
+      << "a push into a full queue must wait (returned: " << returned.load() << ")";
+  EXPECT_FALSE(returned.load());
   EXPECT_EQ(queue.weight(), 3u);
   // A command never waits, even while a batch does.
   EXPECT_EQ(queue.push("command", 0), Pushed::queued);
@@ -83,9 +87,12 @@ TEST(WorkQueue, PopTimesOutWhenEmptyAndWakesForAPush) {
   const auto started = std::chrono::steady_clock::now();
   EXPECT_FALSE(queue.pop(50ms));
   EXPECT_GE(std::chrono::steady_clock::now() - started, 50ms);
-  auto popper = std::async(std::launch::async, [&] { return queue.pop(5s); });
-  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(queue.waiting_pops(), 0u);
+  // A pop waiting far longer than the test may take: only the push can end its wait.
+  auto popper = std::async(std::launch::async, [&] { return queue.pop(24h); });
+  ASSERT_TRUE(testing::wait_until([&] { return queue.waiting_pops() == 1; }, 10s));
   queue.push("x", 1);
+  ASSERT_EQ(popper.wait_for(10s), std::future_status::ready) << "the push did not wake the pop";
   EXPECT_EQ(popper.get(), "x");
 }
 
