@@ -434,7 +434,12 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
     // With --count, stop once every transfer published has been consumed by every role.
     if (settings.count != 0 && transfer_probe.published.get() >= settings.count) {
       const auto published = transfer_probe.published.get();
-      const bool sink_done = !sink || sink->probe().consumed.get() >= published;
+      // Accounted for, not merely consumed: a message read again after a failed write is
+      // consumed twice.
+      const bool sink_done =
+          !sink || sink->probe().stored.get() + sink->probe().duplicates.get() +
+                           sink->probe().dead_letters.get() >=
+                       published;
       const bool alerts_done = !alerts || alerts->monitor().probe().consumed.get() >= published;
       if (sink_done && alerts_done) break;
     }
