@@ -156,7 +156,7 @@ TEST(DashboardInABrowser, ShowsTheSystemLiveWithoutConsoleErrors) {
 
   const std::string dir = make_temp_dir("tf-browser");
   ChildProcess up({tokenflow_binary(), "up", "--listen", "127.0.0.1:0", "--rate", "1500",
-                   "--quiet-alerts", "--malformed-share", "0.002", "--sqlite-path",
+                   "--quiet-alerts", "--alert-mints-burns", "--malformed-share", "0.002", "--sqlite-path",
                    dir + "/tokenflow.db"},
                   dir + "/up.log", {{"KAFKA_BOOTSTRAP_SERVERS", ""}, {"DATABASE_URL", ""}});
   ASSERT_TRUE(up.wait_for_output("up: dashboard at http://127.0.0.1:", 60s)) << tail_of(up);
