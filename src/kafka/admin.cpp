@@ -180,6 +180,38 @@ core::Result<Watermarks> Admin::watermarks(const std::string& topic, core::Parti
   return Watermarks{core::Offset{low}, core::Offset{high}};
 }
 
+core::Result<std::vector<Watermarks>> Admin::watermarks(const TopicPartitions& partitions) {
+  std::vector<Watermarks> out(partitions.size());
+  if (partitions.empty()) return out;
+  // ListOffsets takes the special timestamps -2 (the log start) and -1 (the log end), which
+  // is what query_watermark_offsets sends one partition at a time.
+  for (const std::int64_t which : {RD_KAFKA_OFFSET_BEGINNING, RD_KAFKA_OFFSET_END}) {
+    auto list = to_partition_list(partitions);
+    for (int i = 0; i < list->cnt; ++i) list->elems[i].offset = which;
+    const auto err = rd_kafka_offsets_for_times(rk_.get(), list.get(), timeout_ms());
+    if (err) return make_error(err, "reading the watermarks of " + describe(list.get()));
+    // The answer's list is in the order asked (librdkafka fills the elements in place).
+    for (int i = 0; i < list->cnt; ++i) {
+      const auto& e = list->elems[i];
+      if (e.err) {
+        return make_error(e.err, "reading the watermarks of " +
+                                     to_string(partitions[static_cast<std::size_t>(i)]));
+      }
+      auto& marks = out[static_cast<std::size_t>(i)];
+      (which == RD_KAFKA_OFFSET_BEGINNING ? marks.low : marks.high) = core::Offset{e.offset};
+    }
+  }
+  return out;
+}
+
+core::Result<std::vector<Watermarks>> Admin::topic_watermarks(const std::string& topic) {
+  auto partitions = partition_count(topic);
+  if (!partitions) return std::move(partitions).error();
+  TopicPartitions wanted;
+  for (int p = 0; p < *partitions; ++p) wanted.push_back({topic, core::Partition{p}});
+  return watermarks(wanted);
+}
+
 core::Result<core::Offset> Admin::high_watermark(const std::string& topic,
                                                  core::Partition partition) {
   auto marks = watermarks(topic, partition);
@@ -282,21 +314,22 @@ core::Result<std::vector<PartitionLag>> Admin::lag(const std::string& group,
                                                    const std::string& topic) {
   auto committed = committed_offsets(group, topic);
   if (!committed) return std::move(committed).error();
-  auto partitions = partition_count(topic);
-  if (!partitions) return std::move(partitions).error();
+  auto marks = topic_watermarks(topic);
+  if (!marks) return std::move(marks).error();
+  const int partitions = static_cast<int>(marks->size());
   std::vector<PartitionLag> out;
-  out.reserve(static_cast<std::size_t>(*partitions));
-  for (int p = 0; p < *partitions; ++p) {
-    auto marks = watermarks(topic, core::Partition{p});
-    if (!marks) return std::move(marks).error();
-    PartitionLag entry{core::Partition{p}, *marks, std::nullopt, 0, false};
+  out.reserve(marks->size());
+  for (int p = 0; p < partitions; ++p) {
+    const Watermarks& partition_marks = (*marks)[static_cast<std::size_t>(p)];
+    PartitionLag entry{core::Partition{p}, partition_marks, std::nullopt, 0, false};
     for (const auto& position : *committed) {
       if (position.partition.value == p) entry.committed = position.next_offset;
     }
-    const std::int64_t from = entry.committed ? entry.committed->value : marks->low.value;
-    entry.lag = std::max<std::int64_t>(0, marks->high.value - from);
-    entry.committed_out_of_range = entry.committed && (entry.committed->value < marks->low.value ||
-                                                       entry.committed->value > marks->high.value);
+    const std::int64_t from = entry.committed ? entry.committed->value : partition_marks.low.value;
+    entry.lag = std::max<std::int64_t>(0, partition_marks.high.value - from);
+    entry.committed_out_of_range =
+        entry.committed && (entry.committed->value < partition_marks.low.value ||
+                            entry.committed->value > partition_marks.high.value);
     out.push_back(entry);
   }
   return out;

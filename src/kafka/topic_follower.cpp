@@ -34,19 +34,19 @@ core::Result<std::unique_ptr<TopicFollower>> TopicFollower::create(
     const ClientConfig& config, const std::string& topic, std::chrono::milliseconds timeout) {
   auto admin = Admin::create(config, timeout);
   if (!admin.ok()) return std::move(admin).error();
-  auto partitions = (*admin)->partition_count(topic);
-  if (!partitions.ok()) return std::move(partitions).error();
+  auto marks = (*admin)->topic_watermarks(topic);
+  if (!marks.ok()) return std::move(marks).error();
+  const int partitions = static_cast<int>(marks->size());
   std::unique_ptr<TopicFollower> follower(new TopicFollower(topic));
-  for (int p = 0; p < *partitions; ++p) {
-    auto marks = (*admin)->watermarks(topic, core::Partition{p});
-    if (!marks.ok()) return std::move(marks).error();
-    if (marks->high.value > marks->low.value) follower->behind_[p] = marks->high.value;
+  for (int p = 0; p < partitions; ++p) {
+    const auto& m = (*marks)[static_cast<std::size_t>(p)];
+    if (m.high.value > m.low.value) follower->behind_[p] = m.high.value;
   }
   auto rk = make_assigned_consumer(config, "tokenflow-topic-follower", 100, topic);
   if (!rk.ok()) return std::move(rk).error();
   follower->rk_ = std::move(rk).value();
-  PartitionListHandle assignment(rd_kafka_topic_partition_list_new(*partitions));
-  for (int p = 0; p < *partitions; ++p) {
+  PartitionListHandle assignment(rd_kafka_topic_partition_list_new(partitions));
+  for (int p = 0; p < partitions; ++p) {
     rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), p)->offset =
         RD_KAFKA_OFFSET_BEGINNING;
   }

@@ -16,21 +16,20 @@ core::Result<TailReadSummary> read_topic_tail(
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto admin = Admin::create(config, timeout);
   if (!admin.ok()) return std::move(admin).error();
-  auto partitions = (*admin)->partition_count(topic);
-  if (!partitions.ok()) {
-    if (partitions.error().code == make_error_code(errc::unknown_topic)) return summary;
-    return std::move(partitions).error();
+  auto marks = (*admin)->topic_watermarks(topic);
+  if (!marks.ok()) {
+    if (marks.error().code == make_error_code(errc::unknown_topic)) return summary;
+    return std::move(marks).error();
   }
-  summary.partitions = *partitions;
+  summary.partitions = static_cast<int>(marks->size());
 
   // partition -> [first offset to read, end offset]
   std::map<std::int32_t, std::pair<std::int64_t, std::int64_t>> ranges;
-  for (int p = 0; p < *partitions; ++p) {
-    auto marks = (*admin)->watermarks(topic, core::Partition{p});
-    if (!marks.ok()) return std::move(marks).error();
+  for (int p = 0; p < summary.partitions; ++p) {
+    const auto& m = (*marks)[static_cast<std::size_t>(p)];
     const auto span = static_cast<std::int64_t>(per_partition);
-    const auto start = std::max(marks->low.value, marks->high.value - span);
-    if (marks->high.value > start) ranges[p] = {start, marks->high.value};
+    const auto start = std::max(m.low.value, m.high.value - span);
+    if (m.high.value > start) ranges[p] = {start, m.high.value};
   }
   if (ranges.empty()) return summary;
 

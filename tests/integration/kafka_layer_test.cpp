@@ -855,6 +855,25 @@ TEST_F(KafkaLayerTest, MessagesDeletedBeforeTheyWereReadAreReportedAndCounted) {
   ASSERT_TRUE(marks.ok());
   const std::int64_t log_start = marks->low.value;
   ASSERT_GT(log_start, 1) << "the cluster kept everything: nothing to detect";
+  // The batched request (the dashboard's and lag's) agrees with the one-partition request,
+  // in the order asked, across topics.
+  ASSERT_TRUE(producer->produce(kTopic, token_key(1), payload_of(1)).ok());
+  ASSERT_TRUE(producer->flush(10s).ok());
+  const TopicPartitions asked = {{kTopic, core::Partition{2}}, {topic, core::Partition{0}},
+                                 {kTopic, core::Partition{0}}, {kTopic, core::Partition{1}}};
+  auto batched = (*admin)->watermarks(asked);
+  ASSERT_TRUE(batched.ok()) << batched.error().message;
+  ASSERT_EQ(batched->size(), asked.size());
+  std::int64_t messages_in_the_other_topic = 0;
+  for (std::size_t i = 0; i < asked.size(); ++i) {
+    auto single = (*admin)->watermarks(asked[i].topic, asked[i].partition);
+    ASSERT_TRUE(single.ok());
+    EXPECT_EQ((*batched)[i].low.value, single->low.value) << to_string(asked[i]);
+    EXPECT_EQ((*batched)[i].high.value, single->high.value) << to_string(asked[i]);
+    if (asked[i].topic == kTopic) messages_in_the_other_topic += (*batched)[i].high.value;
+  }
+  EXPECT_EQ((*batched)[1].low.value, log_start);
+  EXPECT_EQ(messages_in_the_other_topic, 1);
 
   auto fresh = make_consumer("new-group", nullptr, "cooperative-sticky", {topic});
   ASSERT_NE(fresh, nullptr);

@@ -94,18 +94,23 @@ void ClusterSampler::sample_topics(std::chrono::steady_clock::time_point now) {
   next.reserve(wanted.size());
   const double seconds =
       last_sample_ ? std::chrono::duration<double>(now - *last_sample_).count() : 0;
+  // Every partition of every topic in one batched request.
+  kafka::TopicPartitions partitions;
+  for (const auto& info : wanted) {
+    for (int p = 0; p < info.partitions; ++p) partitions.push_back({info.name, core::Partition{p}});
+  }
+  auto marks = admin_->watermarks(partitions);
+  if (!marks.ok()) error_ = marks.error().message;
+  std::size_t at = 0;
   for (const auto& info : wanted) {
     TopicSample topic;
     topic.name = info.name;
     topic.partitions = info.partitions;
-    for (int p = 0; p < info.partitions; ++p) {
-      auto marks = admin_->watermarks(info.name, core::Partition{p});
-      if (!marks.ok()) {
-        error_ = marks.error().message;
-        continue;
-      }
-      topic.written += marks->high.value;
-      topic.retained += marks->high.value - marks->low.value;
+    for (int p = 0; p < info.partitions; ++p, ++at) {
+      if (!marks.ok()) continue;
+      const auto& partition_marks = (*marks)[at];
+      topic.written += partition_marks.high.value;
+      topic.retained += partition_marks.high.value - partition_marks.low.value;
     }
     auto previous = std::find_if(topics_.begin(), topics_.end(),
                                  [&](const TopicSample& t) { return t.name == info.name; });

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "codec/json_writer.hpp"
@@ -86,13 +87,16 @@ void Dashboard::loop() {
     round();
     const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
-    // What is left of the second goes to reading alerts and dead letters as they come.
+    // What is left of the second goes to reading alerts and dead letters as they come; each
+    // gets at least kFeedShare even when sampling took the whole second (a busy machine, a
+    // slow cluster), or the page would never show an alert.
+    constexpr std::chrono::milliseconds kFeedShare{100};
     auto left = options_.interval - spent;
-    if (alerts_ && left.count() > 0) alerts_->poll(left / 2);
+    if (alerts_) alerts_->poll(std::max(kFeedShare, left / 2));
     if (dead_letters_) {
       left = options_.interval - std::chrono::duration_cast<std::chrono::milliseconds>(
                                      std::chrono::steady_clock::now() - started);
-      if (left.count() > 0) dead_letters_->poll(left);
+      dead_letters_->poll(std::max(kFeedShare, left));
     }
     left = options_.interval - std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::steady_clock::now() - started);
