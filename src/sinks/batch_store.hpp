@@ -56,6 +56,12 @@ class BatchStore {
     return write(rows, positions, CommitGate{});
   }
 
+  // Deletes every position stored for this table; its rows stay. The next assignment of
+  // a partition starts where the consumer's auto.offset.reset says. For `up` on the
+  // embedded cluster, which starts empty: the positions of an earlier run name offsets of
+  // a log that is gone. Returns how many partitions' positions were forgotten.
+  virtual core::Result<std::size_t> forget_positions() = 0;
+
   // Rows in the table (for progress lines and tests).
   virtual core::Result<std::uint64_t> count_rows() = 0;
 };

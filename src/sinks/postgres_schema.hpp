@@ -33,12 +33,17 @@ struct PostgresSchema {
   std::string create;     // schema, table, indexes, positions table: one transaction
   // $1 text[] topics, $2 int[] partitions, $3 bigint[] next offsets.
   std::string upsert_positions;
+  std::string upsert_positions_without_oid;  // the same, for a table without table_oid
   std::string create_staging;
   std::string merge_staged;
   std::string positions_of_table;  // $1 target table -> topic, partition, next_offset
   std::string
       positions_of_partitions;  // $1 target table, $2 topic, $3 int[] -> partition, next_offset
   std::string count_rows;
+  // $1 target table -> topic, partition, next_offset of the positions deleted because they
+  // were stored for an earlier table of that name (dropped and created again).
+  std::string forget_stale_positions;
+  std::string forget_positions;  // $1 target table
 };
 
 }  // namespace tokenflow::sinks

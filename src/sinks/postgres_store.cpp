@@ -78,8 +78,15 @@ std::string position_name(const std::string& topic, std::int32_t partition) {
   return topic + "[" + std::to_string(partition) + "]";
 }
 
+// Notices are chatter ("relation already exists, skipping"); warnings are ours and the
+// server's to the user.
 void log_notice(void*, const PGresult* result) {
-  spdlog::debug("postgres: {}", trimmed(PQresultErrorMessage(result)));
+  const char* severity = PQresultErrorField(result, PG_DIAG_SEVERITY_NONLOCALIZED);
+  if (severity != nullptr && std::string_view(severity) == "WARNING") {
+    spdlog::warn("postgres: {}", trimmed(PQresultErrorMessage(result)));
+  } else {
+    spdlog::debug("postgres: {}", trimmed(PQresultErrorMessage(result)));
+  }
 }
 
 }  // namespace
@@ -273,7 +280,17 @@ core::Result<void> PostgresStore::prepare_session() {
   ResultPtr result(
       PQprepare(conn_.get(), kUpsertStatement, schema_->upsert_positions.c_str(), 3, nullptr));
   if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-    return error_from(result.get(), "preparing the positions upsert of");
+    const char* state = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
+    if (state == nullptr || std::string_view(state) != "42703") {
+      return error_from(result.get(), "preparing the positions upsert of");
+    }
+    // No table_oid column yet (--no-init-schema on an older schema): forget_stale_positions()
+    // says what that costs.
+    result.reset(PQprepare(conn_.get(), kUpsertStatement,
+                           schema_->upsert_positions_without_oid.c_str(), 3, nullptr));
+    if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+      return error_from(result.get(), "preparing the positions upsert of");
+    }
   }
   session_prepared_ = true;
   return core::success();
@@ -565,6 +582,7 @@ core::Result<core::Positions> PostgresStore::load_positions(
   if (auto c = ensure_connected(); !c) return std::move(c).error();
   core::Positions out;
   if (partitions.empty()) return out;
+  if (auto forgotten = forget_stale_positions(); !forgotten) return std::move(forgotten).error();
   std::string array = "{";
   for (std::size_t i = 0; i < partitions.size(); ++i) {
     if (i != 0) array += ',';
@@ -594,6 +612,58 @@ core::Result<core::Positions> PostgresStore::load_positions(
   }
   remember_written(out);
   return out;
+}
+
+core::Result<void> PostgresStore::forget_stale_positions() {
+  const char* params[] = {table_name_.c_str()};
+  ResultPtr result(PQexecParams(conn_.get(), schema_->forget_stale_positions.c_str(), 1, nullptr,
+                                params, nullptr, nullptr, 0));
+  if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
+    const char* state = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
+    // A positions table from before table_oid (the sink runs with --no-init-schema): the
+    // check needs `tokenflow init-schema` once; until then positions are trusted as before.
+    if (state != nullptr && std::string_view(state) == "42703") {
+      rollback_if_open();
+      if (!warned_no_table_oid_) {
+        spdlog::warn(
+            "sink: {} has no table_oid column: a table dropped and created again would resume "
+            "from the old table's positions; run `tokenflow init-schema` once to add it",
+            schema_->positions);
+        warned_no_table_oid_ = true;
+      }
+      return core::success();
+    }
+    core::Error error = error_from(result.get(), "checking the stored positions of");
+    rollback_if_open();
+    return error;
+  }
+  for (int i = 0; i < PQntuples(result.get()); ++i) {
+    spdlog::warn(
+        "sink: forgot the position {} of {} stored for an earlier table {} (dropped and created "
+        "again): it starts where auto.offset.reset says",
+        PQgetvalue(result.get(), i, 2),
+        position_name(PQgetvalue(result.get(), i, 0),
+                      static_cast<std::int32_t>(std::atol(PQgetvalue(result.get(), i, 1)))),
+        table_name_);
+    acknowledged_.erase({PQgetvalue(result.get(), i, 0),
+                         static_cast<std::int32_t>(std::atol(PQgetvalue(result.get(), i, 1)))});
+  }
+  return core::success();
+}
+
+core::Result<std::size_t> PostgresStore::forget_positions() {
+  if (auto c = ensure_connected(); !c) return std::move(c).error();
+  const char* params[] = {table_name_.c_str()};
+  ResultPtr result(PQexecParams(conn_.get(), schema_->forget_positions.c_str(), 1, nullptr, params,
+                                nullptr, nullptr, 0));
+  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+    core::Error error = error_from(result.get(), "forgetting the stored positions of");
+    rollback_if_open();
+    return error;
+  }
+  acknowledged_.clear();
+  rewind_.clear();
+  return static_cast<std::size_t>(std::strtoull(PQcmdTuples(result.get()), nullptr, 10));
 }
 
 core::Result<std::uint64_t> PostgresStore::count_rows() {

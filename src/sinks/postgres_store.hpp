@@ -85,6 +85,7 @@ class PostgresStore final : public BatchStore {
   core::Result<std::size_t> write(std::span<const core::Transfer> rows,
                                   const core::Positions& positions,
                                   const CommitGate& gate) override;
+  core::Result<std::size_t> forget_positions() override;
   core::Result<std::uint64_t> count_rows() override;
 
   const Stats& stats() const { return stats_; }
@@ -100,6 +101,8 @@ class PostgresStore final : public BatchStore {
   core::Result<void> prepare_session();
   core::Result<void> ensure_staging();
   core::Result<void> check_lost_positions();
+  // Deletes (and logs) positions stored for an earlier table of this name.
+  core::Result<void> forget_stale_positions();
   core::Result<std::size_t> run_batch(std::span<const core::Transfer> rows,
                                       const core::Positions& positions, Path path,
                                       const CommitGate& gate, bool& unique_violation);
@@ -118,6 +121,7 @@ class PostgresStore final : public BatchStore {
   ConnPtr conn_;
   bool session_prepared_ = false;
   bool staging_ready_ = false;
+  bool warned_no_table_oid_ = false;
   int fast_path_cooldown_ = 0;  // batches left to send straight to staging after a conflict
 
   CopyEncoder encoder_;

@@ -1,5 +1,6 @@
 #include "sinks/sqlite_store.hpp"
 
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -311,7 +312,40 @@ core::Result<core::Positions> SqliteStore::load_positions(
     out.push_back({topic, partition, core::Offset{sqlite3_column_int64(raw, 1)}});
   }
   if (rc != SQLITE_DONE) return error(rc, "loading the positions of");
+  // Positions for an empty table: it was emptied or dropped and created again, and they
+  // would skip everything it held. (A topic of nothing but dead letters also gets here: it
+  // is read again, at the cost of its dead letters sent twice.)
+  if (!out.empty()) {
+    auto rows = count_rows();
+    if (!rows) return std::move(rows).error();
+    if (*rows == 0) {
+      spdlog::warn(
+          "sink: {} is empty but holds positions of {} partitions of {}: the table was emptied "
+          "or created again; forgetting them, they start where auto.offset.reset says",
+          options_.table, out.size(), topic);
+      if (auto forgotten = forget_positions(); !forgotten) return std::move(forgotten).error();
+      out.clear();
+    }
+  }
   return out;
+}
+
+core::Result<std::size_t> SqliteStore::forget_positions() {
+  if (!db_) {
+    return make_error(errc::unavailable,
+                      "SQLite database " + options_.path + " is not open: call connect() first");
+  }
+  const std::string sql =
+      "DELETE FROM " + sql_identifier(options_.positions_table) + " WHERE target_table = ?1";
+  sqlite3_stmt* raw = nullptr;
+  if (int rc = sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr); rc != SQLITE_OK) {
+    return error(rc, "forgetting the positions of");
+  }
+  StmtPtr stmt(raw);
+  sqlite3_bind_text(raw, 1, options_.table.data(), static_cast<int>(options_.table.size()),
+                    SQLITE_STATIC);
+  if (int rc = sqlite3_step(raw); rc != SQLITE_DONE) return error(rc, "forgetting the positions of");
+  return static_cast<std::size_t>(sqlite3_changes(db_.get()));
 }
 
 core::Result<std::uint64_t> SqliteStore::count_rows() {

@@ -45,6 +45,7 @@ class SqliteStore final : public BatchStore {
   core::Result<std::size_t> write(std::span<const core::Transfer> rows,
                                   const core::Positions& positions,
                                   const CommitGate& gate) override;
+  core::Result<std::size_t> forget_positions() override;
   core::Result<std::uint64_t> count_rows() override;
 
  private:

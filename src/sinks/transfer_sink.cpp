@@ -426,6 +426,50 @@ core::Result<bool> TransferSink::resume_from_stored(const core::StopSignal& stop
   return true;
 }
 
+void TransferSink::check_stored_within_log(const core::Positions& stored) {
+  if (stored.empty()) return;
+  if (!admin_) {
+    auto created = kafka::Admin::create(client_, std::chrono::seconds(5));
+    if (!created.ok()) {
+      spdlog::warn("sink: cannot check the stored positions against the log: {}",
+                   created.error().message);
+      return;
+    }
+    admin_ = std::move(created).value();
+  }
+  kafka::TopicPartitions asked;
+  for (const auto& p : stored) asked.push_back({p.topic, p.partition});
+  auto ends = admin_->watermarks(asked);
+  if (!ends.ok()) {
+    // Not worth failing an assignment for: the consumer's out-of-range handling is the
+    // second line.
+    spdlog::warn("sink: cannot check the stored positions against the log: {}",
+                 ends.error().message);
+    return;
+  }
+  std::string beyond;
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    const std::int64_t end = (*ends)[i].high.value;
+    if (stored[i].next_offset.value <= end) continue;
+    spdlog::error(
+        "sink: {}[{}]: the position stored in {} (next offset {}) is beyond the partition's "
+        "end ({}): the topic was deleted and created again, or the positions belong to another "
+        "cluster. Reading on would skip the first {} messages of this log",
+        stored[i].topic, stored[i].partition.value, positions_store_->table_name(),
+        stored[i].next_offset.value, end, stored[i].next_offset.value - end);
+    beyond += (beyond.empty() ? "" : ",") + std::to_string(stored[i].partition.value);
+  }
+  if (beyond.empty()) return;
+  fatal_ = make_error(
+      errc::rejected,
+      "stored positions beyond the end of " + options_.topic + " partitions " + beyond +
+          " (see the lines above). To read those partitions from their start: `tokenflow "
+          "replay --group " +
+          consumer_options_.group_id + " --topic " + options_.topic + ":" + beyond +
+          " --to-earliest --execute`, or delete their rows for " +
+          positions_store_->table_name() + " from the positions table");
+}
+
 core::Positions TransferSink::on_assigned(const kafka::TopicPartitions& partitions) {
   std::vector<core::Partition> ours;
   for (const auto& tp : partitions) {
@@ -448,6 +492,7 @@ core::Positions TransferSink::on_assigned(const kafka::TopicPartitions& partitio
         spdlog::info("sink: {}[{}] resumes at offset {} (stored in {})", p.topic, p.partition.value,
                      p.next_offset.value, positions_store_->table_name());
       }
+      check_stored_within_log(start);
       // Nothing stored: not the group's committed offset, which may be ahead of what the
       // database kept (asynchronous commit and a server crash).
       for (const auto& partition : ours) {

@@ -36,6 +36,7 @@
 #include "core/result.hpp"
 #include "core/retry_policy.hpp"
 #include "core/stop_signal.hpp"
+#include "kafka/admin.hpp"
 #include "kafka/consumer.hpp"
 #include "kafka/dead_letter.hpp"
 #include "kafka/metrics.hpp"
@@ -135,6 +136,10 @@ class TransferSink final : public kafka::RebalanceListener {
   // and seeks there. Returns false if a stop was requested meanwhile.
   core::Result<bool> resume_from_stored(const core::StopSignal& stop);
   std::vector<core::Partition> assigned_partitions() const;
+  // A stored position beyond its partition's end names another log (a topic created again,
+  // another cluster): sets fatal_ with the fix, since reading on would skip what the new log
+  // holds below it.
+  void check_stored_within_log(const core::Positions& stored);
 
   TransferSinkOptions options_;
   kafka::ClientConfig client_;
@@ -147,6 +152,7 @@ class TransferSink final : public kafka::RebalanceListener {
   std::mt19937_64 rng_{std::random_device{}()};
 
   std::unique_ptr<BatchStore> positions_store_;  // on_assigned's reads, on the loop's thread
+  std::unique_ptr<kafka::Admin> admin_;          // the partitions' ends, for on_assigned
   std::unique_ptr<WriterPool> writers_;
   std::unique_ptr<kafka::Consumer> consumer_;
   std::atomic<const kafka::ConsumerProbe*> consumer_probe_{nullptr};

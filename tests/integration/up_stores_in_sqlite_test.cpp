@@ -109,5 +109,45 @@ TEST(UpStoresInSqlite, EveryTransferOnTheTopicIsStoredOnceAsItWasPublished) {
   std::filesystem::remove_all(dir);
 }
 
+// `make up` twice: the embedded cluster starts empty, so the positions the first run stored
+// name offsets of a log that is gone. Trusted, they made the second run skip its first
+// messages (it consumed nothing of a 3,000-message run); forgotten, it reads its whole log.
+TEST(UpStoresInSqlite, ASecondRunOnTheSameFileReadsItsNewLogFromTheStart) {
+  std::string dir = make_temp_dir("tf-up-twice");
+  std::string db_path = dir + "/tokenflow.db";
+  constexpr int kCount = 3000;
+  auto run = [&](const std::string& log) {
+    ChildProcess up({tokenflow_binary(), "up", "--count", std::to_string(kCount), "--rate", "0",
+                     "--no-alerts", "--no-stats", "--listen", "127.0.0.1:0", "--sqlite-path",
+                     db_path},
+                    dir + "/" + log, {{"KAFKA_BOOTSTRAP_SERVERS", ""}, {"DATABASE_URL", ""}});
+    auto code = up.wait(120s);
+    EXPECT_TRUE(code.has_value()) << "tokenflow up did not finish\n" << up.output();
+    EXPECT_EQ(code.value_or(-1), 0) << up.output();
+    return up.output();
+  };
+  auto stored_positions = [&] {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+    std::int64_t sum = 0;
+    for (const auto& row : sqlite_rows(db,
+                                       "SELECT next_offset FROM tokenflow_offsets "
+                                       "WHERE topic = 'stablecoin-transfers'")) {
+      sum += std::stoll(row[0]);
+    }
+    sqlite3_close(db);
+    return sum;
+  };
+  run("first.log");
+  ASSERT_EQ(stored_positions(), kCount);
+  const std::string second = run("second.log");
+  EXPECT_NE(second.find("forgot the positions of"), std::string::npos) << second;
+  EXPECT_EQ(second.find("resumes at offset"), std::string::npos)
+      << "the second run resumed from the first run's offsets\n" << second;
+  // Its positions are its own log's ends: every message of it was read.
+  EXPECT_EQ(stored_positions(), kCount);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace tokenflow::testing
