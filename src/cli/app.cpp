@@ -64,6 +64,7 @@ int run(int argc, char** argv) {
   register_sink(app, ctx);
   register_stats(app, ctx);
   register_dashboard(app, ctx);
+  register_replay(app, ctx);
   register_alerts(app, ctx);
 
   try {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <tuple>
 
 #include "kafka/errc.hpp"
 #include "kafka/timeout.hpp"
@@ -17,6 +18,11 @@ struct NewTopicDeleter {
 };
 struct AdminOptionsDeleter {
   void operator()(rd_kafka_AdminOptions_t* p) const noexcept { rd_kafka_AdminOptions_destroy(p); }
+};
+struct AlterGroupOffsetsDeleter {
+  void operator()(rd_kafka_AlterConsumerGroupOffsets_t* p) const noexcept {
+    rd_kafka_AlterConsumerGroupOffsets_destroy(p);
+  }
 };
 struct ListGroupOffsetsDeleter {
   void operator()(rd_kafka_ListConsumerGroupOffsets_t* p) const noexcept {
@@ -226,9 +232,29 @@ core::Result<core::Positions> Admin::committed_offsets(const std::string& group,
   TopicPartitions wanted;
   for (int p = 0; p < *partitions; ++p) wanted.push_back({topic, core::Partition{p}});
   auto list = to_partition_list(wanted);
+  return list_group_offsets(group, list.get(),
+                            "reading the committed offsets of group " + group + " on " + topic);
+}
 
+core::Result<core::Positions> Admin::committed_offsets(const std::string& group) {
+  // Every partition named: an OffsetFetch for "all topics" (no list) goes unanswered by the
+  // embedded cluster, and the request left pending then blocks the client's destruction.
+  auto topics = this->topics();
+  if (!topics) return std::move(topics).error();
+  TopicPartitions wanted;
+  for (const auto& topic : *topics) {
+    for (int p = 0; p < topic.partitions; ++p) wanted.push_back({topic.name, core::Partition{p}});
+  }
+  if (wanted.empty()) return core::Positions{};
+  auto list = to_partition_list(wanted);
+  return list_group_offsets(group, list.get(), "reading the committed offsets of group " + group);
+}
+
+core::Result<core::Positions> Admin::list_group_offsets(
+    const std::string& group, const rd_kafka_topic_partition_list_t* partitions,
+    const std::string& what) {
   std::unique_ptr<rd_kafka_ListConsumerGroupOffsets_t, ListGroupOffsetsDeleter> request(
-      rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), list.get()));
+      rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), partitions));
   std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
       rd_kafka_AdminOptions_new(rk_.get(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS));
   std::array<char, 512> errstr{};
@@ -237,7 +263,6 @@ core::Result<core::Positions> Admin::committed_offsets(const std::string& group,
   rd_kafka_ListConsumerGroupOffsets_t* requests[] = {request.get()};
   rd_kafka_ListConsumerGroupOffsets(rk_.get(), requests, 1, options.get(), queue_.get());
 
-  const std::string what = "reading the committed offsets of group " + group + " on " + topic;
   auto event =
       wait_for(queue_.get(), RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, timeout_ms() + 1000);
   if (!event) {
@@ -261,16 +286,102 @@ core::Result<core::Positions> Admin::committed_offsets(const std::string& group,
     for (int i = 0; offsets != nullptr && i < offsets->cnt; ++i) {
       const auto& e = offsets->elems[i];
       if (e.err) {
-        return make_error(e.err, what + "[" + std::to_string(e.partition) + "]");
+        return make_error(e.err, what + ": " + e.topic + "[" + std::to_string(e.partition) + "]");
       }
-      if (topic == e.topic && e.offset >= 0) {
+      if (e.offset >= 0) {
         out.push_back({e.topic, core::Partition{e.partition}, core::Offset{e.offset}});
       }
     }
   }
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return a.partition < b.partition; });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
+  });
   return out;
+}
+
+core::Result<void> Admin::alter_committed_offsets(const std::string& group,
+                                                  const core::Positions& positions) {
+  const std::string what = "setting the committed offsets of group " + group;
+  auto list = to_partition_list(positions);
+  std::unique_ptr<rd_kafka_AlterConsumerGroupOffsets_t, AlterGroupOffsetsDeleter> request(
+      rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.get()));
+  std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
+      rd_kafka_AdminOptions_new(rk_.get(), RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS));
+  std::array<char, 512> errstr{};
+  rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms(), errstr.data(),
+                                            errstr.size());
+  rd_kafka_AlterConsumerGroupOffsets_t* requests[] = {request.get()};
+  rd_kafka_AlterConsumerGroupOffsets(rk_.get(), requests, 1, options.get(), queue_.get());
+  auto event =
+      wait_for(queue_.get(), RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT, timeout_ms() + 1000);
+  if (!event) {
+    return make_error(errc::timed_out,
+                      what + ": no answer within " + std::to_string(timeout_.count()) + " ms");
+  }
+  if (const auto err = rd_kafka_event_error(event.get()); err) {
+    return make_error(errc::request_failed,
+                      what + " (" + rd_kafka_event_error_string(event.get()) + ")");
+  }
+  const auto* result = rd_kafka_event_AlterConsumerGroupOffsets_result(event.get());
+  std::size_t count = 0;
+  const rd_kafka_group_result_t** groups =
+      rd_kafka_AlterConsumerGroupOffsets_result_groups(result, &count);
+  for (std::size_t g = 0; g < count; ++g) {
+    if (const rd_kafka_error_t* error = rd_kafka_group_result_error(groups[g]); error != nullptr) {
+      return make_error(errc::request_failed,
+                        what + " (" + rd_kafka_error_string(error) + ")");
+    }
+    const rd_kafka_topic_partition_list_t* offsets = rd_kafka_group_result_partitions(groups[g]);
+    for (int i = 0; offsets != nullptr && i < offsets->cnt; ++i) {
+      const auto& e = offsets->elems[i];
+      if (e.err) {
+        return make_error(errc::request_failed, what + ": " + e.topic + "[" +
+                                                    std::to_string(e.partition) +
+                                                    "]: " + rd_kafka_err2str(e.err));
+      }
+    }
+  }
+  return core::success();
+}
+
+core::Result<std::vector<core::Offset>> Admin::offsets_for_time(const TopicPartitions& partitions,
+                                                                std::int64_t unix_ms) {
+  std::vector<core::Offset> out;
+  if (partitions.empty()) return out;
+  auto list = to_partition_list(partitions);
+  for (int i = 0; i < list->cnt; ++i) list->elems[i].offset = unix_ms;
+  const auto err = rd_kafka_offsets_for_times(rk_.get(), list.get(), timeout_ms());
+  if (err) return make_error(err, "looking up offsets by time in " + describe(list.get()));
+  auto ends = watermarks(partitions);
+  if (!ends) return std::move(ends).error();
+  for (int i = 0; i < list->cnt; ++i) {
+    const auto& e = list->elems[i];
+    if (e.err) {
+      return make_error(e.err, "looking up offsets by time in " +
+                                   to_string(partitions[static_cast<std::size_t>(i)]));
+    }
+    // -1: no message at or after that time.
+    out.push_back(e.offset >= 0 ? core::Offset{e.offset}
+                                : (*ends)[static_cast<std::size_t>(i)].high);
+  }
+  return out;
+}
+
+core::Result<std::string> Admin::cluster_id() {
+  char* id = rd_kafka_clusterid(rk_.get(), timeout_ms());
+  if (id == nullptr) {
+    return make_error(errc::timed_out, "reading the cluster's id: no answer within " +
+                                           std::to_string(timeout_.count()) + " ms");
+  }
+  std::string out(id);
+  rd_kafka_mem_free(rk_.get(), id);
+  return out;
+}
+
+core::Result<bool> Admin::is_embedded_cluster() {
+  auto id = cluster_id();
+  if (!id) return std::move(id).error();
+  return id->starts_with("mockCluster");
 }
 
 core::Result<GroupDescription> Admin::describe_group(const std::string& group) {

@@ -95,6 +95,24 @@ class Admin {
   core::Result<core::Positions> committed_offsets(const std::string& group,
                                                   const std::string& topic);
 
+  // The group's committed next offsets on every topic it committed to.
+  core::Result<core::Positions> committed_offsets(const std::string& group);
+  // Sets the group's committed offsets (AlterConsumerGroupOffsets). Kafka refuses it for a
+  // group with active members (errc::request_failed naming the partition and the reason).
+  core::Result<void> alter_committed_offsets(const std::string& group,
+                                             const core::Positions& positions);
+  // The first offset whose message timestamp is at or after `unix_ms`, per partition (in
+  // the order asked); the partition's end when there is none.
+  core::Result<std::vector<core::Offset>> offsets_for_time(const TopicPartitions& partitions,
+                                                           std::int64_t unix_ms);
+
+  // The cluster's id (metadata). librdkafka's embedded cluster names itself "mockCluster…".
+  core::Result<std::string> cluster_id();
+  // True for librdkafka's embedded (mock) cluster, which refuses DescribeGroups; and a
+  // client that asked it can no longer be destroyed (librdkafka 2.0.2 keeps a reference),
+  // so callers check this before describe_group().
+  core::Result<bool> is_embedded_cluster();
+
   // The group's state and members (DescribeGroups). Errors: errc::request_failed when the
   // cluster does not answer it (librdkafka's embedded cluster does not).
   core::Result<GroupDescription> describe_group(const std::string& group);
@@ -104,6 +122,10 @@ class Admin {
 
  private:
   explicit Admin(std::chrono::milliseconds timeout) : timeout_(timeout) {}
+  // ListConsumerGroupOffsets of `partitions`.
+  core::Result<core::Positions> list_group_offsets(const std::string& group,
+                                                   const rd_kafka_topic_partition_list_t* partitions,
+                                                   const std::string& what);
   int timeout_ms() const;
 
   std::chrono::milliseconds timeout_;

@@ -62,6 +62,11 @@ class BatchStore {
   // a log that is gone. Returns how many partitions' positions were forgotten.
   virtual core::Result<std::size_t> forget_positions() = 0;
 
+  // Sets the stored positions of these partitions to exactly these offsets, backwards too,
+  // in one transaction (`tokenflow replay`: the sink then reads again from there; rows
+  // already stored are ignored as duplicates). Other partitions are untouched.
+  virtual core::Result<void> replace_positions(const core::Positions& positions) = 0;
+
   // Rows in the table (for progress lines and tests).
   virtual core::Result<std::uint64_t> count_rows() = 0;
 };

@@ -163,6 +163,15 @@ PostgresSchema::PostgresSchema(const PostgresNames& names, const Quote& identifi
       " WHERE target_table = $1 AND table_oid IS NULL RETURNING 1)"
       " SELECT topic, \"partition\", next_offset FROM stale ORDER BY topic, \"partition\"";
   forget_positions = "DELETE FROM " + positions + " WHERE target_table = $1";
+  replace_positions =
+      "INSERT INTO " + positions +
+      " AS p (target_table, topic, \"partition\", next_offset, table_oid)"
+      " SELECT " +
+      key + ", u.topic, u.part, u.next_offset, " + table_oid +
+      " FROM unnest($1::text[], $2::int[], $3::bigint[]) AS u(topic, part, next_offset)"
+      " ON CONFLICT (target_table, topic, \"partition\") DO UPDATE"
+      " SET next_offset = EXCLUDED.next_offset, table_oid = EXCLUDED.table_oid,"
+      " updated_at = now()";
 
   // No indexes: rows land as fast as COPY takes them; ON COMMIT DELETE ROWS empties it at
   // the end of each transaction that used it.

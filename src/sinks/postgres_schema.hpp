@@ -44,6 +44,8 @@ struct PostgresSchema {
   // were stored for an earlier table of that name (dropped and created again).
   std::string forget_stale_positions;
   std::string forget_positions;  // $1 target table
+  // $1 text[] topics, $2 int[] partitions, $3 bigint[] next offsets: set, backwards too.
+  std::string replace_positions;
 };
 
 }  // namespace tokenflow::sinks

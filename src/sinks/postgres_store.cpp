@@ -666,6 +666,36 @@ core::Result<std::size_t> PostgresStore::forget_positions() {
   return static_cast<std::size_t>(std::strtoull(PQcmdTuples(result.get()), nullptr, 10));
 }
 
+core::Result<void> PostgresStore::replace_positions(const core::Positions& positions) {
+  if (auto c = ensure_connected(); !c) return c;
+  if (positions.empty()) return core::success();
+  std::string topics = "{";
+  std::string partitions = "{";
+  std::string offsets = "{";
+  for (std::size_t i = 0; i < positions.size(); ++i) {
+    const char* comma = i == 0 ? "" : ",";
+    // Topic names are checked against Kafka's alphabet: no escaping needed in the array.
+    topics += comma + ('"' + positions[i].topic + '"');
+    partitions += comma;
+    append_int(partitions, positions[i].partition.value);
+    offsets += comma;
+    append_int(offsets, positions[i].next_offset.value);
+  }
+  topics += '}';
+  partitions += '}';
+  offsets += '}';
+  const char* params[] = {topics.c_str(), partitions.c_str(), offsets.c_str()};
+  ResultPtr result(PQexecParams(conn_.get(), schema_->replace_positions.c_str(), 3, nullptr,
+                                params, nullptr, nullptr, 0));
+  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
+    core::Error error = error_from(result.get(), "moving the stored positions of");
+    rollback_if_open();
+    return error;
+  }
+  for (const auto& p : positions) acknowledged_.erase({p.topic, p.partition.value});
+  return core::success();
+}
+
 core::Result<std::uint64_t> PostgresStore::count_rows() {
   if (auto c = ensure_connected(); !c) return std::move(c).error();
   ResultPtr result(PQexec(conn_.get(), schema_->count_rows.c_str()));

@@ -86,6 +86,7 @@ class PostgresStore final : public BatchStore {
                                   const core::Positions& positions,
                                   const CommitGate& gate) override;
   core::Result<std::size_t> forget_positions() override;
+  core::Result<void> replace_positions(const core::Positions& positions) override;
   core::Result<std::uint64_t> count_rows() override;
 
   const Stats& stats() const { return stats_; }

@@ -348,6 +348,39 @@ core::Result<std::size_t> SqliteStore::forget_positions() {
   return static_cast<std::size_t>(sqlite3_changes(db_.get()));
 }
 
+core::Result<void> SqliteStore::replace_positions(const core::Positions& positions) {
+  if (!db_) {
+    return make_error(errc::unavailable,
+                      "SQLite database " + options_.path + " is not open: call connect() first");
+  }
+  const std::string sql = "INSERT INTO " + sql_identifier(options_.positions_table) +
+                          " (target_table, topic, \"partition\", next_offset, updated_at)"
+                          " VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+                          " ON CONFLICT (target_table, topic, \"partition\") DO UPDATE"
+                          " SET next_offset = excluded.next_offset, updated_at = excluded.updated_at";
+  sqlite3_stmt* raw = nullptr;
+  if (int rc = sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr); rc != SQLITE_OK) {
+    return error(rc, "moving the positions of");
+  }
+  StmtPtr stmt(raw);
+  if (auto r = exec("BEGIN IMMEDIATE", "moving the positions of"); !r) return r;
+  for (const auto& position : positions) {
+    sqlite3_bind_text(raw, 1, options_.table.data(), static_cast<int>(options_.table.size()),
+                      SQLITE_STATIC);
+    sqlite3_bind_text(raw, 2, position.topic.data(), static_cast<int>(position.topic.size()),
+                      SQLITE_STATIC);
+    sqlite3_bind_int(raw, 3, position.partition.value);
+    sqlite3_bind_int64(raw, 4, position.next_offset.value);
+    if (int rc = sqlite3_step(raw); rc != SQLITE_DONE) {
+      core::Error e = error(rc, "moving the positions of");
+      sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      return e;
+    }
+    sqlite3_reset(raw);
+  }
+  return exec("COMMIT", "moving the positions of");
+}
+
 core::Result<std::uint64_t> SqliteStore::count_rows() {
   if (!db_) {
     return make_error(errc::unavailable,

@@ -46,6 +46,7 @@ class SqliteStore final : public BatchStore {
                                   const core::Positions& positions,
                                   const CommitGate& gate) override;
   core::Result<std::size_t> forget_positions() override;
+  core::Result<void> replace_positions(const core::Positions& positions) override;
   core::Result<std::uint64_t> count_rows() override;
 
  private:

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -54,23 +55,27 @@ std::string CheckpointStore::path_of(std::string_view topic, core::Partition par
 
 core::Result<void> CheckpointStore::write(std::string_view topic, core::Partition partition,
                                           std::string_view state) const {
-  static std::atomic<std::uint64_t> sequence{0};
-  const std::string path = path_of(topic, partition);
-  const std::string temp = path + ".tmp." + std::to_string(::getpid()) + "." +
-                           std::to_string(sequence.fetch_add(1));
-  std::string header;
-  StateWriter w(header);
+  std::string content;
+  StateWriter w(content);
   w.put(kMagic);
   w.put(static_cast<std::uint64_t>(state.size()));
-  std::string trailer;
-  StateWriter t(trailer);
+  content.append(state);
+  StateWriter t(content);
   t.put(fingerprint(state));
+  if (auto replaced = replace_file(path_of(topic, partition), content); !replaced) return replaced;
+  // The checkpoint now says where the partition resumes: a start left by replay is done.
+  ::unlink(start_path_of(topic, partition).c_str());
+  return core::success();
+}
 
+core::Result<void> CheckpointStore::replace_file(const std::string& path,
+                                                 std::string_view content) const {
+  static std::atomic<std::uint64_t> sequence{0};
+  const std::string temp = path + ".tmp." + std::to_string(::getpid()) + "." +
+                           std::to_string(sequence.fetch_add(1));
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return io_error("cannot create", temp);
-  const bool written = write_all(fd, header.data(), header.size()) &&
-                       write_all(fd, state.data(), state.size()) &&
-                       write_all(fd, trailer.data(), trailer.size()) && ::fsync(fd) == 0;
+  const bool written = write_all(fd, content.data(), content.size()) && ::fsync(fd) == 0;
   auto failure = written ? core::Error{} : io_error("cannot write", temp);
   ::close(fd);
   if (!written) {
@@ -89,6 +94,49 @@ core::Result<void> CheckpointStore::write(std::string_view topic, core::Partitio
     ::close(dir);
   }
   return core::success();
+}
+
+std::string CheckpointStore::start_path_of(std::string_view topic, core::Partition partition) const {
+  return directory_ + "/" + std::string(topic) + "." + std::to_string(partition.value) + ".start";
+}
+
+core::Result<bool> CheckpointStore::replace_with_start(std::string_view topic,
+                                                       core::Partition partition,
+                                                       core::Offset start) const {
+  const std::string path = path_of(topic, partition);
+  bool had_checkpoint = false;
+  if (::rename(path.c_str(), (path + ".before-replay").c_str()) == 0) {
+    had_checkpoint = true;
+  } else if (errno != ENOENT) {
+    return io_error("cannot move aside", path);
+  }
+  if (auto written = replace_file(start_path_of(topic, partition),
+                                  std::to_string(start.value) + "\n");
+      !written) {
+    return std::move(written).error();
+  }
+  return had_checkpoint;
+}
+
+core::Result<std::optional<core::Offset>> CheckpointStore::read_start(
+    std::string_view topic, core::Partition partition) const {
+  const std::string path = start_path_of(topic, partition);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::optional<core::Offset>{};
+    return io_error("cannot open", path);
+  }
+  char buf[32] = {};
+  const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  std::int64_t offset = -1;
+  const auto parsed = n > 0 ? std::from_chars(buf, buf + n, offset) : std::from_chars_result{};
+  if (n <= 0 || parsed.ec != std::errc{} || offset < 0) {
+    return make_error(errc::checkpoint_corrupt,
+                      "start position " + path + " is not an offset; remove it to read the "
+                                                 "partition from its beginning");
+  }
+  return std::optional<core::Offset>(core::Offset{offset});
 }
 
 core::Result<std::optional<std::string>> CheckpointStore::read(std::string_view topic,

@@ -34,9 +34,23 @@ class CheckpointStore {
   core::Result<std::optional<std::string>> read(std::string_view topic,
                                                 core::Partition partition) const;
   std::string path_of(std::string_view topic, core::Partition partition) const;
+
+  // `tokenflow replay`: moves the partition's checkpoint aside (<file>.before-replay) and
+  // leaves a start position, where the next owner reads the partition from with an empty
+  // state; the next checkpoint written replaces it. True if there was a checkpoint.
+  core::Result<bool> replace_with_start(std::string_view topic, core::Partition partition,
+                                        core::Offset start) const;
+  // The start position replay left, if any (only meaningful without a checkpoint).
+  // Errors: errc::checkpoint_io, errc::checkpoint_corrupt.
+  core::Result<std::optional<core::Offset>> read_start(std::string_view topic,
+                                                       core::Partition partition) const;
+  std::string start_path_of(std::string_view topic, core::Partition partition) const;
   const std::string& directory() const { return directory_; }
 
  private:
+  // Atomically: a temporary file, fsynced, renamed over `path`, the directory fsynced.
+  core::Result<void> replace_file(const std::string& path, std::string_view content) const;
+
   std::string directory_;
 };
 

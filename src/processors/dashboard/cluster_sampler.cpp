@@ -22,7 +22,7 @@ core::Result<std::unique_ptr<ClusterSampler>> ClusterSampler::create(
     const kafka::ClientConfig& config, ClusterSamplerOptions options) {
   auto admin = kafka::Admin::create(config, std::chrono::seconds(3));
   if (!admin.ok()) return std::move(admin).error();
-  auto timestamps = kafka::OffsetTimestamps::create(config);
+  auto timestamps = kafka::MessageSampler::create(config);
   if (!timestamps.ok()) return std::move(timestamps).error();
   std::unique_ptr<ClusterSampler> sampler(new ClusterSampler());
   sampler->options_ = std::move(options);
@@ -157,7 +157,7 @@ void ClusterSampler::sample_group(GroupSample& group, std::chrono::steady_clock:
     }
   }
   // The oldest unread message's timestamp gives the lag in seconds.
-  const auto stamps = timestamps_->read(unread, std::chrono::milliseconds(300));
+  const auto stamps = timestamps_->timestamps(unread, std::chrono::milliseconds(300));
   const auto now_ms = core::now_millis().value;
   group.lag = 0;
   group.lag_seconds.reset();

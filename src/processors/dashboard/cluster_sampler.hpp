@@ -18,7 +18,7 @@
 #include "core/result.hpp"
 #include "kafka/admin.hpp"
 #include "kafka/client_config.hpp"
-#include "kafka/offset_timestamps.hpp"
+#include "kafka/message_sampler.hpp"
 
 namespace tokenflow::processors {
 
@@ -105,7 +105,7 @@ class ClusterSampler {
 
   ClusterSamplerOptions options_;
   std::unique_ptr<kafka::Admin> admin_;
-  std::unique_ptr<kafka::OffsetTimestamps> timestamps_;
+  std::unique_ptr<kafka::MessageSampler> timestamps_;
   std::vector<TopicSample> topics_;
   std::vector<GroupSample> groups_;
   std::vector<GroupHistory> histories_;

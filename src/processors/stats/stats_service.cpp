@@ -247,6 +247,16 @@ core::Positions StatsService::on_assigned(const kafka::TopicPartitions& partitio
       offset = state->next_offset();
       spdlog::info("stats: {}[{}] resumes at offset {} (checkpoint: {} tokens)", tp.topic,
                    tp.partition.value, offset, state->token_count());
+    } else if (auto replayed = checkpoints_.read_start(tp.topic, tp.partition); !replayed.ok()) {
+      note_fatal(replayed.error());
+      continue;
+    } else if (replayed->has_value()) {
+      offset = (*replayed)->value;
+      state->set_next_offset(offset);
+      spdlog::info(
+          "stats: {}[{}] has no checkpoint; reading it from offset {} with an empty state (set "
+          "by tokenflow replay): its figures are rebuilt from there",
+          tp.topic, tp.partition.value, offset);
     } else {
       spdlog::info("stats: {}[{}] has no checkpoint; reading it from the beginning", tp.topic,
                    tp.partition.value);
