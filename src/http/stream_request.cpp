@@ -11,7 +11,8 @@ core::Result<StreamRequest> parse_stream_request(std::string_view text,
   simdjson::dom::element doc;
   std::string_view op;
   simdjson::dom::array tokens;
-  if (parser.parse(text.data(), text.size(), true).get(doc) != simdjson::SUCCESS ||
+  // An empty view's data() may be null, which simdjson must not be given.
+  if (text.empty() || parser.parse(text.data(), text.size(), true).get(doc) != simdjson::SUCCESS ||
       doc["op"].get_string().get(op) != simdjson::SUCCESS ||
       doc["tokens"].get_array().get(tokens) != simdjson::SUCCESS) {
     return make_error(

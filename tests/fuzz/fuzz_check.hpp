@@ -14,7 +14,11 @@
 
 namespace tokenflow::fuzz {
 
+// Empty input is given as a view with no data pointer, as librdkafka gives a message without
+// a payload (a tombstone): a decoder must not pass that pointer on (memcpy(p, nullptr, 0) is
+// undefined behaviour, and UBSan says so).
 inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return {};
   return {reinterpret_cast<const char*>(data), size};
 }
 
