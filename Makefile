@@ -5,6 +5,7 @@ BUILD_DIR      ?= build
 ASAN_BUILD_DIR ?= build-asan
 JOBS           ?= $(shell nproc)
 CMAKE_FLAGS    ?=
+FUZZ_SECONDS   ?= 60
 
 .PHONY: all deps build build-asan up test test-unit test-asan bench fuzz clean help
 
@@ -14,6 +15,7 @@ help:
 	@echo "make up         install dependencies, build, run the whole pipeline on the embedded cluster"
 	@echo "make test       install, build (normal and ASan+UBSan), run every test"
 	@echo "make bench      run the benchmarks and print their tables"
+	@echo "make fuzz       fuzz every decoder of outside input for FUZZ_SECONDS (60) each, with clang's libFuzzer"
 	@echo "make deps       install the Debian packages the build and tests need"
 	@echo "make build      build into $(BUILD_DIR)/ (binary: $(BUILD_DIR)/tokenflow)"
 
@@ -49,5 +51,10 @@ bench: build
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 	./scripts/run-benchmarks.sh $(BUILD_DIR)
 
+# Every fuzzer of tests/fuzz/ for FUZZ_SECONDS, built with clang (installed if missing) into
+# build-fuzz/; fails on any finding (tests/fuzz/README.md).
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) ./scripts/fuzz.sh
+
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) build-fuzz

@@ -1,10 +1,10 @@
 #include "cli/stats_api.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 
 #include "codec/json_writer.hpp"
+#include "http/errc.hpp"
 
 namespace tokenflow::cli {
 namespace {
@@ -12,7 +12,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 namespace bhttp = boost::beast::http;
 
-constexpr std::size_t kMaxLimit = 1000;
 constexpr std::string_view kJson = "application/json";
 
 }  // namespace
@@ -23,11 +22,12 @@ StatsApi::StatsApi(processors::StatsStore& store, http::ApiKeys keys, double rat
 http::Response StatsApi::answer(const http::Request& request, const http::ClientInfo& client) {
   const auto started = Clock::now();
   const std::string_view target(request.target().data(), request.target().size());
-  const std::string_view path = http::target_path(target);
+  const auto query = parse_stats_query(target, store_.settings().windows);
+  using Endpoint = StatsQuery::Endpoint;
   http::Response response;
-  if (path == "/healthz") {
+  if (query.ok() && query->endpoint == Endpoint::healthz) {
     response = http::make_response(request, 200, kJson, "{\"status\":\"ok\"}\n");
-  } else if (path == "/readyz") {
+  } else if (query.ok() && query->endpoint == Endpoint::readyz) {
     response = ready() ? http::make_response(request, 200, kJson, "{\"status\":\"ready\"}\n")
                        : http::make_error(request, 503, "the partitions' state is not restored yet");
   } else if (!keys_.allows(request)) {
@@ -42,36 +42,22 @@ http::Response StatsApi::answer(const http::Request& request, const http::Client
     response.set(bhttp::field::retry_after, std::to_string(limiter_.retry_after_seconds()));
   } else if (request.method() != bhttp::verb::get) {
     response = http::make_error(request, 405, "only GET is supported");
+  } else if (!query.ok()) {
+    const bool unknown_path = query.error().code == http::errc::not_found;
+    response = http::make_error(request, unknown_path ? 404 : 400, query.error().message);
+  } else if (query->endpoint == Endpoint::metrics) {
+    response = metrics(request);
+  } else if (query->endpoint == Endpoint::top_tokens) {
+    response = top_tokens(request, *query);
   } else {
-    response = route(request, path);
+    response = token_stats(request, query->token);
   }
   requests_.add();
   latency_.record(std::chrono::duration<double, std::milli>(Clock::now() - started).count());
   return response;
 }
 
-http::Response StatsApi::route(const http::Request& request, std::string_view path) {
-  constexpr std::string_view kTokens = "/v1/tokens";
-  constexpr std::string_view kStats = "/stats";
-  if (path == "/metrics") return metrics(request);
-  if (path == kTokens || path == "/v1/tokens/") return top_tokens(request);
-  if (path.size() > kTokens.size() + kStats.size() && path.substr(0, kTokens.size() + 1) == "/v1/tokens/" &&
-      path.substr(path.size() - kStats.size()) == kStats) {
-    return token_stats(request, path.substr(kTokens.size() + 1,
-                                            path.size() - kTokens.size() - 1 - kStats.size()));
-  }
-  return http::make_error(request, 404,
-                          "no such endpoint: " + std::string(path) +
-                              " (try /v1/tokens/{token}/stats, /v1/tokens, /v1/stream, /metrics)");
-}
-
-http::Response StatsApi::token_stats(const http::Request& request, std::string_view token_text) {
-  core::Address token;
-  if (!core::Address::try_parse(token_text, token)) {
-    return http::make_error(request, 400,
-                            "'" + std::string(token_text) +
-                                "' is not a token address: 0x followed by 40 hex digits");
-  }
+http::Response StatsApi::token_stats(const http::Request& request, const core::Address& token) {
   Resolution where = resolve(token);
   switch (where.kind) {
     case Resolution::answer: {
@@ -165,40 +151,9 @@ StatsApi::Resolution StatsApi::resolve(const core::Address& token) {
   return out;
 }
 
-http::Response StatsApi::top_tokens(const http::Request& request) {
-  const std::string_view target(request.target().data(), request.target().size());
-  const auto& config = store_.settings().windows;
-  const std::string_view window_text = http::query_parameter(target, "window");
-  const stream::Window* window = window_text.empty() ? &config.windows().front()
-                                                     : config.find(window_text);
-  if (window == nullptr) {
-    std::string names;
-    for (const auto& w : config.windows()) names += (names.empty() ? "" : ", ") + w.name;
-    return http::make_error(request, 400, "unknown window '" + std::string(window_text) +
-                                              "'; this server keeps " + names);
-  }
-  const std::string_view sort_text = http::query_parameter(target, "sort");
-  processors::SortKey sort = processors::SortKey::volume;
-  if (sort_text == "count") {
-    sort = processors::SortKey::count;
-  } else if (sort_text == "traders") {
-    sort = processors::SortKey::traders;
-  } else if (!sort_text.empty() && sort_text != "volume") {
-    return http::make_error(request, 400, "unknown sort '" + std::string(sort_text) +
-                                              "'; use volume, count or traders");
-  }
-  std::size_t limit = 50;
-  const std::string_view limit_text = http::query_parameter(target, "limit");
-  if (!limit_text.empty()) {
-    auto [end, ec] = std::from_chars(limit_text.data(), limit_text.data() + limit_text.size(), limit);
-    if (ec != std::errc() || end != limit_text.data() + limit_text.size() || limit == 0 ||
-        limit > kMaxLimit) {
-      return http::make_error(request, 400, "limit '" + std::string(limit_text) +
-                                                "' must be a whole number from 1 to 1000");
-    }
-  }
+http::Response StatsApi::top_tokens(const http::Request& request, const StatsQuery& query) {
   std::string body;
-  store_.top_tokens(*window, sort, limit, body);
+  store_.top_tokens(*query.window, query.sort, query.limit, body);
   body.push_back('\n');
   return http::make_response(request, 200, kJson, std::move(body));
 }

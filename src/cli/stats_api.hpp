@@ -24,6 +24,7 @@
 #include <functional>
 #include <memory>
 
+#include "cli/stats_query.hpp"
 #include "http/access_control.hpp"
 #include "http/http_server.hpp"
 #include "http/prometheus.hpp"
@@ -54,8 +55,7 @@ class StatsApi {
   const http::LatencyHistogram& latency() const { return latency_; }
 
  private:
-  http::Response route(const http::Request& request, std::string_view path);
-  http::Response token_stats(const http::Request& request, std::string_view token_text);
+  http::Response token_stats(const http::Request& request, const core::Address& token);
   // Where the answer for one token is: here (body set), elsewhere (url), or nowhere (status
   // and sentence). HTTP and WebSocket both use it.
   struct Resolution {
@@ -69,7 +69,7 @@ class StatsApi {
   Resolution resolve(const core::Address& token);
   std::string describe(const processors::Location& location) const;
   const std::string& topic_of(processors::Input input) const;
-  http::Response top_tokens(const http::Request& request);
+  http::Response top_tokens(const http::Request& request, const StatsQuery& query);
   http::Response metrics(const http::Request& request);
 
   processors::StatsStore& store_;

@@ -8,20 +8,10 @@
 namespace tokenflow::codec {
 
 core::Result<PriceTick> PriceTickDecoder::decode(std::string_view message) {
-  if (message.size() > kMaxMessageBytes) {
-    return make_error(errc::too_large, "the message is " + std::to_string(message.size()) +
-                                           " bytes; a price tick is at most " +
-                                           std::to_string(kMaxMessageBytes));
-  }
-  simdjson::dom::element root;
-  if (auto code = parser_.parse(message.data(), message.size(), true).get(root); code) {
-    return json_syntax_error(code);
-  }
   simdjson::dom::object object;
-  if (root.get_object().get(object)) {
-    return make_error(errc::not_an_object,
-                      std::string("the message is a JSON ") + json_type_name(root.type()) +
-                          ", not one JSON object with the fields of a price tick");
+  if (auto parsed = parse_object(parser_, message, kMaxMessageBytes, "a price tick", object);
+      !parsed) {
+    return parsed.error();
   }
   PriceTick tick;
   bool has_price = false;

@@ -73,6 +73,10 @@ core::Result<std::uint64_t> parse_usd_micros(std::string_view text) {
 
 core::Result<void> parse_token_registry(std::string_view json, const std::string& origin,
                                         core::TokenRegistry& registry) {
+  if (json.empty()) {  // (and its data() may be null, which simdjson must not be given)
+    return core::make_error(core::errc::invalid_registry,
+                            origin + " is empty; write {\"tokens\": [...]}");
+  }
   simdjson::dom::parser parser;
   element root;
   if (auto code = parser.parse(json.data(), json.size(), true).get(root); code) {

@@ -131,6 +131,9 @@ const char* iso8601_rejection(std::string_view s, UnixMillis& out) {
   std::int64_t seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 +
                          second - offset_seconds;
   if (seconds < 0) return "it is before 1970";
+  // A negative offset can carry 9999-12-31 past the year's end, which no timestamp of ours
+  // can be written as (found by swap_decoder_fuzz).
+  if (seconds > kMaxUnixSeconds) return "it is after the year 9999";
   out = UnixMillis{seconds * 1000 + millis};
   return nullptr;
 }

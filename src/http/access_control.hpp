@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "http/http_server.hpp"
+#include "http/query_string.hpp"
 
 namespace tokenflow::http {
 
@@ -26,12 +27,6 @@ class ApiKeys {
  private:
   std::vector<std::string> keys_;
 };
-
-// The value of query parameter `name` in a request target ("/x?a=1&b=2"), undecoded; empty
-// when absent.
-std::string_view query_parameter(std::string_view target, std::string_view name);
-// The target without its query.
-std::string_view target_path(std::string_view target);
 
 class RateLimiter {
  public:

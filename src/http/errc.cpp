@@ -13,6 +13,8 @@ class HttpCategory final : public std::error_category {
       case errc::timed_out: return "the server did not answer in time";
       case errc::response_too_large:
         return "the answer is over the size limit; raise --max-response-bytes if it is expected";
+      case errc::not_found: return "no such endpoint; the server's README lists its paths";
+      case errc::bad_request: return "the request is malformed; the message says which part";
     }
     return "unknown http error";
   }

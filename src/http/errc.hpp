@@ -1,5 +1,6 @@
-// Error codes of the HTTP client: why a request got no answer it could use. (An answer with
-// any status is not an error: the caller decides what a 429 or a 500 means.)
+// Error codes of the HTTP side. For the client: why a request got no answer it could use (an
+// answer with any status is not an error: the caller decides what a 429 or a 500 means). For
+// the servers: why a request from outside is refused before anything is looked up.
 #pragma once
 
 #include <string>
@@ -14,6 +15,8 @@ enum class errc {
   connection_failed,  // refused, DNS, reset, TLS
   timed_out,          // no answer within the request timeout
   response_too_large, // the answer is over HttpOptions::max_response_bytes
+  not_found,          // a request for a path the server does not serve (answered 404)
+  bad_request,        // a parameter or message the server cannot read (400, or a WebSocket error)
 };
 
 const std::error_category& http_category() noexcept;

@@ -18,6 +18,7 @@
 #include <unordered_set>
 
 #include "codec/json_writer.hpp"
+#include "http/stream_request.hpp"
 
 namespace tokenflow::http {
 namespace asio = boost::asio;
@@ -173,35 +174,11 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   }
 
   void handle(const std::string& text) {
-    simdjson::dom::element doc;
-    simdjson::padded_string padded(text);
-    std::string_view op;
-    simdjson::dom::array tokens;
-    if (parser_.parse(padded).get(doc) != simdjson::SUCCESS ||
-        doc["op"].get_string().get(op) != simdjson::SUCCESS ||
-        doc["tokens"].get_array().get(tokens) != simdjson::SUCCESS) {
-      return error("expected {\"op\":\"subscribe\"|\"unsubscribe\",\"tokens\":[\"0x..\" or \"*\"]}");
-    }
-    if (op != "subscribe" && op != "unsubscribe") {
-      return error("unknown op '" + std::string(op) + "': use subscribe or unsubscribe");
-    }
-    const bool subscribe = op == "subscribe";
-    std::vector<core::Address> named;
-    bool star = false;
-    for (auto item : tokens) {
-      std::string_view text_token;
-      core::Address token;
-      if (item.get_string().get(text_token) != simdjson::SUCCESS) {
-        return error("tokens must be strings: addresses (0x + 40 hex digits) or \"*\"");
-      }
-      if (text_token == "*") {
-        star = true;
-      } else if (core::Address::try_parse(text_token, token)) {
-        named.push_back(token);
-      } else {
-        return error("'" + std::string(text_token) + "' is not a token address (0x + 40 hex digits)");
-      }
-    }
+    auto request = parse_stream_request(text, parser_);
+    if (!request.ok()) return error(request.error().message);
+    const bool subscribe = request->subscribe;
+    const bool star = request->all;
+    const std::vector<core::Address>& named = request->tokens;
     std::string ack = subscribe ? "{\"type\":\"subscribed\",\"tokens\":[" : "{\"type\":\"unsubscribed\",\"tokens\":[";
     bool first = true;
     auto acknowledge = [&](std::string_view t) {

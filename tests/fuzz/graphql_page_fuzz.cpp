@@ -2,12 +2,8 @@
 // give a page or an error of the sources category with a non-empty reason; every record of
 // a page is either a valid transfer that decodes back, or carries a reason; never a crash,
 // a hang or a sanitizer report. The head parser gets the same bytes in both dialects.
-#include <cstddef>
-#include <cstdint>
-#include <cstdlib>
-#include <string_view>
-
 #include "codec/transfer_decoder.hpp"
+#include "fuzz_check.hpp"
 #include "sources/errc.hpp"
 #include "sources/graphql_page.hpp"
 
@@ -17,26 +13,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static sources::PageParser parser("stablesTransfers", {}, "blockNumber", "id", UINT32_MAX);
   static codec::TransferDecoder decoder;
   static sources::Page page;
-  std::string_view input(reinterpret_cast<const char*>(data), size);
-  auto check_error = [](const core::Error& e) {
-    if (e.message.empty() || &e.code.category() != &sources::sources_category()) std::abort();
-  };
+  const std::string_view input = fuzz::as_text(data, size);
   auto parsed = parser.parse(input, page);
   if (!parsed.ok()) {
-    check_error(parsed.error());
+    fuzz::check_error(parsed.error(), sources::sources_category());
   } else {
     core::Transfer transfer;
     for (const auto& record : page.records) {
       if (record.valid) {
-        if (!decoder.decode(record.payload, transfer).ok() || !record.has_cursor) std::abort();
-      } else if (record.reason.empty()) {
-        std::abort();
+        fuzz::require(decoder.decode(record.payload, transfer).ok() && record.has_cursor);
+      } else {
+        fuzz::require(!record.reason.empty());
       }
     }
   }
   for (auto dialect : {sources::Dialect::hasura, sources::Dialect::thegraph}) {
     auto head = parser.parse_head(input, dialect);
-    if (!head.ok()) check_error(head.error());
+    if (!head.ok()) fuzz::check_error(head.error(), sources::sources_category());
   }
   return 0;
 }

@@ -393,7 +393,8 @@ void AlertMonitor::remember_published_alerts() {
       [&](std::string_view payload) {
         simdjson::dom::element root;
         std::string_view id;
-        if (parser.parse(payload.data(), payload.size()).get(root) ||
+        // A message without a payload has no data pointer, which simdjson must not be given.
+        if (payload.empty() || parser.parse(payload.data(), payload.size()).get(root) ||
             root["alert_id"].get(id)) {
           return;  // not one of ours
         }

@@ -26,7 +26,9 @@ void RecentAlerts::poll(std::chrono::milliseconds budget) {
     }
     const auto payload = message->payload();
     simdjson::dom::element element;
-    if (parser.parse(payload.data(), payload.size()).get(element) != simdjson::SUCCESS ||
+    // A message without a payload has no data pointer, which simdjson must not be given.
+    if (payload.empty() ||
+        parser.parse(payload.data(), payload.size()).get(element) != simdjson::SUCCESS ||
         !element.is_object()) {
       ++unreadable_;
       continue;

@@ -38,6 +38,9 @@ TEST(TokenRegistry, BadFilesSayWhatIsWrong) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("f.json: token #1"), std::string::npos) << r.error().message;
   EXPECT_FALSE(parse_token_registry("{", "f.json", registry).ok());
+  auto empty = parse_token_registry(std::string_view(), "f.json", registry);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().message.rfind("f.json is empty", 0), 0u) << empty.error().message;
   EXPECT_FALSE(parse_token_registry(R"({"tokens":[{"symbol":"X","address":"0x1111111111111111111111111111111111111111"}]})",
                                     "f.json", registry).ok());
   EXPECT_FALSE(load_token_registry_file("/nonexistent/registry.json", registry).ok());
