@@ -18,16 +18,40 @@ std::string joined_ids(const std::vector<std::int32_t>& ids) {
   return out.empty() ? "-" : out;
 }
 
-void append_json_ids(std::string& out, const std::vector<std::int32_t>& ids) {
-  out += '[';
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (i > 0) out += ',';
-    codec::append_int(out, ids[i]);
-  }
-  out += ']';
+// JSON pieces for fmt::format: not a hot path, so each object is one readable template.
+std::string json_text(std::string_view text) {
+  std::string out;
+  codec::append_json_string(out, text);
+  return out;
 }
 
-void append_json_bool(std::string& out, bool value) { out += value ? "true" : "false"; }
+std::string json_text_or_null(const std::optional<std::string>& text) {
+  return text ? json_text(*text) : "null";
+}
+
+std::string json_ids(const std::vector<std::int32_t>& ids) {
+  std::string out = "[";
+  for (const auto id : ids) {
+    if (out.size() > 1) out += ',';
+    codec::append_int(out, id);
+  }
+  return out + "]";
+}
+
+std::string json_partition(const kafka::PartitionDescription& p, const kafka::Watermarks& marks) {
+  return fmt::format(
+      R"({{"partition":{},"leader":{},"replicas":{},"in_sync_replicas":{},"log_start":{},)"
+      R"("log_end":{},"messages":{},"error":{}}})",
+      p.partition.value, p.leader, json_ids(p.replicas), json_ids(p.in_sync_replicas),
+      marks.low.value, marks.high.value, retained_messages(marks), json_text(p.error));
+}
+
+std::string json_config_entry(const kafka::ConfigEntry& e) {
+  return fmt::format(
+      R"({{"name":{},"value":{},"source":{},"default":{},"read_only":{},"sensitive":{}}})",
+      json_text(e.name), json_text_or_null(e.value), json_text(e.source), e.is_default, e.read_only,
+      e.sensitive);
+}
 
 bool shown(const kafka::ConfigEntry& entry, bool all_configs) {
   return all_configs || !entry.is_default;
@@ -55,28 +79,10 @@ std::string text_config(const TopicReport& report) {
 std::string json_config(const TopicReport& report) {
   if (!report.configs) return "null";
   std::string out = "[";
-  bool first = true;
   for (const auto& entry : *report.configs) {
     if (!shown(entry, report.all_configs)) continue;
-    if (!first) out += ',';
-    first = false;
-    out += "{\"name\":";
-    codec::append_json_string(out, entry.name);
-    out += ",\"value\":";
-    if (entry.value) {
-      codec::append_json_string(out, *entry.value);
-    } else {
-      out += "null";
-    }
-    out += ",\"source\":";
-    codec::append_json_string(out, entry.source);
-    out += ",\"default\":";
-    append_json_bool(out, entry.is_default);
-    out += ",\"read_only\":";
-    append_json_bool(out, entry.read_only);
-    out += ",\"sensitive\":";
-    append_json_bool(out, entry.sensitive);
-    out += '}';
+    if (out.size() > 1) out += ',';
+    out += json_config_entry(entry);
   }
   return out + "]";
 }
@@ -94,24 +100,19 @@ std::int64_t retained_messages(const TopicReport& report) {
 }
 
 std::string render_topic_list(const std::vector<TopicSummary>& topics, ReportFormat format) {
-  std::string out;
   if (format == ReportFormat::json) {
-    out = "{\"topics\":[";
-    for (std::size_t i = 0; i < topics.size(); ++i) {
-      if (i > 0) out += ',';
-      out += "{\"name\":";
-      codec::append_json_string(out, topics[i].name);
-      out += ",\"partitions\":";
-      codec::append_int(out, topics[i].partitions);
-      out += ",\"messages\":";
-      codec::append_int(out, topics[i].messages);
-      out += '}';
+    std::string rows;
+    for (const auto& t : topics) {
+      if (!rows.empty()) rows += ',';
+      rows += fmt::format(R"({{"name":{},"partitions":{},"messages":{}}})", json_text(t.name),
+                          t.partitions, t.messages);
     }
-    return out + "]}\n";
+    return "{\"topics\":[" + rows + "]}\n";
   }
   std::size_t width = 5;  // "TOPIC"
   for (const auto& t : topics) width = std::max(width, t.name.size());
-  out = fmt::format("{:<{}}  {:>10}  {:>12}\n", "TOPIC", width, "PARTITIONS", "MESSAGES");
+  std::string out =
+      fmt::format("{:<{}}  {:>10}  {:>12}\n", "TOPIC", width, "PARTITIONS", "MESSAGES");
   for (const auto& t : topics) {
     out += fmt::format("{:<{}}  {:>10}  {:>12}\n", t.name, width, t.partitions, t.messages);
   }
@@ -120,45 +121,20 @@ std::string render_topic_list(const std::vector<TopicSummary>& topics, ReportFor
 
 std::string render_topic_report(const TopicReport& report, ReportFormat format) {
   const auto& partitions = report.topic.partitions;
-  std::string out;
   if (format == ReportFormat::json) {
-    out = "{\"name\":";
-    codec::append_json_string(out, report.topic.name);
-    out += ",\"messages\":";
-    codec::append_int(out, retained_messages(report));
-    out += ",\"partitions\":[";
+    std::string rows;
     for (std::size_t i = 0; i < partitions.size(); ++i) {
-      const auto& p = partitions[i];
-      const auto& marks = report.watermarks.at(i);
-      if (i > 0) out += ',';
-      out += "{\"partition\":";
-      codec::append_int(out, p.partition.value);
-      out += ",\"leader\":";
-      codec::append_int(out, p.leader);
-      out += ",\"replicas\":";
-      append_json_ids(out, p.replicas);
-      out += ",\"in_sync_replicas\":";
-      append_json_ids(out, p.in_sync_replicas);
-      out += ",\"log_start\":";
-      codec::append_int(out, marks.low.value);
-      out += ",\"log_end\":";
-      codec::append_int(out, marks.high.value);
-      out += ",\"messages\":";
-      codec::append_int(out, retained_messages(marks));
-      out += ",\"error\":";
-      codec::append_json_string(out, p.error);
-      out += '}';
+      if (i > 0) rows += ',';
+      rows += json_partition(partitions[i], report.watermarks.at(i));
     }
-    out += "],\"config\":" + json_config(report) + ",\"config_error\":";
-    if (report.configs) {
-      out += "null";
-    } else {
-      codec::append_json_string(out, report.config_error);
-    }
-    return out + "}\n";
+    return fmt::format(
+        R"({{"name":{},"messages":{},"partitions":[{}],"config":{},"config_error":{}}})"
+        "\n",
+        json_text(report.topic.name), retained_messages(report), rows, json_config(report),
+        report.configs ? "null" : json_text(report.config_error));
   }
-  out = fmt::format("topic {}: {} partition(s), {} message(s) retained\n", report.topic.name,
-                    partitions.size(), retained_messages(report));
+  std::string out = fmt::format("topic {}: {} partition(s), {} message(s) retained\n",
+                                report.topic.name, partitions.size(), retained_messages(report));
   out += fmt::format("{:>9}  {:>6}  {:<12}  {:<12}  {:>12}  {:>12}  {:>12}\n", "PARTITION",
                      "LEADER", "REPLICAS", "IN-SYNC", "LOG-START", "LOG-END", "MESSAGES");
   for (std::size_t i = 0; i < partitions.size(); ++i) {
