@@ -275,19 +275,14 @@ std::pair<CLI::App*, std::shared_ptr<Flags>> add_topics_command(
 void register_topics(CLI::App& app, CommandContext& ctx) {
   auto* topics = app.add_subcommand(
       "topics",
-      "Topic administration on any Kafka cluster (KAFKA_BOOTSTRAP_SERVERS):\n"
-      "  list            every topic: partitions, messages retained\n"
-      "  describe T      each partition's leader, replicas, in-sync replicas, log start and end;\n"
-      "                  the topic's settings (DescribeConfigs)\n"
-      "  create T        a new topic (--partitions, --replication-factor, -c key=value)\n"
-      "  add-partitions  grows a topic (--partitions is the new total); needs --force\n"
-      "  delete T        deletes a topic and its messages; needs --yes\n"
-      "The embedded cluster (tokenflow broker / up) answers list and describe (not the\n"
-      "settings); create, add-partitions and delete fail there at once, saying what to do.");
+      "Topic administration on any Kafka cluster (KAFKA_BOOTSTRAP_SERVERS): list, describe, "
+      "create, add-partitions (needs --force), delete (needs --yes)");
   topics->require_subcommand(1);
   topics->footer(
-      "Exit codes: 0 done; 1 failed at run time (cluster unreachable, a request refused or "
-      "timed out, unknown topic); 2 bad usage (a flag, a missing --force or --yes).");
+      "The embedded cluster (tokenflow broker / up) answers list and describe (not the "
+      "settings); create, add-partitions and delete fail there at once, saying what to do "
+      "instead.\nExit codes: 0 done; 1 failed at run time (cluster unreachable, a request refused "
+      "or timed out, unknown topic); 2 bad usage (a flag, a missing --force or --yes).");
 
   add_topics_command<TopicsListFlags>(
       *topics, ctx, "list",
