@@ -66,6 +66,7 @@ int run(int argc, char** argv) {
   register_dashboard(app, ctx);
   register_replay(app, ctx);
   register_alerts(app, ctx);
+  register_topics(app, ctx);
 
   try {
     app.parse(argc, argv);

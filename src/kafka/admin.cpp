@@ -6,6 +6,7 @@
 #include <array>
 #include <tuple>
 
+#include "kafka/admin_request.hpp"
 #include "kafka/errc.hpp"
 #include "kafka/timeout.hpp"
 #include "kafka/topic_partition.hpp"
@@ -13,12 +14,6 @@
 namespace tokenflow::kafka {
 namespace {
 
-struct NewTopicDeleter {
-  void operator()(rd_kafka_NewTopic_t* p) const noexcept { rd_kafka_NewTopic_destroy(p); }
-};
-struct AdminOptionsDeleter {
-  void operator()(rd_kafka_AdminOptions_t* p) const noexcept { rd_kafka_AdminOptions_destroy(p); }
-};
 struct AlterGroupOffsetsDeleter {
   void operator()(rd_kafka_AlterConsumerGroupOffsets_t* p) const noexcept {
     rd_kafka_AlterConsumerGroupOffsets_destroy(p);
@@ -29,20 +24,6 @@ struct ListGroupOffsetsDeleter {
     rd_kafka_ListConsumerGroupOffsets_destroy(p);
   }
 };
-
-// Admin results arrive on our queue; a result we did not ask for (an earlier call that
-// timed out) is skipped.
-EventHandle wait_for(rd_kafka_queue_t* queue, rd_kafka_event_type_t type, int timeout_ms) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return nullptr;
-    EventHandle event(rd_kafka_queue_poll(queue, static_cast<int>(left.count())));
-    if (!event) return nullptr;
-    if (rd_kafka_event_type(event.get()) == type) return event;
-  }
-}
 
 }  // namespace
 
@@ -77,80 +58,24 @@ int Admin::timeout_ms() const { return std::max(1, to_timeout_ms(timeout_)); }
 
 core::Result<void> Admin::ensure_topic(const std::string& topic, int partitions, int replication,
                                        const std::map<std::string, std::string>& configs) {
-  std::array<char, 512> errstr{};
-  std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter> new_topic(
-      rd_kafka_NewTopic_new(topic.c_str(), partitions, replication, errstr.data(), errstr.size()));
-  if (!new_topic) {
-    return make_error(errc::invalid_config, "cannot create topic " + topic + " with " +
-                                                std::to_string(partitions) +
-                                                " partition(s), replication " +
-                                                std::to_string(replication) + ": " + errstr.data());
+  auto created = create_topic(topic, partitions, replication, configs);
+  if (created.ok() || created.error().code != make_error_code(errc::topic_exists)) return created;
+  auto existing = partition_count(topic);
+  if (existing && *existing < partitions) {
+    spdlog::warn(
+        "topic {} already exists with {} partition(s), fewer than the {} asked "
+        "for; it is used as it is",
+        topic, *existing, partitions);
   }
-  for (const auto& [name, value] : configs) {
-    if (auto err = rd_kafka_NewTopic_set_config(new_topic.get(), name.c_str(), value.c_str()); err) {
-      return make_error(errc::invalid_config, "topic " + topic + ": setting " + name + "=" +
-                                                  value + ": " + rd_kafka_err2str(err));
-    }
-  }
-  std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
-      rd_kafka_AdminOptions_new(rk_.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS));
-  rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms(), errstr.data(),
-                                            errstr.size());
-  rd_kafka_AdminOptions_set_operation_timeout(options.get(), timeout_ms(), errstr.data(),
-                                              errstr.size());
-  rd_kafka_NewTopic_t* topics[] = {new_topic.get()};
-  rd_kafka_CreateTopics(rk_.get(), topics, 1, options.get(), queue_.get());
-
-  auto event = wait_for(queue_.get(), RD_KAFKA_EVENT_CREATETOPICS_RESULT, timeout_ms() + 1000);
-  if (!event) {
-    return make_error(errc::timed_out, "creating topic " + topic + ": no answer within " +
-                                           std::to_string(timeout_.count()) +
-                                           " ms; check --kafka-bootstrap");
-  }
-  if (const auto err = rd_kafka_event_error(event.get()); err) {
-    std::string context =
-        "creating topic " + topic + " (" + rd_kafka_event_error_string(event.get()) + ")";
-    if (classify(err) == errc::timed_out) {
-      context += "; the cluster did not answer CreateTopics within " +
-                 std::to_string(timeout_.count()) +
-                 " ms (the embedded cluster never does: its topics are created on first use)";
-    }
-    return make_error(err, context);
-  }
-  const auto* result = rd_kafka_event_CreateTopics_result(event.get());
-  std::size_t count = 0;
-  const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(result, &count);
-  for (std::size_t i = 0; i < count; ++i) {
-    const auto err = rd_kafka_topic_result_error(results[i]);
-    if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-      auto existing = partition_count(topic);
-      if (existing && *existing < partitions) {
-        spdlog::warn(
-            "topic {} already exists with {} partition(s), fewer than the {} asked "
-            "for; it is used as it is",
-            topic, *existing, partitions);
-      }
-      return core::success();
-    }
-    if (err) {
-      const char* why = rd_kafka_topic_result_error_string(results[i]);
-      return make_error(err, "creating topic " + topic +
-                                 (why != nullptr ? std::string(" (") + why + ")" : std::string()));
-    }
-  }
-  spdlog::info("created topic {} with {} partition(s), replication {}", topic, partitions,
-               replication);
   return core::success();
 }
 
 core::Result<std::vector<TopicInfo>> Admin::topics() {
-  const rd_kafka_metadata_t* raw = nullptr;
-  const auto err = rd_kafka_metadata(rk_.get(), 1, nullptr, &raw, timeout_ms());
-  if (err) return make_error(err, "reading the cluster's metadata");
-  MetadataHandle metadata(raw);
+  auto metadata = cluster_metadata();
+  if (!metadata) return std::move(metadata).error();
   std::vector<TopicInfo> out;
-  for (int i = 0; i < metadata->topic_cnt; ++i) {
-    const auto& t = metadata->topics[i];
+  for (int i = 0; i < (*metadata)->topic_cnt; ++i) {
+    const auto& t = (*metadata)->topics[i];
     if (t.err || std::string_view(t.topic).starts_with("__")) continue;
     out.push_back({t.topic, t.partition_cnt});
   }
@@ -255,24 +180,14 @@ core::Result<core::Positions> Admin::list_group_offsets(
     const std::string& what) {
   std::unique_ptr<rd_kafka_ListConsumerGroupOffsets_t, ListGroupOffsetsDeleter> request(
       rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), partitions));
-  std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
-      rd_kafka_AdminOptions_new(rk_.get(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS));
-  std::array<char, 512> errstr{};
-  rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms(), errstr.data(),
-                                            errstr.size());
+  auto options =
+      make_admin_options(rk_.get(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout_ms());
   rd_kafka_ListConsumerGroupOffsets_t* requests[] = {request.get()};
   rd_kafka_ListConsumerGroupOffsets(rk_.get(), requests, 1, options.get(), queue_.get());
 
-  auto event =
-      wait_for(queue_.get(), RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, timeout_ms() + 1000);
-  if (!event) {
-    return make_error(errc::timed_out,
-                      what + ": no answer within " + std::to_string(timeout_.count()) + " ms");
-  }
-  if (const auto err = rd_kafka_event_error(event.get()); err) {
-    return make_error(err, what + " (" + rd_kafka_event_error_string(event.get()) + ")");
-  }
-  const auto* result = rd_kafka_event_ListConsumerGroupOffsets_result(event.get());
+  auto event = await_result(RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT, what);
+  if (!event) return std::move(event).error();
+  const auto* result = rd_kafka_event_ListConsumerGroupOffsets_result(event->get());
   std::size_t count = 0;
   const rd_kafka_group_result_t** groups =
       rd_kafka_ListConsumerGroupOffsets_result_groups(result, &count);
@@ -305,24 +220,13 @@ core::Result<void> Admin::alter_committed_offsets(const std::string& group,
   auto list = to_partition_list(positions);
   std::unique_ptr<rd_kafka_AlterConsumerGroupOffsets_t, AlterGroupOffsetsDeleter> request(
       rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.get()));
-  std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
-      rd_kafka_AdminOptions_new(rk_.get(), RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS));
-  std::array<char, 512> errstr{};
-  rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms(), errstr.data(),
-                                            errstr.size());
+  auto options =
+      make_admin_options(rk_.get(), RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout_ms());
   rd_kafka_AlterConsumerGroupOffsets_t* requests[] = {request.get()};
   rd_kafka_AlterConsumerGroupOffsets(rk_.get(), requests, 1, options.get(), queue_.get());
-  auto event =
-      wait_for(queue_.get(), RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT, timeout_ms() + 1000);
-  if (!event) {
-    return make_error(errc::timed_out,
-                      what + ": no answer within " + std::to_string(timeout_.count()) + " ms");
-  }
-  if (const auto err = rd_kafka_event_error(event.get()); err) {
-    return make_error(errc::request_failed,
-                      what + " (" + rd_kafka_event_error_string(event.get()) + ")");
-  }
-  const auto* result = rd_kafka_event_AlterConsumerGroupOffsets_result(event.get());
+  auto event = await_result(RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT, what);
+  if (!event) return std::move(event).error();
+  const auto* result = rd_kafka_event_AlterConsumerGroupOffsets_result(event->get());
   std::size_t count = 0;
   const rd_kafka_group_result_t** groups =
       rd_kafka_AlterConsumerGroupOffsets_result_groups(result, &count);
@@ -385,24 +289,14 @@ core::Result<bool> Admin::is_embedded_cluster() {
 }
 
 core::Result<GroupDescription> Admin::describe_group(const std::string& group) {
-  std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
-      rd_kafka_AdminOptions_new(rk_.get(), RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS));
-  std::array<char, 512> errstr{};
-  rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms(), errstr.data(),
-                                            errstr.size());
+  auto options =
+      make_admin_options(rk_.get(), RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout_ms());
   const char* groups[] = {group.c_str()};
   rd_kafka_DescribeConsumerGroups(rk_.get(), groups, 1, options.get(), queue_.get());
   const std::string what = "describing consumer group " + group;
-  auto event =
-      wait_for(queue_.get(), RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT, timeout_ms() + 1000);
-  if (!event) {
-    return make_error(errc::timed_out,
-                      what + ": no answer within " + std::to_string(timeout_.count()) + " ms");
-  }
-  if (const auto err = rd_kafka_event_error(event.get()); err) {
-    return make_error(errc::request_failed, what + " (" + rd_kafka_event_error_string(event.get()) + ")");
-  }
-  const auto* result = rd_kafka_event_DescribeConsumerGroups_result(event.get());
+  auto event = await_result(RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT, what);
+  if (!event) return std::move(event).error();
+  const auto* result = rd_kafka_event_DescribeConsumerGroups_result(event->get());
   std::size_t count = 0;
   const auto** described = rd_kafka_DescribeConsumerGroups_result_groups(result, &count);
   if (count != 1) return make_error(errc::request_failed, what + ": no description returned");

@@ -1,11 +1,15 @@
 // Admin: the operations side of a Kafka cluster that roles and `tokenflow topics` / `lag`
 // need: make sure a topic exists, how many partitions it has, where each partition's log
-// ends (watermarks), and how far a consumer group's committed offsets trail them (lag).
+// ends (watermarks), how far a consumer group's committed offsets trail them (lag), and the
+// topic administration of `tokenflow topics` (describe, configs, create, grow, delete).
 //
-// ensure_topic() uses the CreateTopics admin request, which real clusters (Kafka, Redpanda)
-// answer and librdkafka's mock cluster does not: code that runs an EmbeddedCluster in the
-// same process creates topics with EmbeddedCluster::create_topic() instead. Everything else
-// here works on both.
+// create_topic(), ensure_topic(), create_partitions(), delete_topic() and topic_configs()
+// are requests to the cluster's controller (CreateTopics, CreatePartitions, DeleteTopics,
+// DescribeConfigs), which real clusters (Kafka, Redpanda) answer and librdkafka's mock
+// cluster does not: it names no controller among its brokers, and these calls fail at once
+// with errc::not_supported there. Code that runs an EmbeddedCluster in the same process
+// creates topics with EmbeddedCluster::create_topic() instead. Everything else here works
+// on both.
 //
 // Lifecycle: create() connects lazily; every call blocks for at most the timeout given to
 // create(). Thread-safe (librdkafka's admin and metadata calls are).
@@ -13,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -48,6 +53,29 @@ struct TopicInfo {
   int partitions = 0;
 };
 
+struct PartitionDescription {
+  core::Partition partition;
+  std::int32_t leader = -1;  // broker id; -1 while the partition has no leader
+  std::vector<std::int32_t> replicas;
+  std::vector<std::int32_t> in_sync_replicas;
+  std::string error;  // what the metadata said is wrong with the partition; empty if nothing
+};
+
+struct TopicDescription {
+  std::string name;
+  std::vector<PartitionDescription> partitions;  // in partition order
+};
+
+// One setting of a topic as DescribeConfigs reports it.
+struct ConfigEntry {
+  std::string name;
+  std::optional<std::string> value;  // nullopt when unset or sensitive (never sent)
+  std::string source;                // "DYNAMIC_TOPIC_CONFIG", "DEFAULT_CONFIG", ...
+  bool is_default = false;
+  bool read_only = false;
+  bool sensitive = false;
+};
+
 struct GroupMember {
   std::string member_id;
   std::string client_id;
@@ -67,12 +95,34 @@ class Admin {
   Admin(const Admin&) = delete;
   Admin& operator=(const Admin&) = delete;
 
-  // Creates the topic unless it exists (an existing topic is success, with a warning when
-  // it has fewer partitions than asked). Errors: errc::timed_out, errc::request_failed
-  // naming the topic and the broker's reason.
-  // `configs` are the new topic's settings (e.g. cleanup.policy=compact).
+  // Creates the topic (CreateTopics); -1 partitions or replication take the cluster's
+  // defaults. `configs` are the new topic's settings (e.g. cleanup.policy=compact).
+  // Errors: errc::topic_exists, errc::not_supported (no controller: the embedded cluster),
+  // errc::timed_out, errc::invalid_config, errc::request_failed naming the topic and the
+  // broker's reason.
+  core::Result<void> create_topic(const std::string& topic, int partitions, int replication,
+                                  const std::map<std::string, std::string>& configs = {});
+  // create_topic() unless it exists (an existing topic is success, with a warning when it
+  // has fewer partitions than asked).
   core::Result<void> ensure_topic(const std::string& topic, int partitions, int replication,
                                   const std::map<std::string, std::string>& configs = {});
+
+  // Grows `topic` to `total` partitions (CreatePartitions). Errors as create_topic's, and
+  // errc::request_failed when `total` is not more than it has.
+  core::Result<void> create_partitions(const std::string& topic, int total);
+
+  // Deletes `topic` and every message in it (DeleteTopics). Errors as create_topic's, and
+  // errc::unknown_topic.
+  core::Result<void> delete_topic(const std::string& topic);
+
+  // Leaders, replicas and in-sync replicas of each partition, from the metadata of every
+  // topic: asking for one topic by name would make the embedded cluster create it.
+  // Errors: errc::unknown_topic.
+  core::Result<TopicDescription> describe_topic(const std::string& topic);
+
+  // Every setting of `topic`, defaults included, by name (DescribeConfigs). Errors as
+  // create_topic's.
+  core::Result<std::vector<ConfigEntry>> topic_configs(const std::string& topic);
 
   // Every topic of the cluster but its internal ones (names starting "__"), by name.
   core::Result<std::vector<TopicInfo>> topics();
@@ -113,8 +163,8 @@ class Admin {
   // so callers check this before describe_group().
   core::Result<bool> is_embedded_cluster();
 
-  // The group's state and members (DescribeGroups). Errors: errc::request_failed when the
-  // cluster does not answer it (librdkafka's embedded cluster does not).
+  // The group's state and members (DescribeGroups). Errors: errc::timed_out or
+  // errc::request_failed when the cluster does not answer it (the embedded cluster does not).
   core::Result<GroupDescription> describe_group(const std::string& group);
 
   // Lag of `group` on every partition of `topic`, in partition order.
@@ -127,6 +177,18 @@ class Admin {
                                                    const rd_kafka_topic_partition_list_t* partitions,
                                                    const std::string& what);
   int timeout_ms() const;
+  core::Result<MetadataHandle> cluster_metadata();
+  // errc::not_supported, saying why, unless the cluster names a controller among its
+  // brokers (the requests above go to it; the embedded cluster names broker 0, which
+  // does not exist, and librdkafka would wait for it until the timeout).
+  core::Result<void> require_controller(const std::string& what);
+  // The result of `type` for the request just sent, or errc::timed_out, or the error the
+  // whole request failed with; `what` ("creating topic t") starts each error.
+  core::Result<EventHandle> await_result(rd_kafka_event_type_t type, const std::string& what);
+  // require_controller(), then `send` the request (CreateTopics, CreatePartitions or
+  // DeleteTopics, of one topic) with options bounded by the timeout, then its topic's result.
+  core::Result<void> topic_request(rd_kafka_admin_op_t op, const std::string& what,
+                                   const std::function<void(rd_kafka_AdminOptions_t*)>& send);
 
   std::chrono::milliseconds timeout_;
   KafkaHandle rk_;

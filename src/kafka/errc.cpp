@@ -35,6 +35,12 @@ class KafkaCategory final : public std::error_category {
         return "a Kafka request failed";
       case errc::cluster_failed:
         return "the embedded Kafka cluster could not be created or changed";
+      case errc::not_supported:
+        return "the Kafka cluster does not accept this admin request; librdkafka's embedded "
+               "cluster accepts none of CreateTopics, CreatePartitions, DeleteTopics and "
+               "DescribeConfigs";
+      case errc::topic_exists:
+        return "the Kafka topic already exists";
     }
     return "unknown kafka error";
   }
@@ -79,6 +85,11 @@ errc classify(rd_kafka_resp_err_t err) noexcept {
     case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
     case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
       return errc::unknown_topic;
+    case RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS:
+      return errc::topic_exists;
+    case RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE:
+    case RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION:
+      return errc::not_supported;
     case RD_KAFKA_RESP_ERR__INVALID_ARG:
     case RD_KAFKA_RESP_ERR__CONFLICT:
       return errc::invalid_config;

@@ -25,6 +25,8 @@ enum class errc {
   assignment_failed,    // partitions could not be assigned or unassigned after a rebalance
   request_failed,       // any other error a broker or librdkafka answered
   cluster_failed,       // the embedded (mock) cluster could not be created or changed
+  not_supported,        // the cluster does not accept this admin request (the embedded one)
+  topic_exists,         // CreateTopics of a topic that already exists
 };
 
 const std::error_category& kafka_category() noexcept;

@@ -423,14 +423,15 @@ TEST_F(KafkaLayerTest, ANewConsumerResumesAfterTheCommittedOffsetsAndLagSeesThem
 }
 
 TEST_F(KafkaLayerTest, EnsureTopicIsBoundedWhereCreateTopicsIsUnsupported) {
-  // The mock has no CreateTopics: the call must give up within its timeout and say so.
+  // The mock has no CreateTopics (it names no controller): the call must say so without
+  // waiting for its timeout.
   const auto started = Clock::now();
-  auto ensured = ensure_topic(config(), "defi.swaps", 6, 1, 1s);
+  auto ensured = ensure_topic(config(), "defi.swaps", 6, 1, 20s);
   const auto took = Clock::now() - started;
   ASSERT_FALSE(ensured.ok());
-  EXPECT_EQ(ensured.error().code, make_error_code(errc::timed_out)) << ensured.error().message;
+  EXPECT_EQ(ensured.error().code, make_error_code(errc::not_supported)) << ensured.error().message;
   EXPECT_NE(ensured.error().message.find("defi.swaps"), std::string::npos);
-  EXPECT_LT(took, 6s);  // 1 s asked, plus client start-up (slower under sanitizers)
+  EXPECT_LT(took, 10s);  // well under the 20 s asked, even under sanitizers
 }
 
 TEST_F(KafkaLayerTest, ListenerOffsetsChooseWhereConsumptionStarts) {

@@ -130,6 +130,9 @@ TEST(KafkaErrc, HasACategoryWithOneSentencePerCode) {
   EXPECT_NE(code.message().find("tokenflow replay"), std::string::npos);
   EXPECT_EQ(classify(RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET), errc::offset_out_of_range);
   EXPECT_EQ(classify(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT), errc::delivery_failed);
+  // `tokenflow topics create` tells an existing topic apart; an old broker's missing request.
+  EXPECT_EQ(classify(RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS), errc::topic_exists);
+  EXPECT_EQ(classify(RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE), errc::not_supported);
   auto error = make_error(RD_KAFKA_RESP_ERR__TRANSPORT, "producing to t[1]");
   EXPECT_EQ(error.code, make_error_code(errc::transport_failure));
   EXPECT_NE(error.message.find("producing to t[1]: "), std::string::npos) << error.message;
