@@ -7,7 +7,7 @@ JOBS           ?= $(shell nproc)
 CMAKE_FLAGS    ?=
 FUZZ_SECONDS   ?= 60
 
-.PHONY: all deps build build-asan up test test-unit test-asan bench fuzz clean help
+.PHONY: all deps build build-asan up test test-unit bench fuzz clean help
 
 all: build
 

@@ -466,7 +466,7 @@ void TransferSink::check_stored_within_log(const core::Positions& stored) {
           " (see the lines above). To read those partitions from their start: `tokenflow "
           "replay --group " +
           consumer_options_.group_id + " --topic " + options_.topic + ":" + beyond +
-          " --to-earliest --execute`, or delete their rows for " +
+          " --to-earliest --database-url <this sink's> --execute`, or delete their rows for " +
           positions_store_->table_name() + " from the positions table");
 }
 
