@@ -27,6 +27,11 @@ core::Result<std::unique_ptr<ClusterSampler>> ClusterSampler::create(
   std::unique_ptr<ClusterSampler> sampler(new ClusterSampler());
   sampler->options_ = std::move(options);
   sampler->admin_ = std::move(admin).value();
+  // The embedded cluster refuses DescribeGroups, and a client that asked it cannot be
+  // destroyed afterwards (Admin::is_embedded_cluster): never ask it.
+  if (auto embedded = sampler->admin_->is_embedded_cluster(); embedded.ok() && *embedded) {
+    sampler->options_.describe_groups = false;
+  }
   sampler->timestamps_ = std::move(timestamps).value();
   for (const auto& spec : sampler->options_.groups) {
     GroupSample group;
