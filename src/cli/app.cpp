@@ -65,6 +65,7 @@ int run(int argc, char** argv) {
   register_stats(app, ctx);
   register_dashboard(app, ctx);
   register_replay(app, ctx);
+  register_lag(app, ctx);
   register_alerts(app, ctx);
   register_topics(app, ctx);
 

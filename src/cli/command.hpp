@@ -28,6 +28,7 @@ void register_stats(CLI::App& app, CommandContext& ctx);
 void register_dashboard(CLI::App& app, CommandContext& ctx);
 void register_up(CLI::App& app, CommandContext& ctx);
 void register_replay(CLI::App& app, CommandContext& ctx);
+void register_lag(CLI::App& app, CommandContext& ctx);
 void register_topics(CLI::App& app, CommandContext& ctx);
 
 // Exit codes: 0 done, 1 failed at run time, 2 bad usage or configuration.

@@ -447,12 +447,8 @@ void register_replay(CLI::App& app, CommandContext& ctx) {
                   "To the first message of this block or later in each partition (a binary "
                   "search of the partition)");
   cmd->add_flag("--execute", flags->execute, "Apply the move (without it: a dry run)");
-  cmd->add_option("--database-url", flags->postgres.url,
-                  "The sink's PostgreSQL: move the positions stored there too (the sink "
-                  "resumes from them, not from Kafka)")
-      ->envname("DATABASE_URL");
-  cmd->add_option("--schema", flags->postgres.schema, "The sink's schema")->capture_default_str();
-  cmd->add_option("--table", flags->postgres.table, "The sink's table")->capture_default_str();
+  // The sink's database (its positions are where it resumes, not Kafka's offsets).
+  add_postgres_flags(*cmd, flags->postgres);
   cmd->add_option("--state-dir", flags->state_dir,
                   "The statistics service's checkpoints: set the moved partitions' aside, so "
                   "their figures are rebuilt from the new position");

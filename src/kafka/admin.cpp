@@ -271,6 +271,28 @@ core::Result<std::vector<core::Offset>> Admin::offsets_for_time(const TopicParti
   return out;
 }
 
+core::Result<std::vector<std::string>> Admin::list_groups() {
+  const std::string what = "listing the consumer groups";
+  auto options = make_admin_options(rk_.get(), RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout_ms());
+  rd_kafka_ListConsumerGroups(rk_.get(), options.get(), queue_.get());
+  auto event = await_result(RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT, what);
+  if (!event) return std::move(event).error();
+  const auto* result = rd_kafka_event_ListConsumerGroups_result(event->get());
+  std::size_t count = 0;
+  const auto** groups = rd_kafka_ListConsumerGroups_result_valid(result, &count);
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < count; ++i) {
+    out.emplace_back(rd_kafka_ConsumerGroupListing_group_id(groups[i]));
+  }
+  std::size_t failed = 0;
+  const auto** errors = rd_kafka_ListConsumerGroups_result_errors(result, &failed);
+  if (out.empty() && failed > 0) {
+    return make_error(errc::request_failed, what + " (" + rd_kafka_error_string(errors[0]) + ")");
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 core::Result<std::string> Admin::cluster_id() {
   char* id = rd_kafka_clusterid(rk_.get(), timeout_ms());
   if (id == nullptr) {
@@ -308,9 +330,15 @@ core::Result<GroupDescription> Admin::describe_group(const std::string& group) {
   const std::size_t members = rd_kafka_ConsumerGroupDescription_member_count(described[0]);
   for (std::size_t i = 0; i < members; ++i) {
     const auto* m = rd_kafka_ConsumerGroupDescription_member(described[0], i);
-    out.members.push_back({rd_kafka_MemberDescription_consumer_id(m),
-                           rd_kafka_MemberDescription_client_id(m),
-                           rd_kafka_MemberDescription_host(m)});
+    GroupMember member{rd_kafka_MemberDescription_consumer_id(m),
+                       rd_kafka_MemberDescription_client_id(m), rd_kafka_MemberDescription_host(m),
+                       {}};
+    if (const auto* assigned = rd_kafka_MemberDescription_assignment(m); assigned != nullptr) {
+      if (const auto* list = rd_kafka_MemberAssignment_partitions(assigned); list != nullptr) {
+        member.assignment = to_topic_partitions(list);
+      }
+    }
+    out.members.push_back(std::move(member));
   }
   return out;
 }

@@ -80,6 +80,7 @@ struct GroupMember {
   std::string member_id;
   std::string client_id;
   std::string host;
+  TopicPartitions assignment;  // the partitions it reads
 };
 
 struct GroupDescription {
@@ -155,6 +156,9 @@ class Admin {
   // the order asked); the partition's end when there is none.
   core::Result<std::vector<core::Offset>> offsets_for_time(const TopicPartitions& partitions,
                                                            std::int64_t unix_ms);
+
+  // Every consumer group's id (ListConsumerGroups), sorted.
+  core::Result<std::vector<std::string>> list_groups();
 
   // The cluster's id (metadata). librdkafka's embedded cluster names itself "mockCluster…".
   core::Result<std::string> cluster_id();

@@ -3,19 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "ops/table_text.hpp"
+
 namespace tokenflow::ops {
-namespace {
-
-std::string optional_text(const std::optional<std::int64_t>& value) {
-  return value ? std::to_string(*value) : "-";
-}
-
-std::string pad(const std::string& text, std::size_t width) {
-  return text.size() >= width ? text + " " : text + std::string(width - text.size(), ' ');
-}
-
-}  // namespace
-
 void clamp_into_log(PartitionMove& move) {
   move.next = std::clamp(move.wanted, move.log_start, move.log_end);
 }
@@ -40,21 +30,21 @@ std::string format_replay_table(const std::vector<PartitionMove>& moves, bool ha
   const bool blocks = std::any_of(moves.begin(), moves.end(), [](const PartitionMove& m) {
     return m.current_block.has_value() || m.next_block.has_value();
   });
-  std::string out = pad("TOPIC", 24) + pad("PARTITION", 10) + pad("LOG-START", 11) +
-                    pad("LOG-END", 11) + pad("KAFKA", 11) +
-                    (has_database ? pad("STORED", 11) : "") + pad("NEW", 11) + pad("RE-READ", 10) +
-                    pad("REWOUND", 10) + (blocks ? "BLOCKS" : "");
+  std::string out = pad_column("TOPIC", 24) + pad_column("PARTITION", 10) + pad_column("LOG-START", 11) +
+                    pad_column("LOG-END", 11) + pad_column("KAFKA", 11) +
+                    (has_database ? pad_column("STORED", 11) : "") + pad_column("NEW", 11) + pad_column("RE-READ", 10) +
+                    pad_column("REWOUND", 10) + (blocks ? "BLOCKS" : "");
   while (!out.empty() && out.back() == ' ') out.pop_back();
   out += '\n';
   std::int64_t total = 0;
   for (const auto& m : moves) {
-    std::string line = pad(m.topic, 24) + pad(std::to_string(m.partition), 10) +
-                       pad(std::to_string(m.log_start), 11) + pad(std::to_string(m.log_end), 11) +
-                       pad(optional_text(m.committed), 11) +
-                       (has_database ? pad(optional_text(m.stored), 11) : "") +
-                       pad(std::to_string(m.next) + (m.clamped() ? "*" : ""), 11) +
-                       pad(std::to_string(m.reread()), 10) +
-                       pad(m.current_time_ms && m.next_time_ms
+    std::string line = pad_column(m.topic, 24) + pad_column(std::to_string(m.partition), 10) +
+                       pad_column(std::to_string(m.log_start), 11) + pad_column(std::to_string(m.log_end), 11) +
+                       pad_column(optional_text(m.committed), 11) +
+                       (has_database ? pad_column(optional_text(m.stored), 11) : "") +
+                       pad_column(std::to_string(m.next) + (m.clamped() ? "*" : ""), 11) +
+                       pad_column(std::to_string(m.reread()), 10) +
+                       pad_column(m.current_time_ms && m.next_time_ms
                                ? format_rewind(*m.current_time_ms - *m.next_time_ms)
                                : "-",
                            10);

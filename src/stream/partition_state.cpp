@@ -107,6 +107,19 @@ void PartitionState::save(std::string& out) const {
   }
 }
 
+std::optional<std::int64_t> PartitionState::next_offset_of(std::string_view saved) {
+  StateReader r(saved);
+  std::uint32_t version = 0;
+  std::int64_t step_ms = 0;
+  std::int64_t clock = 0;
+  std::int64_t next = 0;
+  if (!r.get(version) || version < 1 || version > kFormatVersion || !r.get(step_ms) ||
+      !r.get(clock) || !r.get(next)) {
+    return std::nullopt;
+  }
+  return next;
+}
+
 bool PartitionState::load(std::string_view in) {
   StateReader r(in);
   std::uint32_t version = 0;

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -52,6 +53,9 @@ class PartitionState {
   core::UnixMillis clock() const { return clock_; }
   std::int64_t next_offset() const { return next_offset_; }
   void set_next_offset(std::int64_t offset) { next_offset_ = offset; }
+  // The next offset a saved state resumes at, without loading it (`tokenflow lag`, which
+  // knows nothing of the service's windows); nullopt if `saved` is not a state.
+  static std::optional<std::int64_t> next_offset_of(std::string_view saved);
 
   const TokenWindow* find(const core::Address& token) const;
   template <typename F>
