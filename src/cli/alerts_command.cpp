@@ -8,7 +8,6 @@
 #include "cli/http_flags.hpp"
 #include "cli/registry_flag.hpp"
 #include "http/http_server.hpp"
-#include "http/prometheus.hpp"
 
 namespace tokenflow::cli {
 namespace {
@@ -24,30 +23,13 @@ int run_alerts(AlertsFlags& flags, CommandContext& ctx) {
   if (!role) return exit_code;
   processors::AlertMonitor& monitor = role->monitor();
 
-  std::unique_ptr<http::HttpServer> metrics;
-  if (flags.metrics_port >= 0) {
-    http::HttpServerOptions server_options;
-    server_options.address = flags.metrics_address;
-    server_options.port = static_cast<std::uint16_t>(flags.metrics_port);
-    server_options.name = "alerts metrics";
-    metrics = std::make_unique<http::HttpServer>(
-        server_options, [&monitor](const http::Request& request, const http::ClientInfo&) {
-          const auto target = request.target();
-          if (target == "/metrics") {
-            return http::make_response(request, 200, http::kPrometheusContentType,
-                                       monitor.metrics_text());
-          }
-          if (target == "/healthz") return http::make_response(request, 200, "text/plain", "ok\n");
-          if (target == "/readyz") {
-            return monitor.ready() ? http::make_response(request, 200, "text/plain", "ready\n")
-                                   : http::make_error(request, 503, "partitions not assigned yet");
-          }
-          return http::make_error(request, 404, "no such endpoint; try /metrics");
-        });
-    if (auto started = metrics->start(); !started.ok()) {
-      spdlog::error("--metrics-port: {}", started.error().message);
-      return kExitUsage;
-    }
+  auto metrics = start_metrics_endpoint(
+      flags.metrics, "alerts",
+      {[&monitor] { return monitor.metrics_text(); }, [&monitor] { return monitor.ready(); },
+       "partitions not assigned yet"});
+  if (!metrics.ok()) {
+    spdlog::error("{}", metrics.error().message);
+    return kExitUsage;
   }
   auto result = role->run(ctx.stop);
   if (!result.ok()) {
@@ -136,12 +118,7 @@ void register_alerts(CLI::App& app, CommandContext& ctx) {
                   "volume per token); 0: only at exit")
       ->check(CLI::Range(0, 86'400))
       ->capture_default_str();
-  cmd->add_option("--metrics-port", flags->metrics_port,
-                  "Serve Prometheus metrics on this port (/metrics, /healthz, /readyz); off "
-                  "unless set; 0 picks a free port")
-      ->check(CLI::Range(0, 65535));
-  cmd->add_option("--metrics-address", flags->metrics_address, "Address the metrics server binds")
-      ->capture_default_str();
+  add_metrics_flags(*cmd, flags->metrics);
   cmd->add_option("--max-records", flags->monitor.max_records,
                   "Stop after consuming this many messages (then commit and exit 0); 0: never")
       ->envname("KAFKA_MAX_RECORDS")

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/kafka_flags.hpp"
+#include "cli/metrics_endpoint.hpp"
 #include "core/token_registry.hpp"
 #include "processors/alerts/alert_monitor.hpp"
 #include "processors/alerts/alert_rules.hpp"
@@ -40,8 +41,7 @@ struct AlertsFlags {
   int webhook_attempts = 5;
   std::size_t webhook_queue = 10'000;
   int stats_interval_s = 60;
-  int metrics_port = -1;
-  std::string metrics_address = "0.0.0.0";
+  MetricsFlags metrics;
   int fetch_wait_ms = 5;
   processors::AlertMonitorOptions monitor;
   processors::WebhookOptions webhooks;

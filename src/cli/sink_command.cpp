@@ -2,8 +2,11 @@
 
 #include "cli/command.hpp"
 #include "cli/kafka_flags.hpp"
+#include "cli/metrics_endpoint.hpp"
 #include "cli/postgres_flags.hpp"
 #include "cli/topics.hpp"
+#include "http/http_server.hpp"
+#include "http/prometheus.hpp"
 #include "kafka/producer.hpp"
 #include "sinks/transfer_sink.hpp"
 
@@ -18,7 +21,27 @@ struct SinkFlags {
   std::string synchronous_commit = "off";
   std::string copy_format = "binary";
   bool skip_init_schema = false;
+  MetricsFlags metrics;
 };
+
+// The sink's counters, its consumer's (lag per partition among them) and its dead-letter
+// producer's, as Prometheus text.
+std::string sink_metrics(const sinks::TransferSink& sink, const kafka::Producer& dead_letters) {
+  http::PrometheusWriter out;
+  const auto& probe = sink.probe();
+  for (const auto* counter : {&probe.consumed, &probe.stored, &probe.duplicates, &probe.dead_letters,
+                              &probe.batches, &probe.write_retries, &probe.reread}) {
+    out.counter(*counter);
+  }
+  if (const auto* consumer = sink.consumer_probe()) {
+    consumer->for_each([&](const kafka::Counter& c) { out.counter(c); });
+    consumer->for_each_gauge([&](const kafka::Gauge& g) { out.gauge(g); });
+  }
+  dead_letters.probe().for_each([&](const kafka::Counter& c) { out.counter(c); });
+  out.gauge("tokenflow_sink_ready", "1 once the sink's consumer has joined its group",
+            sink.consumer_probe() != nullptr ? 1 : 0);
+  return out.take();
+}
 
 int run_sink_postgres(SinkFlags& flags, CommandContext& ctx) {
   if (!validate_postgres_flags(flags.postgres)) return kExitUsage;
@@ -57,6 +80,15 @@ int run_sink_postgres(SinkFlags& flags, CommandContext& ctx) {
     return std::make_unique<sinks::PostgresStore>(options);
   };
   sinks::TransferSink sink(flags.sink, *config, consumer, make_store, **producer);
+  const kafka::Producer& dead_letters = **producer;
+  auto metrics = start_metrics_endpoint(
+      flags.metrics, "sink",
+      {[&sink, &dead_letters] { return sink_metrics(sink, dead_letters); },
+       [&sink] { return sink.consumer_probe() != nullptr; }, "not in its consumer group yet"});
+  if (!metrics.ok()) {
+    spdlog::error("{}", metrics.error().message);
+    return kExitUsage;
+  }
   auto result = sink.run(ctx.stop);
   if (!result.ok()) {
     spdlog::error("sink: {}", result.error().message);
@@ -77,6 +109,7 @@ void register_sink(CLI::App& app, CommandContext& ctx) {
       "consumed offsets stored in the same transaction, bad messages to tokenflow.dlq");
   add_kafka_flags(*postgres, flags->kafka);
   add_postgres_flags(*postgres, flags->postgres);
+  add_metrics_flags(*postgres, flags->metrics);
   postgres->add_option("--kafka-topic,--topic", flags->sink.topic, "Topic to consume")
       ->envname("KAFKA_TOPIC")
       ->capture_default_str();
