@@ -5,6 +5,7 @@
 #include "cli/producer_flags.hpp"
 #include "cli/registry_flag.hpp"
 #include "cli/topics.hpp"
+#include "http/http_server.hpp"
 #include "kafka/admin.hpp"
 #include "kafka/dead_letter.hpp"
 #include "kafka/producer.hpp"
@@ -39,6 +40,11 @@ int run_simulate(SimulateFlags& flags, CommandContext& ctx) {
   auto producer = open_producer(flags.producer, exit_code);
   if (!producer) return exit_code;
   sources::SourceProbe probe;
+  auto metrics = start_source_metrics(flags.producer, "simulate", probe, nullptr, *producer);
+  if (!metrics.ok()) {
+    spdlog::error("{}", metrics.error().message);
+    return kExitUsage;
+  }
   spdlog::info("simulate: publishing {} {} to {} {}",
                flags.options.count == 0 ? std::string("unlimited") : std::to_string(flags.options.count),
                flags.options.swaps ? "swaps" : "transfers", flags.options.topic,
@@ -83,6 +89,11 @@ int run_file(FileFlags& flags, CommandContext& ctx) {
   flags.options.topic = flags.producer.topic;
   kafka::DeadLetterPublisher dead_letters(*producer);
   sources::SourceProbe probe;
+  auto metrics = start_source_metrics(flags.producer, "file", probe, nullptr, *producer);
+  if (!metrics.ok()) {
+    spdlog::error("{}", metrics.error().message);
+    return kExitUsage;
+  }
   auto summary = sources::replay_file(flags.options, *producer, dead_letters, ctx.stop, probe);
   if (!summary.ok()) {
     spdlog::error("file: {}", summary.error().message);

@@ -7,6 +7,7 @@
 #include "cli/command.hpp"
 #include "cli/http_flags.hpp"
 #include "cli/producer_flags.hpp"
+#include "http/http_server.hpp"
 #include "kafka/dead_letter.hpp"
 #include "sources/graphql_source.hpp"
 
@@ -96,6 +97,11 @@ int run_graphql(GraphqlFlags& flags, CommandContext& ctx) {
   http::HttpClient http(http_options);
   sources::SourceProbe probe;
   sources::IndexerProbe indexer;
+  auto metrics = start_source_metrics(flags.producer, "graphql", probe, &indexer, *producer);
+  if (!metrics.ok()) {
+    spdlog::error("{}", metrics.error().message);
+    return kExitUsage;
+  }
   const auto& o = flags.options;
   spdlog::info("graphql: polling {} ({} dialect, table {}, {} per page, every {} s{}) into {}",
                o.endpoint, sources::dialect_name(o.query.dialect), o.query.table, o.query.page_size,

@@ -3,12 +3,15 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/command.hpp"
+#include "http/http_server.hpp"
+#include "http/prometheus.hpp"
 #include "kafka/admin.hpp"
 
 namespace tokenflow::cli {
 
 void add_producer_flags(CLI::App& cmd, ProducerFlags& flags) {
   add_kafka_flags(cmd, flags.kafka);
+  add_metrics_flags(cmd, flags.metrics);
   cmd.add_option("--kafka-topic,--topic", flags.topic, "Topic to publish to")
       ->envname("KAFKA_TOPIC")
       ->capture_default_str();
@@ -53,6 +56,27 @@ std::unique_ptr<kafka::Producer> open_producer(const ProducerFlags& flags, int& 
     return nullptr;
   }
   return std::move(producer).value();
+}
+
+core::Result<std::unique_ptr<http::HttpServer>> start_source_metrics(
+    const ProducerFlags& flags, const std::string& role, const sources::SourceProbe& probe,
+    const sources::IndexerProbe* indexer, const kafka::Producer& producer) {
+  auto text = [&probe, indexer, &producer] {
+    http::PrometheusWriter out;
+    for (const auto* c : {&probe.read, &probe.published, &probe.dead_letters,
+                          &probe.duplicates_injected, &probe.malformed_injected}) {
+      out.counter(*c);
+    }
+    if (indexer != nullptr) {
+      for (const auto* c : {&indexer->requests, &indexer->failures, &indexer->rate_limited,
+                            &indexer->pages, &indexer->cursor_saves, &indexer->delivery_retries}) {
+        out.counter(*c);
+      }
+    }
+    producer.probe().for_each([&](const kafka::Counter& c) { out.counter(c); });
+    return out.take();
+  };
+  return start_metrics_endpoint(flags.metrics, role, {text, [] { return true; }, ""});
 }
 
 }  // namespace tokenflow::cli

@@ -1,5 +1,6 @@
 // The flags every `produce` source shares (Kafka connection, topic, compression, linger,
-// partitions) and opening the producer from them, topic created if missing.
+// partitions, metrics endpoint), opening the producer from them (topic created if
+// missing), and the source's /metrics.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -7,8 +8,10 @@
 #include <string>
 
 #include "cli/kafka_flags.hpp"
+#include "cli/metrics_endpoint.hpp"
 #include "cli/topics.hpp"
 #include "kafka/producer.hpp"
+#include "sources/source_probe.hpp"
 
 namespace tokenflow::cli {
 
@@ -18,6 +21,7 @@ struct ProducerFlags {
   std::string compression = "lz4";
   int linger_ms = 5;
   int partitions = 12;
+  MetricsFlags metrics;
 };
 
 void add_producer_flags(CLI::App& cmd, ProducerFlags& flags);
@@ -25,5 +29,11 @@ void add_producer_flags(CLI::App& cmd, ProducerFlags& flags);
 // Opens the producer and makes sure the topic exists. On bad flags: nullptr, with the
 // message logged and `exit_code` set to kExitUsage.
 std::unique_ptr<kafka::Producer> open_producer(const ProducerFlags& flags, int& exit_code);
+
+// /metrics of a running source (--metrics-port): its probe, the indexer's (GraphQL only)
+// and the producer's counters. Null when the flag is unset; an error when the port is taken.
+core::Result<std::unique_ptr<http::HttpServer>> start_source_metrics(
+    const ProducerFlags& flags, const std::string& role, const sources::SourceProbe& probe,
+    const sources::IndexerProbe* indexer, const kafka::Producer& producer);
 
 }  // namespace tokenflow::cli

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "support/pipeline_harness.hpp"
+#include "support/prometheus_text.hpp"
 #include "support/stats_harness.hpp"
 #include "support/wait_until.hpp"
 
@@ -15,13 +16,6 @@ namespace tokenflow::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-// The value of an unlabelled sample `name` in Prometheus text, or -1.
-std::int64_t sample_of(const std::string& text, const std::string& name) {
-  const auto at = text.find("\n" + name + " ");
-  if (at == std::string::npos) return -1;
-  return std::stoll(text.substr(at + name.size() + 2));
-}
 
 TEST(SinkServesMetrics, CountersOnMetricsMatchWhatWasSent) {
   constexpr std::size_t kRows = 2000;
@@ -44,9 +38,9 @@ TEST(SinkServesMetrics, CountersOnMetricsMatchWhatWasSent) {
   EXPECT_TRUE(wait_until(
       [&] {
         metrics = http_get(port, "/metrics");
-        return sample_of(metrics.body, "tokenflow_sink_rows_stored_total") ==
+        return prometheus_value(metrics.body, "tokenflow_sink_rows_stored_total") ==
                    static_cast<std::int64_t>(kRows) &&
-               sample_of(metrics.body, "tokenflow_sink_dead_letters_total") == 2;
+               prometheus_value(metrics.body, "tokenflow_sink_dead_letters_total") == 2;
       },
       30s))
       << metrics.body;
@@ -57,9 +51,9 @@ TEST(SinkServesMetrics, CountersOnMetricsMatchWhatWasSent) {
                            "tokenflow_kafka_rebalances_total", "tokenflow_kafka_messages_lost_total",
                            "tokenflow_kafka_assigned_partitions", "tokenflow_kafka_delivered_total",
                            "tokenflow_sink_ready"}) {
-    EXPECT_GE(sample_of(metrics.body, name), 0) << name << " missing from\n" << metrics.body;
+    EXPECT_GE(prometheus_value(metrics.body, name), 0) << name << " missing from\n" << metrics.body;
   }
-  EXPECT_EQ(sample_of(metrics.body, "tokenflow_sink_consumed_total"),
+  EXPECT_EQ(prometheus_value(metrics.body, "tokenflow_sink_consumed_total"),
             static_cast<std::int64_t>(kRows + 2));
   EXPECT_EQ(http_get(port, "/healthz").status, 200u);
   EXPECT_EQ(http_get(port, "/readyz").status, 200u);
