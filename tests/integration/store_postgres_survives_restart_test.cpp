@@ -115,9 +115,9 @@ void expect_exactly_once(testing::PostgresServer& server, PostgresStore& store,
 }
 
 void run_with_outage(bool crash, SynchronousCommit commit) {
-  // With the loop holding still after its last commit, a crash then surely loses that
-  // commit under asynchronous commit: the rewind is exercised, not left to how the WAL
-  // writer's timing falls.
+  // With the loop holding still after its last commit and the WAL writer slowed down, a
+  // crash under asynchronous commit almost always loses that commit, so the rewind is
+  // exercised (see below for the exception).
   testing::PostgresServerOptions server_options;
   server_options.settings = testing::settings_losing_async_commits_on_crash();
   testing::PostgresServer server(server_options);
@@ -147,9 +147,13 @@ void run_with_outage(bool crash, SynchronousCommit commit) {
   EXPECT_GT(outcome.unavailable, 0) << "the outage was not noticed";
   if (commit == SynchronousCommit::on || !crash) {
     EXPECT_EQ(outcome.rewinds, 0);
-  } else {
-    EXPECT_GT(outcome.rewinds, 0) << "the crash lost acknowledged commits but no write said "
-                                     "errc::rewind";
+  } else if (outcome.rewinds == 0) {
+    // A SIGKILL loses only the WAL the WAL writer had not yet written to the OS; the writer
+    // is nudged at every full WAL page, so now and then the last commit got out before the
+    // kill (seen once in four runs on a loaded machine). Then nothing was lost and nothing
+    // needs a rewind; a loss without one would leave rows missing, which
+    // expect_exactly_once() below fails on.
+    std::printf("the crash lost no acknowledged commit this time: the rewind was not needed\n");
   }
   std::printf("outage (%s, synchronous_commit %s): %d unavailable writes, %d rewinds\n",
               crash ? "crash" : "fast stop", commit == SynchronousCommit::on ? "on" : "off",
