@@ -1,36 +1,32 @@
-// PriceTickDecoder: one message of topic `market.prices` -> a validated PriceTick
-// (DESIGN.md, Events on the wire): `asset` (a symbol such as "USDC", or a contract address),
-// `price_usd` (a decimal string, kept exact; a JSON number is taken by its text), `timestamp`
-// (ISO-8601 UTC or unix seconds), `source`, optional `chain_id`. Rejections name the field,
-// as the transfer decoder's do.
+// PriceTickDecoder: one message of topic `market.prices` -> a validated core::PriceTick
+// (DESIGN.md, Events on the wire). Required: `asset`, `price_usd`, `timestamp` (ISO-8601 UTC
+// or unix seconds). Optional: `id` (derived as "<source>:<asset>:<unix ms>" when absent, so a
+// foreign producer's re-sent tick is still recognisable), `source`, `symbol`, `chain_id`,
+// `contract_address`, `volume_24h_usd`, `change_24h_pct` (may be negative), `liquidity_usd`.
+// Prices and volumes are decimal strings, kept exact. A JSON number is accepted too, but the
+// DOM parser has already read it as a double: its shortest round-trip text is used, which is
+// exact for the 15 significant digits price APIs print (tokenflow's producers send strings).
+// Rejections name the field, as the transfer decoder's do.
 //
 // One decoder per thread (it owns its simdjson parser).
 #pragma once
 
 #include <cstdint>
-#include <optional>
-#include <string>
 #include <string_view>
 
 #include <simdjson.h>
 
-#include "core/decimal.hpp"
+#include "core/price_tick.hpp"
 #include "core/result.hpp"
-#include "core/timestamp.hpp"
 
 namespace tokenflow::codec {
 
-struct PriceTick {
-  std::string asset;
-  core::Decimal price_usd;
-  core::UnixMillis timestamp{};
-  std::string source;
-  std::optional<std::uint64_t> chain_id;
-};
+using PriceTick = core::PriceTick;
 
 class PriceTickDecoder {
  public:
   static constexpr std::size_t kMaxMessageBytes = 16 * 1024;
+  static constexpr std::size_t kMaxIdBytes = 256;
   core::Result<PriceTick> decode(std::string_view message);
 
  private:

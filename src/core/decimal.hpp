@@ -23,6 +23,10 @@ struct Decimal {
   // Errors: errc::not_a_number (anything else), errc::out_of_range (over 256 bits or more
   // than kMaxScale fractional digits).
   static Result<Decimal> parse(std::string_view text);
+  // A JSON number's text as a price API prints it: what parse() accepts, and also an
+  // exponent ("1.23e-05", "2E+3"), shifted exactly into the scale. Used on the number's
+  // original text (simdjson On-Demand's raw token), never on a double.
+  static Result<Decimal> parse_json_number(std::string_view text);
   static Decimal from_integer(std::uint64_t whole) { return Decimal{Uint256(whole), 0}; }
 
   bool is_zero() const { return mantissa.is_zero(); }
@@ -32,6 +36,16 @@ struct Decimal {
   // allocation: the statistics print every volume of every answer with it.
   static constexpr std::size_t kMaxTextSize = Uint256::kMaxDecimalDigits + kMaxScale + 2;
   std::size_t write(char* out) const;
+};
+
+// A decimal with a sign, for the few figures that may be negative (a 24 h price change).
+struct SignedDecimal {
+  bool negative = false;  // never set for zero
+  Decimal magnitude{};
+
+  // What Decimal::parse_json_number accepts, with an optional leading '-'.
+  static Result<SignedDecimal> parse(std::string_view text);
+  std::string to_string() const;
 };
 
 }  // namespace tokenflow::core

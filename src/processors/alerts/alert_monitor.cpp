@@ -216,8 +216,12 @@ void AlertMonitor::handle_price_tick(const kafka::Message& message) {
 
 bool AlertMonitor::apply_price_tick(const codec::PriceTick& tick) {
   bool applied = false;
+  // The token is named by its contract when the tick gives one (produce prices maps
+  // CoinGecko ids to the registry's contracts), else by an address or a symbol as `asset`,
+  // else by `symbol` (a CoinGecko id such as "usd-coin" names no registry token itself).
   core::Address address;
-  if (core::Address::try_parse(tick.asset, address)) {
+  if (tick.contract_address) address = *tick.contract_address;
+  if (tick.contract_address || core::Address::try_parse(tick.asset, address)) {
     if (const auto* token = registry_.find(address, tick.chain_id.value_or(core::kEthereumMainnet))) {
       applied = rules_.set_price(*token, tick.price_usd, tick.timestamp);
     }
@@ -227,7 +231,10 @@ bool AlertMonitor::apply_price_tick(const codec::PriceTick& tick) {
     if (tick.chain_id && token.chain_id != *tick.chain_id) continue;
     // ASCII case only: an asset is outside input, and std::tolower on its bytes over 0x7f
     // would be undefined.
-    if (!core::ascii_iequals(token.symbol, tick.asset)) continue;
+    if (!core::ascii_iequals(token.symbol, tick.asset) &&
+        (tick.symbol.empty() || !core::ascii_iequals(token.symbol, tick.symbol))) {
+      continue;
+    }
     applied = rules_.set_price(token, tick.price_usd, tick.timestamp) || applied;
   }
   return applied;

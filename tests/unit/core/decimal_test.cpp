@@ -69,5 +69,25 @@ TEST(Decimal, WritesThePointAndDropsZerosLikeThePlainDigitsSay) {
   }
 }
 
+TEST(Decimal, ReadsAJsonNumbersExponentExactly) {
+  EXPECT_EQ(Decimal::parse_json_number("1.23e-05")->to_string(), "0.0000123");
+  EXPECT_EQ(Decimal::parse_json_number("1.23e-05")->scale, 7);
+  EXPECT_EQ(Decimal::parse_json_number("2E+3")->to_string(), "2000");
+  EXPECT_EQ(Decimal::parse_json_number("1.5e1")->to_string(), "15");
+  EXPECT_EQ(Decimal::parse_json_number("0.99987")->to_string(), "0.99987");
+  for (const char* text : {"1e", "e5", "1e+", "1.e5", "1e5.5", "-1e5", "1e99999"}) {
+    EXPECT_FALSE(Decimal::parse_json_number(text).ok()) << text;
+  }
+  EXPECT_EQ(Decimal::parse_json_number("1e-78").error().code, make_error_code(errc::out_of_range));
+  EXPECT_EQ(Decimal::parse_json_number("1e78").error().code, make_error_code(errc::out_of_range));
+}
+
+TEST(SignedDecimal, KeepsTheSignAndNeverANegativeZero) {
+  EXPECT_EQ(SignedDecimal::parse("-0.25")->to_string(), "-0.25");
+  EXPECT_EQ(SignedDecimal::parse("3.5")->to_string(), "3.5");
+  EXPECT_FALSE(SignedDecimal::parse("-0")->negative);
+  EXPECT_FALSE(SignedDecimal::parse("--1").ok());
+}
+
 }  // namespace
 }  // namespace tokenflow::core
