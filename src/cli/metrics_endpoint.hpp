@@ -1,6 +1,6 @@
 // The Prometheus endpoint of a long-running role: --metrics-port / --metrics-address, and a
-// small HTTP server answering /metrics (the role's text), /healthz and /readyz. `alerts`
-// and `sink postgres` serve it; `stats` and `up` answer /metrics on their own listener.
+// small HTTP server answering /metrics (the role's text), /healthz and /readyz. Every
+// long-running role serves it (`stats` also answers /metrics on its --listen address).
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -40,7 +40,7 @@ int run_simulate(SimulateFlags& flags, CommandContext& ctx) {
   auto producer = open_producer(flags.producer, exit_code);
   if (!producer) return exit_code;
   sources::SourceProbe probe;
-  auto metrics = start_source_metrics(flags.producer, "simulate", probe, nullptr, *producer);
+  auto metrics = start_source_metrics(flags.producer, "simulate", probe, nullptr, nullptr, *producer);
   if (!metrics.ok()) {
     spdlog::error("{}", metrics.error().message);
     return kExitUsage;
@@ -89,7 +89,7 @@ int run_file(FileFlags& flags, CommandContext& ctx) {
   flags.options.topic = flags.producer.topic;
   kafka::DeadLetterPublisher dead_letters(*producer);
   sources::SourceProbe probe;
-  auto metrics = start_source_metrics(flags.producer, "file", probe, nullptr, *producer);
+  auto metrics = start_source_metrics(flags.producer, "file", probe, nullptr, &dead_letters, *producer);
   if (!metrics.ok()) {
     spdlog::error("{}", metrics.error().message);
     return kExitUsage;

@@ -97,7 +97,8 @@ int run_graphql(GraphqlFlags& flags, CommandContext& ctx) {
   http::HttpClient http(http_options);
   sources::SourceProbe probe;
   sources::IndexerProbe indexer;
-  auto metrics = start_source_metrics(flags.producer, "graphql", probe, &indexer, *producer);
+  auto metrics = start_source_metrics(flags.producer, "graphql", probe, &indexer, &dead_letters,
+                                      *producer);
   if (!metrics.ok()) {
     spdlog::error("{}", metrics.error().message);
     return kExitUsage;

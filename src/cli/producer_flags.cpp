@@ -60,8 +60,9 @@ std::unique_ptr<kafka::Producer> open_producer(const ProducerFlags& flags, int& 
 
 core::Result<std::unique_ptr<http::HttpServer>> start_source_metrics(
     const ProducerFlags& flags, const std::string& role, const sources::SourceProbe& probe,
-    const sources::IndexerProbe* indexer, const kafka::Producer& producer) {
-  auto text = [&probe, indexer, &producer] {
+    const sources::IndexerProbe* indexer, const kafka::DeadLetterPublisher* dead_letters,
+    const kafka::Producer& producer) {
+  auto text = [&probe, indexer, dead_letters, &producer] {
     http::PrometheusWriter out;
     for (const auto* c : {&probe.read, &probe.published, &probe.dead_letters,
                           &probe.duplicates_injected, &probe.malformed_injected}) {
@@ -72,7 +73,17 @@ core::Result<std::unique_ptr<http::HttpServer>> start_source_metrics(
                             &indexer->pages, &indexer->cursor_saves, &indexer->delivery_retries}) {
         out.counter(*c);
       }
+      const auto head = indexer->head_block.get();
+      const auto cursor = indexer->cursor_block.get();
+      if (cursor >= 0) out.gauge(indexer->cursor_block);
+      if (head >= 0) out.gauge(indexer->head_block);
+      if (head >= 0 && cursor >= 0) {
+        out.gauge("tokenflow_indexer_blocks_behind",
+                  "the indexer's newest block minus the cursor's block (0 when caught up)",
+                  static_cast<double>(std::max<std::int64_t>(0, head - cursor)));
+      }
     }
+    out.dead_letters({dead_letters});
     producer.probe().for_each([&](const kafka::Counter& c) { out.counter(c); });
     return out.take();
   };

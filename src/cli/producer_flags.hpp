@@ -10,6 +10,7 @@
 #include "cli/kafka_flags.hpp"
 #include "cli/metrics_endpoint.hpp"
 #include "cli/topics.hpp"
+#include "kafka/dead_letter.hpp"
 #include "kafka/producer.hpp"
 #include "sources/source_probe.hpp"
 
@@ -30,10 +31,12 @@ void add_producer_flags(CLI::App& cmd, ProducerFlags& flags);
 // message logged and `exit_code` set to kExitUsage.
 std::unique_ptr<kafka::Producer> open_producer(const ProducerFlags& flags, int& exit_code);
 
-// /metrics of a running source (--metrics-port): its probe, the indexer's (GraphQL only)
-// and the producer's counters. Null when the flag is unset; an error when the port is taken.
+// /metrics of a running source (--metrics-port): its probe, the indexer's (GraphQL only),
+// the dead letters by reason (sources that have them) and the producer's counters. Null
+// when the flag is unset; an error when the port is taken.
 core::Result<std::unique_ptr<http::HttpServer>> start_source_metrics(
     const ProducerFlags& flags, const std::string& role, const sources::SourceProbe& probe,
-    const sources::IndexerProbe* indexer, const kafka::Producer& producer);
+    const sources::IndexerProbe* indexer, const kafka::DeadLetterPublisher* dead_letters,
+    const kafka::Producer& producer);
 
 }  // namespace tokenflow::cli

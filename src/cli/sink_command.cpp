@@ -24,7 +24,7 @@ struct SinkFlags {
   MetricsFlags metrics;
 };
 
-// The sink's counters, its consumer's (lag per partition among them) and its dead-letter
+// The sink's counters and batch durations, its consumer's (lag per partition among them) and its dead-letter
 // producer's, as Prometheus text.
 std::string sink_metrics(const sinks::TransferSink& sink, const kafka::Producer& dead_letters) {
   http::PrometheusWriter out;
@@ -33,11 +33,11 @@ std::string sink_metrics(const sinks::TransferSink& sink, const kafka::Producer&
                               &probe.batches, &probe.write_retries, &probe.reread}) {
     out.counter(*counter);
   }
-  if (const auto* consumer = sink.consumer_probe()) {
-    consumer->for_each([&](const kafka::Counter& c) { out.counter(c); });
-    consumer->for_each_gauge([&](const kafka::Gauge& g) { out.gauge(g); });
-  }
+  out.histogram_seconds("tokenflow_sink_batch_duration_seconds",
+                        "time from a writer taking a batch to its commit", probe.batch_duration);
+  if (const auto* consumer = sink.consumer_probe()) out.consumer(*consumer);
   dead_letters.probe().for_each([&](const kafka::Counter& c) { out.counter(c); });
+  out.dead_letters({&sink.dead_letters()});
   out.gauge("tokenflow_sink_ready", "1 once the sink's consumer has joined its group",
             sink.consumer_probe() != nullptr ? 1 : 0);
   return out.take();

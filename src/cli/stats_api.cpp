@@ -159,6 +159,10 @@ http::Response StatsApi::top_tokens(const http::Request& request, const StatsQue
 }
 
 http::Response StatsApi::metrics(const http::Request& request) {
+  return http::make_response(request, 200, http::kPrometheusContentType, metrics_text());
+}
+
+std::string StatsApi::metrics_text() {
   http::PrometheusWriter out;
   out.counter(requests_);
   out.counter(unauthorized_);
@@ -174,7 +178,7 @@ http::Response StatsApi::metrics(const http::Request& request) {
     out.gauge(ws.clients);
   }
   if (extra_metrics) extra_metrics(out);
-  return http::make_response(request, 200, http::kPrometheusContentType, out.take());
+  return out.take();
 }
 
 void StatsApi::upgrade(boost::asio::ip::tcp::socket socket, http::Request request,

@@ -47,6 +47,8 @@ class StatsApi {
   std::string transfers_topic;
 
   http::Response answer(const http::Request& request, const http::ClientInfo& client);
+  // The /metrics body (also served on --metrics-port).
+  std::string metrics_text();
   void upgrade(boost::asio::ip::tcp::socket socket, http::Request request,
                const http::ClientInfo& client);
   // The PushSource of the WebSocket hub, made from the store.

@@ -33,6 +33,16 @@ int run_stats(StatsFlags& flags, CommandContext& ctx) {
     spdlog::error("--listen: {}", started.error().message);
     return kExitUsage;
   }
+  auto metrics = start_metrics_endpoint(
+      flags.metrics, "stats",
+      {[&api] { return api.metrics_text(); }, [&api] { return api.ready(); },
+       "the assigned partitions are not restored yet"});
+  if (!metrics.ok()) {
+    spdlog::error("{}", metrics.error().message);
+    server.stop();
+    role->close();
+    return kExitUsage;
+  }
   role->attach(server);
   auto result = role->run(ctx.stop);
   role->detach();
@@ -54,6 +64,7 @@ void register_stats(CLI::App& app, CommandContext& ctx) {
       "Serve sliding-window token statistics from swaps over HTTP and WebSocket, exact after "
       "any crash (per-partition state checkpointed with its offset)");
   add_kafka_flags(*cmd, flags->kafka);
+  add_metrics_flags(*cmd, flags->metrics);
   cmd->add_option("--kafka-topic,--topic", flags->topic, "Swaps topic")
       ->envname("KAFKA_TOPIC")
       ->capture_default_str();

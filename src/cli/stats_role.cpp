@@ -205,9 +205,8 @@ void StatsRole::add_metrics(http::PrometheusWriter& out) const {
   const auto age = core::now_millis().value - last;
   out.gauge("tokenflow_stats_checkpoint_age_seconds", "seconds since the last checkpoint",
             last == 0 ? -1 : static_cast<double>(age) / 1000);
-  if (const auto* c = service_->consumer_probe()) {
-    c->for_each([&](const kafka::Counter& counter) { out.counter(counter); });
-  }
+  if (const auto* c = service_->consumer_probe()) out.consumer(*c);
+  out.dead_letters({&service_->dead_letters(), &service_->late()});
   producer_->probe().for_each([&](const kafka::Counter& counter) { out.counter(counter); });
   const auto& d = directory_->probe();
   out.counter(d.published);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cli/kafka_flags.hpp"
+#include "cli/metrics_endpoint.hpp"
 #include "cli/stats_api.hpp"
 #include "cli/topics.hpp"
 #include "core/result.hpp"
@@ -55,6 +56,9 @@ struct StatsFlags {
   std::uint64_t max_records = 0;
   std::string advertise_url;  // empty: http://<listen address>
   std::string directory_topic{kDirectoryTopic};
+  // /metrics on a port of its own too (the same text as --listen's /metrics), for a
+  // Prometheus that scrapes every role the same way.
+  MetricsFlags metrics;
 };
 
 // "host:port" -> its parts; false (logged, naming `flag`) when it is not one.

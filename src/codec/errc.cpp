@@ -46,4 +46,9 @@ const char* errc_name(errc e) noexcept {
   return "unknown";
 }
 
+const char* reason_kind(const core::Error& error) noexcept {
+  if (error.code.category() != codec_category()) return "invalid_value";
+  return errc_name(static_cast<errc>(error.code.value()));
+}
+
 }  // namespace tokenflow::codec

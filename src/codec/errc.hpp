@@ -34,6 +34,8 @@ inline core::Error make_error(errc e, std::string message) {
 
 // Short stable name of a code ("duplicate_key"), for metric labels and dead-letter headers.
 const char* errc_name(errc e) noexcept;
+// The dead-letter kind of a rejection: its codec code's name, else "invalid_value".
+const char* reason_kind(const core::Error& error) noexcept;
 
 }  // namespace tokenflow::codec
 

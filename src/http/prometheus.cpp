@@ -1,5 +1,7 @@
 #include "http/prometheus.hpp"
 
+#include "core/timestamp.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -129,6 +131,52 @@ void PrometheusWriter::histogram_seconds(std::string_view name, std::string_view
   sample(name, "_bucket", labels, "le", "+Inf", std::to_string(counts.back()));
   sample(name, "_sum", labels, {}, {}, format_double(histogram.sum_ms() / 1000.0));
   sample(name, "_count", labels, {}, {}, std::to_string(counts.back()));
+}
+
+void PrometheusWriter::consumer(const kafka::ConsumerProbe& probe) {
+  probe.for_each([&](const kafka::Counter& c) { counter(c); });
+  probe.for_each_gauge([&](const kafka::Gauge& g) { gauge(g); });
+  const auto lags = probe.progress.snapshot(core::now_millis().value);
+  std::vector<std::string> partitions;
+  partitions.reserve(lags.size());
+  for (const auto& lag : lags) partitions.push_back(std::to_string(lag.partition));
+  for (std::size_t i = 0; i < lags.size(); ++i) {
+    gauge("tokenflow_consumer_lag_messages",
+          "messages in the partition after this consumer's read position (log end minus "
+          "next offset)",
+          static_cast<double>(lags[i].messages), {{"topic", lags[i].topic}, {"partition", partitions[i]}});
+  }
+  for (std::size_t i = 0; i < lags.size(); ++i) {
+    if (!lags[i].seconds) continue;
+    gauge("tokenflow_consumer_lag_seconds",
+          "age of the last message read while the partition has unread messages; 0 when caught up",
+          *lags[i].seconds, {{"topic", lags[i].topic}, {"partition", partitions[i]}});
+  }
+}
+
+void PrometheusWriter::dead_letters(
+    std::initializer_list<const kafka::DeadLetterPublisher*> publishers) {
+  std::uint64_t published = 0;
+  std::uint64_t failed = 0;
+  bool any = false;
+  for (const auto* publisher : publishers) {
+    if (publisher == nullptr) continue;
+    any = true;
+    published += publisher->probe().published.get();
+    failed += publisher->probe().failed.get();
+  }
+  if (!any) return;
+  const kafka::DeadLetterProbe names;
+  counter(names.published.name, names.published.help, published);
+  counter(names.failed.name, names.failed.help, failed);
+  for (const auto* publisher : publishers) {
+    if (publisher == nullptr) continue;
+    for (const auto& [kind, count] : publisher->probe().by_kind.snapshot()) {
+      counter("tokenflow_dead_letters_total",
+              "messages sent to a dead-letter topic, by topic and reason kind", count,
+              {{"topic", publisher->topic()}, {"reason", kind}});
+    }
+  }
 }
 
 }  // namespace tokenflow::http

@@ -8,11 +8,13 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "kafka/dead_letter.hpp"
 #include "kafka/metrics.hpp"
 
 namespace tokenflow::http {
@@ -63,6 +65,13 @@ class PrometheusWriter {
   void gauge(const kafka::Gauge& gauge) {
     this->gauge(gauge.name, gauge.help, static_cast<double>(gauge.get()));
   }
+
+  // A consumer's counters, its assigned-partitions gauge and its lag per partition
+  // (tokenflow_consumer_lag_messages and tokenflow_consumer_lag_seconds{topic,partition}).
+  void consumer(const kafka::ConsumerProbe& probe);
+  // The dead letters of every publisher a role has (null ones skipped): their counters
+  // summed, then per topic and reason kind (tokenflow_dead_letters_total{topic,reason}).
+  void dead_letters(std::initializer_list<const kafka::DeadLetterPublisher*> publishers);
 
   const std::string& text() const noexcept { return out_; }
   std::string take() { return std::move(out_); }

@@ -132,13 +132,19 @@ Consumer::~Consumer() {
 std::optional<Message> Consumer::poll(std::chrono::milliseconds timeout) {
   if (closed_) return std::nullopt;
   rd_kafka_message_t* raw = rd_kafka_consumer_poll(rk_.get(), to_timeout_ms(timeout));
-  if (raw == nullptr) return std::nullopt;
+  if (raw == nullptr) {
+    refresh_progress();
+    return std::nullopt;
+  }
   Message message(raw);
   switch (message.error_code()) {
     case RD_KAFKA_RESP_ERR_NO_ERROR:
       probe_.messages.add();
+      probe_.progress.consumed(raw);
+      if ((++polls_since_refresh_ & 255) == 0) refresh_progress();
       return message;
     case RD_KAFKA_RESP_ERR__PARTITION_EOF:
+      refresh_progress();
       return std::nullopt;
     case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
     case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE: {
@@ -248,6 +254,7 @@ core::Result<void> Consumer::seek(const core::Positions& positions,
                                    "[" + std::to_string(e.partition) + "] to " +
                                    std::to_string(e.offset));
     }
+    probe_.progress.seeked(e.topic, e.partition, e.offset);
   }
   return core::success();
 }
@@ -282,6 +289,13 @@ core::Result<void> Consumer::resume(const TopicPartitions& partitions) {
   return core::success();
 }
 
+void Consumer::refresh_progress() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - progress_refreshed_ < std::chrono::milliseconds(250)) return;
+  progress_refreshed_ = now;
+  probe_.progress.refresh_watermarks(rk_.get());
+}
+
 core::Result<TopicPartitions> Consumer::assignment() {
   rd_kafka_topic_partition_list_t* raw = nullptr;
   if (const auto err = rd_kafka_assignment(rk_.get(), &raw); err) {
@@ -297,6 +311,7 @@ core::Result<void> Consumer::close() {
   const auto err = rd_kafka_consumer_close(rk_.get());
   closed_ = true;
   probe_.assigned_partitions.set(0);
+  probe_.progress.clear();
   if (err) return make_error(err, "consumer group " + options_.group_id + ": close");
   spdlog::info("kafka consumer {} left group {}", rd_kafka_name(rk_.get()), options_.group_id);
   return core::success();

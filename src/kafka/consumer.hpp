@@ -116,6 +116,10 @@ class Consumer {
   // (topic, partition, start offset) whose loss was counted at assignment (poll thread).
   std::set<std::tuple<std::string, std::int32_t, std::int64_t>> lost_reported_;
   bool cooperative();
+  // Refreshes the lag gauges' view of the log ends, at most every 250 ms (poll thread).
+  void refresh_progress();
+  std::uint32_t polls_since_refresh_ = 0;
+  std::chrono::steady_clock::time_point progress_refreshed_{};
   static const char* describe_reset(std::int64_t offset) noexcept;
   void handle_commit_result(rd_kafka_resp_err_t err,
                             const rd_kafka_topic_partition_list_t* offsets);

@@ -146,6 +146,7 @@ void Consumer::handle_rebalance(rd_kafka_resp_err_t err,
         return;
       }
       probe_.assigned_partitions.set(probe_.assigned_partitions.get() + partitions->cnt);
+      probe_.progress.assigned(partitions);
     } else {
       if (const auto e = rd_kafka_assign(rk_.get(), partitions); e) {
         probe_.errors.add();
@@ -154,6 +155,8 @@ void Consumer::handle_rebalance(rd_kafka_resp_err_t err,
         return;
       }
       probe_.assigned_partitions.set(partitions->cnt);
+      probe_.progress.clear();
+      probe_.progress.assigned(partitions);
     }
     return;
   }
@@ -180,6 +183,7 @@ void Consumer::handle_rebalance(rd_kafka_resp_err_t err,
       }
       probe_.assigned_partitions.set(
           std::max<std::int64_t>(0, probe_.assigned_partitions.get() - partitions->cnt));
+      probe_.progress.revoked(partitions);
     } else {
       if (const auto e = rd_kafka_assign(rk_.get(), nullptr); e) {
         probe_.errors.add();
@@ -188,6 +192,7 @@ void Consumer::handle_rebalance(rd_kafka_resp_err_t err,
         return;
       }
       probe_.assigned_partitions.set(0);
+      probe_.progress.clear();
     }
     return;
   }
@@ -209,6 +214,7 @@ void Consumer::handle_rebalance(rd_kafka_resp_err_t err,
     rd_kafka_assign(rk_.get(), nullptr);
   }
   probe_.assigned_partitions.set(0);
+  probe_.progress.clear();
 }
 
 }  // namespace tokenflow::kafka

@@ -13,7 +13,8 @@ core::Result<void> DeadLetterPublisher::publish(std::string_view original_bytes,
                                                 std::string_view key,
                                                 const std::string& source_topic,
                                                 core::Partition partition, core::Offset offset,
-                                                std::string_view reason, std::uint64_t tag) {
+                                                std::string_view kind, std::string_view reason,
+                                                std::uint64_t tag) {
   const std::string partition_text = std::to_string(partition.value);
   const std::string offset_text = std::to_string(offset.value);
   const std::array<Header, 4> headers = {
@@ -30,6 +31,7 @@ core::Result<void> DeadLetterPublisher::publish(std::string_view original_bytes,
     return produced;
   }
   probe_.published.add();
+  probe_.by_kind.add(kind);
   if (!options_.log_each) return core::success();
   spdlog::warn("{}[{}]@{}: dead-lettered to {}: {}", source_topic, partition.value, offset.value,
                options_.topic, reason);

@@ -42,12 +42,14 @@ class DeadLetterPublisher {
  public:
   explicit DeadLetterPublisher(Producer& producer, DeadLetterOptions options = {});
 
-  // Publishes `original_bytes` with `key` (empty: no key) to the dead-letter topic; the
-  // producer's delivery report carries `tag`. Errors: those of Producer::produce, after a
-  // log line naming source_topic[partition]@offset.
+  // Publishes `original_bytes` with `key` (empty: no key) to the dead-letter topic, `reason`
+  // in its header; the producer's delivery report carries `tag`. `kind` is the reason's
+  // short stable name ("missing_field", codec::reason_kind), counted per kind on /metrics.
+  // Errors: those of Producer::produce, after a log line naming source_topic[partition]@offset.
   core::Result<void> publish(std::string_view original_bytes, std::string_view key,
                              const std::string& source_topic, core::Partition partition,
-                             core::Offset offset, std::string_view reason, std::uint64_t tag = 0);
+                             core::Offset offset, std::string_view kind, std::string_view reason,
+                             std::uint64_t tag = 0);
 
   const std::string& topic() const noexcept { return options_.topic; }
   std::uint64_t published() const noexcept { return probe_.published.get(); }

@@ -5,6 +5,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "kafka/partition_progress.hpp"
 
 namespace tokenflow::kafka {
 
@@ -70,6 +76,9 @@ struct ConsumerProbe {
                               "retention or an offset ahead of the log); never reset silently"};
   Gauge assigned_partitions{"tokenflow_kafka_assigned_partitions",
                             "partitions currently assigned to this consumer"};
+  // Per assigned partition: read position, log end and the last message's time (the lag
+  // gauges tokenflow_consumer_lag_messages and _seconds).
+  PartitionProgress progress;
 
   template <typename F>
   void for_each(F&& f) const {
@@ -87,11 +96,32 @@ struct ConsumerProbe {
   }
 };
 
+// Counts per label value (a dead letter's reason kind): few values, bumped rarely, so a
+// mutex and a map are enough; readable from any thread.
+class LabelledCounter {
+ public:
+  void add(std::string_view label, std::uint64_t n = 1) {
+    std::lock_guard lock(mutex_);
+    counts_[std::string(label)] += n;
+  }
+  std::map<std::string, std::uint64_t> snapshot() const {
+    std::lock_guard lock(mutex_);
+    return counts_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::uint64_t> counts_;
+};
+
 struct DeadLetterProbe {
   Counter published{"tokenflow_kafka_dead_letters_total",
                     "messages handed to the dead-letter topic"};
   Counter failed{"tokenflow_kafka_dead_letter_failures_total",
                  "dead letters that could not be handed to the producer"};
+
+    // tokenflow_dead_letters_total{reason=...}
+  LabelledCounter by_kind;
 
   template <typename F>
   void for_each(F&& f) const {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "codec/errc.hpp"
 #include "sinks/errc.hpp"
 
 namespace tokenflow::sinks {
@@ -219,7 +220,8 @@ void TransferSink::accept(const kafka::Message& message) {
   ++filling_->dead_letters;
   auto published =
       dead_letters_.publish(message.payload(), message.key(), std::string(message.topic()),
-                            message.partition(), message.offset(), reason);
+                            message.partition(), message.offset(),
+                            codec::reason_kind(decoded.error()), reason);
   if (!published.ok()) {
     // Not accepted by the producer: the batch must not store offsets past this message.
     spdlog::error("{}[{}]@{}: cannot publish dead letter: {}", message.topic(), partition, offset,
@@ -313,6 +315,8 @@ void TransferSink::handle(std::vector<WriterPool::Finished> finished) {
     probe_.stored.add(added);
     probe_.duplicates.add(ignored);
     probe_.batches.add();
+    probe_.batch_duration.record(
+        std::chrono::duration<double, std::milli>(done.took).count());
     auto level = options_.log_batches ? spdlog::level::info : spdlog::level::debug;
     if (ignored == 0) {
       spdlog::log(level, "Loaded {} records to {}", added, positions_store_->table_name());

@@ -36,6 +36,7 @@
 #include "core/result.hpp"
 #include "core/retry_policy.hpp"
 #include "core/stop_signal.hpp"
+#include "http/prometheus.hpp"
 #include "kafka/admin.hpp"
 #include "kafka/consumer.hpp"
 #include "kafka/dead_letter.hpp"
@@ -87,6 +88,9 @@ struct SinkProbe {
       "times the sink resumed from the stored positions after a failed write"};
   kafka::Counter reread{"tokenflow_sink_reread_total",
                         "messages dropped uncommitted after a failed write and read again"};
+  // From a writer taking a batch to its COMMIT (the COPY, the wait for the batches before
+  // it, the positions), for committed batches (tokenflow_sink_batch_duration_seconds).
+  http::LatencyHistogram batch_duration;
 };
 
 // Makes one connection to the database (not yet connected): the sink opens one per writer
@@ -106,6 +110,7 @@ class TransferSink final : public kafka::RebalanceListener {
   core::Result<void> run(const core::StopSignal& stop);
 
   const SinkProbe& probe() const noexcept { return probe_; }
+  const kafka::DeadLetterPublisher& dead_letters() const noexcept { return dead_letters_; }
   // Null until run() has joined the group.
   const kafka::ConsumerProbe* consumer_probe() const noexcept {
     return consumer_probe_.load(std::memory_order_acquire);

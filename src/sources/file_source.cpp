@@ -7,6 +7,7 @@
 #include <iostream>
 #include <thread>
 
+#include "codec/errc.hpp"
 #include "core/errc.hpp"
 
 namespace tokenflow::sources {
@@ -56,6 +57,7 @@ core::Result<FileReplaySummary> replay_file(const FileReplayOptions& options,
                  dead_letters.topic());
     auto published = dead_letters.publish(line, {}, options.path, core::Partition{-1},
                                           core::Offset{static_cast<std::int64_t>(summary.lines)},
+                                          codec::reason_kind(decoded.error()),
                                           decoded.error().message);
     if (!published.ok()) return std::move(published).error();
     ++summary.dead_letters;

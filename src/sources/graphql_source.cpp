@@ -63,6 +63,12 @@ class Poller {
   // Publishes the page and waits for Kafka; false (after a log line) to re-send it.
   core::Result<bool> publish(const Page& page, std::uint64_t& published, std::uint64_t& dead);
   core::Result<void> save(const Cursor& cursor);
+  // Without --confirmations the loop never asks the head: ask it every 10 s for the
+  // head-block gauge (after the page in flight, so the HTTP client is free). A failure only
+  // logs: the gauge is a view, not the work.
+  void probe_head();
+  std::chrono::steady_clock::time_point head_probed_{};
+  bool head_probe_failed_logged_ = false;
   // Waits for the page requested ahead, if any, and forgets it.
   void discard_prefetch() {
     if (prefetch_.valid()) (void)prefetch_.get();
@@ -193,7 +199,7 @@ core::Result<bool> Poller::publish(const Page& page, std::uint64_t& published,
                  record.has_cursor ? record.cursor.id : "(no id)", block, record.reason,
                  dead_letters_.topic());
     auto sent = dead_letters_.publish(record.payload, {}, source_name_, core::Partition{-1},
-                                      core::Offset{block}, record.reason);
+                                      core::Offset{block}, "invalid_record", record.reason);
     if (!sent.ok()) return std::move(sent).error();
     ++dead;
   }
@@ -224,12 +230,32 @@ core::Result<bool> Poller::publish(const Page& page, std::uint64_t& published,
   return true;
 }
 
+void Poller::probe_head() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - head_probed_ < std::chrono::seconds(10)) return;
+  head_probed_ = now;
+  std::string answer;
+  auto failed = post(head_request(o_.query.dialect), answer);
+  auto head = failed ? core::Result<std::uint64_t>(failed->error)
+                     : parser_.parse_head(answer, o_.query.dialect);
+  if (head.ok()) {
+    indexer_.head_block.set(static_cast<std::int64_t>(*head));
+    return;
+  }
+  if (!head_probe_failed_logged_) {
+    head_probe_failed_logged_ = true;
+    spdlog::warn("graphql: cannot read the indexer's newest block for the head-block gauge "
+                 "({}); the transfers are not affected", head.error().message);
+  }
+}
+
 core::Result<void> Poller::save(const Cursor& cursor) {
   CursorState next = state_;
   next.cursor = cursor;
   if (auto saved = save_cursor_state(o_.state_file, next); !saved.ok()) return saved;
   state_ = std::move(next);
   indexer_.cursor_saves.add();
+  indexer_.cursor_block.set(static_cast<std::int64_t>(cursor.block));
   return core::success();
 }
 
@@ -249,6 +275,7 @@ core::Result<GraphqlSourceSummary> Poller::run() {
         if (!back_off({std::move(head).error(), std::nullopt})) break;
         continue;
       }
+      indexer_.head_block.set(static_cast<std::int64_t>(*head));
       max_block.reset();
       if (*head >= o_.confirmations) max_block = *head - o_.confirmations;
       if (!max_block || *max_block < state_.cursor.block) {
@@ -269,6 +296,7 @@ core::Result<GraphqlSourceSummary> Poller::run() {
       if (!back_off(*fetched.failure)) break;
       continue;
     }
+    if (o_.confirmations == 0) probe_head();
     answer_ = std::move(fetched.body);
     const auto parsing = std::chrono::steady_clock::now();
     // A full page: the next one is requested as soon as this one's last cursor is known,

@@ -30,6 +30,11 @@ struct IndexerProbe {
                               "cursor writes after Kafka acknowledged a page"};
   kafka::Counter delivery_retries{"tokenflow_indexer_page_resends_total",
                                   "pages re-sent because Kafka did not acknowledge every message"};
+  // The indexer's newest block (-1 until known: asked every poll with --confirmations, else
+  // at most every 10 s) and the block of the saved cursor; /metrics derives blocks behind.
+  kafka::Gauge head_block{"tokenflow_indexer_head_block", "the indexer's newest block", -1};
+  kafka::Gauge cursor_block{"tokenflow_indexer_cursor_block",
+                            "the block of the cursor saved after Kafka acknowledged a page", -1};
 };
 
 }  // namespace tokenflow::sources

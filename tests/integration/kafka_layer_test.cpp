@@ -518,15 +518,17 @@ TEST_F(KafkaLayerTest, DeadLettersCarryTheOriginalBytesAndTheirHeaders) {
   const std::string bad = "{\"id\":\"tx1_0\",\"value\":-5}";
   ASSERT_TRUE(dead_letters
                   .publish(bad, "0xabc", kTopic, core::Partition{2}, core::Offset{1534},
-                           "value '-5' is not an unsigned integer")
+                           "invalid_value", "value '-5' is not an unsigned integer")
                   .ok());
   // A file replay has no Kafka position: partition -1 and the line number.
   ASSERT_TRUE(dead_letters
                   .publish("not json", "", "file:transfers.ndjson", core::Partition{-1},
-                           core::Offset{17}, "not a JSON object")
+                           core::Offset{17}, "not_an_object", "not a JSON object")
                   .ok());
   ASSERT_TRUE(producer->flush(10s).ok());
   EXPECT_EQ(dead_letters.published(), 2u);
+  EXPECT_EQ(dead_letters.probe().by_kind.snapshot(),
+            (std::map<std::string, std::uint64_t>{{"invalid_value", 1}, {"not_an_object", 1}}));
   EXPECT_EQ(producer->probe().delivered.get(), 2u);
 
   auto consumer =

@@ -55,6 +55,33 @@ TEST(SinkServesMetrics, CountersOnMetricsMatchWhatWasSent) {
   }
   EXPECT_EQ(prometheus_value(metrics.body, "tokenflow_sink_consumed_total"),
             static_cast<std::int64_t>(kRows + 2));
+  // Caught up: a lag series for every partition of the topic, each 0 messages and 0 s; one
+  // batch duration per batch committed.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        metrics = http_get(port, "/metrics");
+        const auto lag = prometheus_samples(metrics.body, "tokenflow_consumer_lag_messages");
+        const auto seconds = prometheus_samples(metrics.body, "tokenflow_consumer_lag_seconds");
+        if (lag.size() != static_cast<std::size_t>(kPipelinePartitions) || seconds.size() != lag.size()) {
+          return false;
+        }
+        for (const auto& [labels, value] : lag) {
+          if (labels.find("topic=\"stablecoin-transfers\"") == std::string::npos || value != 0 ||
+              seconds.at(labels) != 0) {
+            return false;
+          }
+        }
+        return true;
+      },
+      30s))
+      << metrics.body;
+  EXPECT_EQ(prometheus_value(metrics.body, "tokenflow_sink_batch_duration_seconds_count"),
+            prometheus_value(metrics.body, "tokenflow_sink_batches_total"));
+  EXPECT_EQ(prometheus_samples(metrics.body, "tokenflow_dead_letters_total"),
+            (std::map<std::string, double>{
+                {"topic=\"tokenflow.dlq\",reason=\"not_json\"", 1},
+                {"topic=\"tokenflow.dlq\",reason=\"wrong_type\"", 1}}))
+      << metrics.body;
   EXPECT_EQ(http_get(port, "/healthz").status, 200u);
   EXPECT_EQ(http_get(port, "/readyz").status, 200u);
   EXPECT_EQ(http_get(port, "/nothing").status, 404u);

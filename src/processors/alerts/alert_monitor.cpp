@@ -5,6 +5,7 @@
 #include <functional>
 #include <simdjson.h>
 
+#include "codec/errc.hpp"
 #include "core/ascii.hpp"
 #include "kafka/topic_tail_reader.hpp"
 #include "processors/alerts/alert.hpp"
@@ -144,7 +145,7 @@ void AlertMonitor::handle(const kafka::Message& message) {
 
 void AlertMonitor::handle_transfer(const kafka::Message& message) {
   if (auto decoded = transfer_decoder_.decode(message.payload(), transfer_); !decoded.ok()) {
-    dead_letter(message, decoded.error().message);
+    dead_letter(message, decoded.error());
     return;
   }
   probe_.transfers.add();
@@ -198,7 +199,7 @@ void AlertMonitor::emit(const Alert& alert, const core::TokenInfo* token,
 void AlertMonitor::handle_price_tick(const kafka::Message& message) {
   auto tick = price_decoder_.decode(message.payload());
   if (!tick.ok()) {
-    dead_letter(message, tick.error().message);
+    dead_letter(message, tick.error());
     return;
   }
   const bool applied = apply_price_tick(*tick);
@@ -259,13 +260,14 @@ void AlertMonitor::restore_prices() {
                options_.prices_topic);
 }
 
-void AlertMonitor::dead_letter(const kafka::Message& message, const std::string& reason) {
+void AlertMonitor::dead_letter(const kafka::Message& message, const core::Error& why) {
+  const std::string& reason = why.message;
   probe_.invalid.add();
   spdlog::warn("alerts: {} is invalid ({}); sent to {}", message.describe(), reason,
                dead_letters_->topic());
   if (auto sent = dead_letters_->publish(message.payload(), message.key(),
                                          std::string(message.topic()), message.partition(),
-                                         message.offset(), reason);
+                                         message.offset(), codec::reason_kind(why), reason);
       !sent.ok()) {
     // Not committed past: the replay sends it again.
     failed_tags_.push_back(0);
@@ -485,9 +487,8 @@ std::string AlertMonitor::metrics_text() const {
   out.gauge(webhooks.queued);
   if (clients_created_.load(std::memory_order_acquire)) {
     producer_->probe().for_each([&](const kafka::Counter& c) { out.counter(c); });
-    consumer_->probe().for_each([&](const kafka::Counter& c) { out.counter(c); });
-    consumer_->probe().for_each_gauge([&](const kafka::Gauge& g) { out.gauge(g); });
-    dead_letters_->probe().for_each([&](const kafka::Counter& c) { out.counter(c); });
+    out.consumer(consumer_->probe());
+    out.dead_letters({dead_letters_.get()});
   }
   return out.take();
 }

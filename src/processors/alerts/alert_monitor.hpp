@@ -123,7 +123,7 @@ class AlertMonitor final : public kafka::RebalanceListener {
   void handle(const kafka::Message& message);
   void handle_transfer(const kafka::Message& message);
   void handle_price_tick(const kafka::Message& message);
-  void dead_letter(const kafka::Message& message, const std::string& reason);
+  void dead_letter(const kafka::Message& message, const core::Error& why);
   void emit(const Alert& alert, const core::TokenInfo* token, const kafka::Message& source);
   // Periodic commits without blocking: start_commit() takes the positions read so far;
   // finish_commit(), called every loop, commits them (asynchronously) once every message

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "codec/errc.hpp"
 #include "core/duration.hpp"
 #include "core/usd.hpp"
 #include "kafka/topic_partition.hpp"
@@ -352,7 +353,8 @@ void StatsService::apply_batch(std::vector<kafka::Message>& batch) {
 void StatsService::apply_swap(const kafka::Message& message, stream::PartitionState& state,
                               core::UnixMillis wall) {
   if (auto decoded = decoder_.decode(message.payload(), swap_); !decoded.ok()) {
-    return dead_letter(message, Input::swaps, decoded.error().message);
+    return dead_letter(message, Input::swaps, codec::reason_kind(decoded.error()),
+                       decoded.error().message);
   }
   if (!within_skew(message, Input::swaps, "swap", swap_.id, swap_.timestamp, wall)) return;
   if (decoder_.rounded()) probe_.rounded.add();
@@ -367,7 +369,8 @@ void StatsService::apply_swap(const kafka::Message& message, stream::PartitionSt
 void StatsService::apply_transfer(const kafka::Message& message, stream::PartitionState& state,
                                   core::UnixMillis wall) {
   if (auto decoded = transfer_decoder_.decode(message.payload(), transfer_); !decoded.ok()) {
-    return dead_letter(message, Input::transfers, decoded.error().message);
+    return dead_letter(message, Input::transfers, codec::reason_kind(decoded.error()),
+                       decoded.error().message);
   }
   if (!within_skew(message, Input::transfers, "transfer", transfer_.id, transfer_.timestamp,
                    wall)) {
@@ -387,7 +390,7 @@ void StatsService::apply_transfer(const kafka::Message& message, stream::Partiti
         break;
       case core::UsdParse::invalid:
       case core::UsdParse::out_of_range:
-        return dead_letter(message, Input::transfers,
+        return dead_letter(message, Input::transfers, "out_of_range",
                            "transfer " + transfer_.id.value + ": " + transfer_.value.to_decimal() +
                                " base units of " + token->symbol + " at its peg of " +
                                core::to_string(core::UsdMicros{*token->peg_usd_micros}) +
@@ -409,7 +412,7 @@ bool StatsService::within_skew(const kafka::Message& message, Input input, std::
                                core::UnixMillis wall) {
   const auto max_skew = store_.settings().max_skew;
   if (!stream::too_far_ahead(timestamp, wall, max_skew)) return true;
-  dead_letter(message, input,
+  dead_letter(message, input, "ahead_of_clock",
               std::string(kind) + " " + id.value + ": timestamp " + core::to_iso8601(timestamp) +
                   " is ahead of the wall clock by more than --max-skew " +
                   core::format_duration(max_skew));
@@ -436,11 +439,11 @@ void StatsService::record(stream::Applied fate, const kafka::Message& message, I
         spdlog::warn("{}: {}; sent to {}", message.describe(), reason, late_.topic());
       }
       (void)late_.publish(message.payload(), message.key(), topic_of(input), message.partition(),
-                          message.offset(), reason);
+                          message.offset(), "too_late", reason);
       return;
     }
     case stream::Applied::overflow:
-      dead_letter(message, input,
+      dead_letter(message, input, "out_of_range",
                   std::string(kind) + " " + id.value +
                       ": the token's volume in its bucket would exceed 2^64 micro-USD");
       return;
@@ -448,10 +451,10 @@ void StatsService::record(stream::Applied fate, const kafka::Message& message, I
 }
 
 void StatsService::dead_letter(const kafka::Message& message, Input input,
-                               const std::string& reason) {
+                               std::string_view kind, const std::string& reason) {
   probe_.dead_letters.add();
   (void)dead_letters_.publish(message.payload(), message.key(), topic_of(input),
-                              message.partition(), message.offset(), reason);
+                              message.partition(), message.offset(), kind, reason);
 }
 
 core::Positions StatsService::checkpoint(const Checkpoint& command) {

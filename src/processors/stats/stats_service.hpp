@@ -71,6 +71,8 @@ class StatsService final : public kafka::RebalanceListener {
   core::Result<void> run(const core::StopSignal& stop);
 
   const StatsProbe& probe() const noexcept { return probe_; }
+  const kafka::DeadLetterPublisher& dead_letters() const noexcept { return dead_letters_; }
+  const kafka::DeadLetterPublisher& late() const noexcept { return late_; }
   // True once the first assignment's partitions are restored (/readyz).
   bool ready() const noexcept { return ready_.load(std::memory_order_acquire); }
   const kafka::ConsumerProbe* consumer_probe() const noexcept {
@@ -118,7 +120,9 @@ class StatsService final : public kafka::RebalanceListener {
   void record(stream::Applied fate, const kafka::Message& message, Input input,
               const stream::PartitionState& state, std::string_view kind,
               const core::EventId& id, core::UnixMillis timestamp);
-  void dead_letter(const kafka::Message& message, Input input, const std::string& reason);
+  // `kind`: the reason's short name, counted per kind (codec::reason_kind for decode errors).
+  void dead_letter(const kafka::Message& message, Input input, std::string_view kind,
+                   const std::string& reason);
   core::Positions checkpoint(const Checkpoint& command);
   void submit(std::vector<kafka::Message> batch);
   // Waits for a checkpoint command to be done (revocation, shutdown).
