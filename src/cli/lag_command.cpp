@@ -58,7 +58,10 @@ class LagReader {
 
   core::Result<void> open_database() {
     if (flags_.postgres.url.empty()) return core::success();
-    store_.emplace(flags_.postgres);
+    auto options = flags_.postgres;
+    options.read_only_positions = true;  // a view: a read-only user may run it
+    options.application_name = "tokenflow-lag";
+    store_.emplace(options);
     return store_->connect();
   }
 

@@ -321,10 +321,32 @@ int run_replay(ReplayFlags& flags) {
   std::optional<sinks::PostgresStore> store;
   if (!flags.postgres.url.empty()) {
     if (!validate_postgres_flags(flags.postgres)) return kExitUsage;
-    store.emplace(flags.postgres);
+    auto options = flags.postgres;
+    options.read_only_positions = true;  // the dry run changes nothing, not even stale rows
+    options.application_name = "tokenflow-replay";
+    store.emplace(options);
     if (auto connected = store->connect(); !connected.ok()) {
       spdlog::error("replay: {}", connected.error().message);
       return kExitFailure;
+    }
+    // Where Kafka cannot say who reads (the embedded cluster answers no DescribeGroups), the
+    // database can: a running sink of this group holds sessions named after it.
+    auto sessions = store->sessions_named(sinks::sink_application_name(flags.group));
+    if (!sessions.ok()) {
+      spdlog::warn("replay: cannot list the database's sessions ({}); stop every sink of group "
+                   "{} before --execute",
+                   sessions.error().message, flags.group);
+    } else if (!sessions->empty()) {
+      std::string who;
+      for (const auto& s : *sessions) who += (who.empty() ? "" : ", ") + s;
+      if (flags.execute) {
+        spdlog::error("replay: a sink of group {} is running: {} session(s) in the database "
+                      "({}). Stop it first: it would store its positions over the new ones",
+                      flags.group, sessions->size(), who);
+        return kExitFailure;
+      }
+      spdlog::warn("replay: a sink of group {} is running ({}): --execute would be refused",
+                   flags.group, who);
     }
     if (auto loaded = load_stored(*store, *moves); !loaded.ok()) {
       spdlog::error("replay: {}", loaded.error().message);

@@ -45,6 +45,8 @@ std::string sink_metrics(const sinks::TransferSink& sink, const kafka::Producer&
 
 int run_sink_postgres(SinkFlags& flags, CommandContext& ctx) {
   if (!validate_postgres_flags(flags.postgres)) return kExitUsage;
+  // `tokenflow replay` finds a running sink by this name (pg_stat_activity).
+  flags.postgres.application_name = sinks::sink_application_name(flags.group);
   flags.postgres.synchronous_commit = flags.synchronous_commit == "on"
                                           ? sinks::SynchronousCommit::on
                                           : sinks::SynchronousCommit::off;

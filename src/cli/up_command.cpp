@@ -155,6 +155,7 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
     if (!settings.database_url.empty()) {
       sinks::PostgresStoreOptions options;
       options.url = settings.database_url;
+      options.application_name = sinks::sink_application_name(kSinkGroup);
       if (auto valid = sinks::PostgresStore::validate(options); !valid.ok()) {
         spdlog::error("{}", valid.error().message);
         return kExitUsage;

@@ -188,6 +188,10 @@ PostgresSchema::PostgresSchema(const PostgresNames& names, const Quote& identifi
   positions_of_partitions = "SELECT \"partition\", next_offset FROM " + positions +
                             " WHERE target_table = $1 AND topic = $2 AND \"partition\" = "
                             "ANY($3::int[]) ORDER BY \"partition\"";
+  current_positions_of_partitions =
+      "SELECT \"partition\", next_offset FROM " + positions +
+      " WHERE target_table = $1 AND topic = $2 AND \"partition\" = ANY($3::int[]) AND"
+      " (table_oid IS NULL OR table_oid = " + table_oid + ") ORDER BY \"partition\"";
   count_rows = "SELECT count(*) FROM " + target;
 }
 

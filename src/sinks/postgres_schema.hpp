@@ -39,6 +39,9 @@ struct PostgresSchema {
   std::string positions_of_table;  // $1 target table -> topic, partition, next_offset
   std::string
       positions_of_partitions;  // $1 target table, $2 topic, $3 int[] -> partition, next_offset
+  // The same, without the positions stored for an earlier table of that name (read-only
+  // readers: lag, replay).
+  std::string current_positions_of_partitions;
   std::string count_rows;
   // $1 target table -> topic, partition, next_offset of the positions deleted because they
   // were stored for an earlier table of that name (dropped and created again).

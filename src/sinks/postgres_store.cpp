@@ -582,7 +582,9 @@ core::Result<core::Positions> PostgresStore::load_positions(
   if (auto c = ensure_connected(); !c) return std::move(c).error();
   core::Positions out;
   if (partitions.empty()) return out;
-  if (auto forgotten = forget_stale_positions(); !forgotten) return std::move(forgotten).error();
+  if (!options_.read_only_positions) {
+    if (auto forgotten = forget_stale_positions(); !forgotten) return std::move(forgotten).error();
+  }
   std::string array = "{";
   for (std::size_t i = 0; i < partitions.size(); ++i) {
     if (i != 0) array += ',';
@@ -590,8 +592,19 @@ core::Result<core::Positions> PostgresStore::load_positions(
   }
   array += '}';
   const char* params[] = {table_name_.c_str(), topic.c_str(), array.c_str()};
-  ResultPtr result(PQexecParams(conn_.get(), schema_->positions_of_partitions.c_str(), 3, nullptr,
+  ResultPtr result(PQexecParams(conn_.get(),
+                                options_.read_only_positions
+                                    ? schema_->current_positions_of_partitions.c_str()
+                                    : schema_->positions_of_partitions.c_str(),
+                                3, nullptr, params, nullptr, nullptr, 0));
+  if (options_.read_only_positions && PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
+    const char* state = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE);
+    if (state != nullptr && std::string_view(state) == "42703") {  // no table_oid column yet
+      rollback_if_open();
+      result.reset(PQexecParams(conn_.get(), schema_->positions_of_partitions.c_str(), 3, nullptr,
                                 params, nullptr, nullptr, 0));
+    }
+  }
   if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
     core::Error error = error_from(result.get(), "loading the positions of");
     rollback_if_open();
@@ -705,6 +718,35 @@ core::Result<std::uint64_t> PostgresStore::count_rows() {
     return error;
   }
   return static_cast<std::uint64_t>(std::strtoull(PQgetvalue(result.get(), 0, 0), nullptr, 10));
+}
+
+std::string sink_application_name(const std::string& group) {
+  // PostgreSQL keeps the first 63 bytes (NAMEDATALEN - 1).
+  return ("tokenflow-sink " + group).substr(0, 63);
+}
+
+core::Result<std::vector<std::string>> PostgresStore::sessions_named(
+    const std::string& application_name) {
+  if (auto c = ensure_connected(); !c) return std::move(c).error();
+  const char* params[] = {application_name.c_str()};
+  ResultPtr result(PQexecParams(
+      conn_.get(),
+      "SELECT pid, coalesce(host(client_addr), 'a local socket'), "
+      "to_char(backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+      "FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database() "
+      "AND pid <> pg_backend_pid() ORDER BY pid",
+      1, nullptr, params, nullptr, nullptr, 0));
+  if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
+    core::Error error = error_from(result.get(), "listing the sessions of");
+    rollback_if_open();
+    return error;
+  }
+  std::vector<std::string> sessions;
+  for (int i = 0; i < PQntuples(result.get()); ++i) {
+    sessions.push_back(std::string("pid ") + PQgetvalue(result.get(), i, 0) + " from " +
+                       PQgetvalue(result.get(), i, 1) + " since " + PQgetvalue(result.get(), i, 2));
+  }
+  return sessions;
 }
 
 }  // namespace tokenflow::sinks

@@ -53,7 +53,15 @@ struct PostgresStoreOptions {
   bool sort_by_id = true;
   int connect_timeout_seconds = 10;
   std::string application_name = "tokenflow-sink";  // unless the URL names one
+  // For readers of the positions that are not the sink (lag, replay): load_positions()
+  // leaves positions stored for an earlier table of the name in place (it only skips them),
+  // so a read-only database user can run them.
+  bool read_only_positions = false;
 };
+
+// The application_name a sink of consumer group `group` connects with, so that `replay`
+// can find a running sink's sessions (pg_stat_activity) where Kafka cannot say.
+std::string sink_application_name(const std::string& group);
 
 class PostgresStore final : public BatchStore {
  public:
@@ -88,6 +96,9 @@ class PostgresStore final : public BatchStore {
   core::Result<std::size_t> forget_positions() override;
   core::Result<void> replace_positions(const core::Positions& positions) override;
   core::Result<std::uint64_t> count_rows() override;
+  // Other sessions of this database connected as `application_name`: "pid P from ADDRESS
+  // since TIME" each.
+  core::Result<std::vector<std::string>> sessions_named(const std::string& application_name);
 
   const Stats& stats() const { return stats_; }
 

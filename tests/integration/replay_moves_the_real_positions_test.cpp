@@ -4,6 +4,7 @@
 // (--to-datetime, --shift-by, --to-block) lands on the offsets the topic's own content says,
 // in every partition; the statistics' checkpoints are set aside with a start position.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <filesystem>
@@ -98,6 +99,31 @@ TEST(ReplayMovesTheRealPositions, ADryRunChangesNothingAndExecuteMakesTheSinkRea
     EXPECT_EQ(kafka_after.count(partition) ? kafka_after.at(partition) : -1, end)
         << "partition " << partition;
   }
+}
+
+TEST(ReplayMovesTheRealPositions, ExecuteIsRefusedWhileTheGroupsSinkRuns) {
+  Pipeline pipeline;
+  const auto transfers = make_transfers(500, 82);
+  load(pipeline, transfers, "first");
+  const auto stored = pipeline.stored_positions();
+  // A sink of the group, running (caught up, waiting for more).
+  auto sink = pipeline.start_sink({}, "running-sink.log");
+  ASSERT_TRUE(sink->wait_for_output("resumes at offset", 60s)) << tail_of(*sink);
+  auto refused = replay(pipeline, {"--to-earliest", "--execute"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("a sink of group " + std::string(kSinkGroup) + " is running"),
+            std::string::npos)
+      << refused.output;
+  EXPECT_EQ(pipeline.stored_positions(), stored);
+  // A dry run still shows the plan, and says --execute would be refused.
+  auto dry = replay(pipeline, {"--to-earliest"});
+  EXPECT_EQ(dry.exit_code, 0) << dry.output;
+  EXPECT_NE(dry.output.find("--execute would be refused"), std::string::npos) << dry.output;
+  // Stopped, the sink no longer holds the group: --execute goes through.
+  sink->signal(SIGTERM);
+  ASSERT_EQ(sink->wait(30s), 0) << tail_of(*sink);
+  auto executed = replay(pipeline, {"--to-earliest", "--execute"});
+  EXPECT_EQ(executed.exit_code, 0) << executed.output;
 }
 
 TEST(ReplayMovesTheRealPositions, DatetimeShiftAndBlockLandWhereTheTopicSays) {
