@@ -227,6 +227,25 @@ function renderDeadLetters(o) {
         : "no dead letters: every message so far decoded");
 }
 
+function renderPrices(o) {
+  const p = o.prices || {};
+  const body = $("prices").tBodies[0];
+  body.replaceChildren();
+  for (const tick of p.latest || []) {
+    const row = body.insertRow();
+    cell(row, tick.symbol ? tick.symbol + " (" + tick.asset + ")" : tick.asset);
+    cell(row, tick.source);
+    // Exact as published: the decimal string, not a float's rounding of it.
+    cell(row, tick.price_usd, "num");
+    cell(row, tick.change_24h_pct === null ? "" : tick.change_24h_pct, "num");
+    cell(row, new Date(tick.timestamp_ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, ""));
+  }
+  $("prices-total").textContent = grouped(p.total) + " ticks on " + (p.topic || "");
+  empty("prices-empty", !(p.latest || []).length,
+        p.error ? "cannot read the prices: " + p.error
+                : "no price ticks yet on " + (p.topic || "market.prices") + ": " + p.hint);
+}
+
 function renderRoles(o) {
   const r = o.roles;
   if (!r) { $("roles").textContent = ""; return; }
@@ -244,6 +263,7 @@ function render() {
   renderGroups(overview);
   renderAlerts(overview);
   renderTop(overview);
+  renderPrices(overview);
   renderDeadLetters(overview);
   renderRoles(overview);
 }

@@ -20,6 +20,7 @@ struct DashboardFlags {
       "tokenflow-stats=defi.swaps"};
   std::vector<std::string> topics;
   std::string alerts_topic{kAlertsTopic};
+  std::string prices_topic{kPricesTopic};
   std::string dead_letter_topic{kDeadLetterTopic};
 };
 
@@ -45,6 +46,7 @@ int run_dashboard(DashboardFlags& flags, CommandContext& ctx) {
   }
   options.cluster.topics = flags.topics;
   options.alerts_topic = flags.alerts_topic;
+  options.prices_topic = flags.prices_topic;
   options.dead_letter_topic = flags.dead_letter_topic;
   while (!flags.stats_url.empty() && flags.stats_url.back() == '/') flags.stats_url.pop_back();
   options.stats_url = flags.stats_url;
@@ -107,6 +109,10 @@ void register_dashboard(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--alerts-topic", flags->alerts_topic, "Topic of the alerts shown")
       ->capture_default_str();
   cmd->add_option("--dead-letter-topic", flags->dead_letter_topic, "Dead-letter topic")
+      ->capture_default_str();
+  cmd->add_option("--prices-topic", flags->prices_topic,
+                  "Topic of the price ticks whose latest per asset and source are shown "
+                  "(empty: no price table)")
       ->capture_default_str();
   cmd->callback(
       [flags, &ctx] { ctx.action = [flags, &ctx] { return run_dashboard(*flags, ctx); }; });

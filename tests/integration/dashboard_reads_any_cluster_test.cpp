@@ -48,6 +48,15 @@ TEST(DashboardReadsAnyCluster, CountsWhatForeignProducersWrote) {
                {"-H", "tokenflow.source.topic=stablecoin-transfers", "-H",
                 "tokenflow.reason=value is not an unsigned integer"});
   kcat_produce(pipeline, "tokenflow.dlq", {"no headers at all"});
+  // Price ticks by kcat: two sources of one asset, a newer tick, an older one re-sent late
+  // (not shown over the newer), a JSON number price, and one message that is not a tick.
+  ASSERT_TRUE(pipeline.cluster().create_topic("market.prices", 3).ok());
+  kcat_produce(pipeline, "market.prices",
+               {R"({"asset":"usd-coin","symbol":"USDC","price_usd":"0.9998","timestamp":1717243200,"source":"coingecko","change_24h_pct":"-0.01"})",
+                R"({"asset":"usd-coin","symbol":"USDC","price_usd":"1.000012345678901234","timestamp":1717243260,"source":"coingecko"})",
+                R"({"asset":"usd-coin","symbol":"USDC","price_usd":"0.5","timestamp":1717243100,"source":"coingecko"})",
+                R"({"asset":"ethereum","price_usd":3012.5,"timestamp":1717243200,"source":"binance"})",
+                "not a tick"});
 
   // A group that read 100 messages of each partition (or all of a smaller one) and committed.
   const auto ends = pipeline.end_offsets("stablecoin-transfers", kPipelinePartitions);
@@ -95,7 +104,8 @@ TEST(DashboardReadsAnyCluster, CountsWhatForeignProducersWrote) {
     complete = doc["alerts"]["total"].get(alerts) == simdjson::SUCCESS &&
                doc["alerts"]["unreadable"].get(unreadable) == simdjson::SUCCESS &&
                doc["dead_letters"]["total"].get(dead) == simdjson::SUCCESS && alerts == 1 &&
-               unreadable == 1 && dead == 2 && doc["groups"].get_array().size() == 1;
+               unreadable == 1 && dead == 2 && doc["groups"].get_array().size() == 1 &&
+               doc["prices"]["total"].get(alerts) == simdjson::SUCCESS && alerts == 4;
   }
   ASSERT_TRUE(complete) << body.substr(0, 4000) << "\n" << dashboard->output();
 
@@ -118,6 +128,17 @@ TEST(DashboardReadsAnyCluster, CountsWhatForeignProducersWrote) {
   EXPECT_EQ(std::uint64_t(doc["dead_letters"]["by_source_topic"]["unknown"]), 1u);
   EXPECT_NE(body.find("value is not an unsigned integer"), std::string::npos);
   EXPECT_NE(body.find("start the dashboard with --stats-url"), std::string::npos);
+  // Prices: the newest per (asset, source), exactly as published, sorted by asset.
+  EXPECT_EQ(std::uint64_t(doc["prices"]["unreadable"]), 1u);
+  auto latest = doc["prices"]["latest"].get_array();
+  ASSERT_EQ(latest.size(), 2u) << body.substr(0, 4000);
+  EXPECT_EQ(std::string_view(latest.at(0)["asset"]), "ethereum");
+  EXPECT_EQ(std::string_view(latest.at(0)["price_usd"]), "3012.5");
+  EXPECT_TRUE(latest.at(0)["change_24h_pct"].is_null());
+  EXPECT_EQ(std::string_view(latest.at(1)["asset"]), "usd-coin");
+  EXPECT_EQ(std::string_view(latest.at(1)["source"]), "coingecko");
+  EXPECT_EQ(std::string_view(latest.at(1)["price_usd"]), "1.000012345678901234");
+  EXPECT_EQ(std::int64_t(latest.at(1)["timestamp_ms"]), 1'717'243'260'000);
   EXPECT_EQ(http_get(port, "/").status, 200u);
   dashboard->signal(SIGINT);
   EXPECT_TRUE(dashboard->wait(10s).has_value());

@@ -96,7 +96,12 @@ void Dashboard::loop() {
     if (dead_letters_) {
       left = options_.interval - std::chrono::duration_cast<std::chrono::milliseconds>(
                                      std::chrono::steady_clock::now() - started);
-      dead_letters_->poll(std::max(kFeedShare, left));
+      dead_letters_->poll(std::max(kFeedShare, left / 2));
+    }
+    if (prices_) {
+      left = options_.interval - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::steady_clock::now() - started);
+      prices_->poll(std::max(kFeedShare, left));
     }
     left = options_.interval - std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::steady_clock::now() - started);
@@ -122,11 +127,20 @@ void Dashboard::open_feeds() {
       feeds_error_ += (feeds_error_.empty() ? "" : "; ") + created.error().message;
     }
   }
+  if (!prices_ && !options_.prices_topic.empty()) {
+    auto created = LatestPrices::create(config_, options_.prices_topic);
+    if (created.ok()) {
+      prices_ = std::move(created).value();
+      prices_error_.clear();
+    } else {
+      prices_error_ = created.error().message;
+    }
+  }
 }
 
 void Dashboard::round() {
   // The topics may not exist yet (a fresh cluster): try again each round until they do.
-  if (!alerts_ || !dead_letters_) open_feeds();
+  if (!alerts_ || !dead_letters_ || (!prices_ && !options_.prices_topic.empty())) open_feeds();
   sampler_->sample();
   if (options_.on_sample) options_.on_sample(*sampler_);
   if (std::chrono::steady_clock::now() >= next_top_fetch_) {
@@ -330,6 +344,46 @@ std::string Dashboard::compose() const {
       append_json_string(out, note.reason);
       key(out, "timestamp_ms");
       append_int(out, note.timestamp_ms);
+      out.push_back('}');
+    }
+  }
+  out.append("]}");
+
+  key(out, "prices");
+  out.append("{\"topic\":");
+  append_json_string(out, options_.prices_topic);
+  key(out, "total");
+  append_uint(out, prices_ ? prices_->total() : 0);
+  key(out, "unreadable");
+  append_uint(out, prices_ ? prices_->unreadable() : 0);
+  key(out, "hint");
+  append_json_string(out, options_.prices_hint);
+  key(out, "error");
+  append_json_string(out, prices_ ? "" : prices_error_);
+  key(out, "latest");
+  out.push_back('[');
+  if (prices_) {
+    char text[core::Decimal::kMaxTextSize];
+    for (const auto& [asset_source, tick] : prices_->latest()) {
+      if (out.back() != '[') out.push_back(',');
+      out.append("{\"asset\":");
+      append_json_string(out, tick.asset);
+      key(out, "symbol");
+      append_json_string(out, tick.symbol);
+      key(out, "source");
+      append_json_string(out, tick.source);
+      key(out, "price_usd");
+      out.push_back('"');
+      out.append(text, tick.price_usd.write(text));
+      out.push_back('"');
+      key(out, "change_24h_pct");
+      if (tick.change_24h_pct) {
+        append_json_string(out, tick.change_24h_pct->to_string());
+      } else {
+        out.append("null");
+      }
+      key(out, "timestamp_ms");
+      append_int(out, tick.timestamp.value);
       out.push_back('}');
     }
   }

@@ -25,6 +25,7 @@
 #include "kafka/client_config.hpp"
 #include "processors/dashboard/cluster_sampler.hpp"
 #include "processors/dashboard/dead_letter_tally.hpp"
+#include "processors/dashboard/latest_prices.hpp"
 #include "processors/dashboard/recent_alerts.hpp"
 
 namespace tokenflow::processors {
@@ -33,6 +34,9 @@ struct DashboardOptions {
   ClusterSamplerOptions cluster;
   std::string alerts_topic = "system.alerts";
   std::string dead_letter_topic = "tokenflow.dlq";
+  std::string prices_topic = "market.prices";
+  // "no price ticks yet: ..." on the page: what would publish them.
+  std::string prices_hint = "run `tokenflow produce prices` or `produce simulate --prices`";
   std::string stats_url;  // "" : no top tokens ("why" says so)
   std::string stats_missing_reason = "no statistics service (--stats-url)";
   std::vector<std::string> windows = {"5m", "1h", "24h"};
@@ -76,7 +80,9 @@ class Dashboard {
   std::unique_ptr<ClusterSampler> sampler_;
   std::unique_ptr<RecentAlerts> alerts_;
   std::unique_ptr<DeadLetterTally> dead_letters_;
+  std::unique_ptr<LatestPrices> prices_;
   std::string feeds_error_;
+  std::string prices_error_;  // the price topic may well not exist: its own error
   http::HttpClient stats_client_;
   struct TopTokens {
     std::string window;
