@@ -51,7 +51,7 @@
 #include "kafka/embedded_cluster.hpp"
 #include "kafka/producer.hpp"
 #include "sinks/postgres_store.hpp"
-#include "sinks/transfer_sink.hpp"
+#include "sinks/event_sink.hpp"
 #include "sources/chain_simulator.hpp"
 #include "support/postgres_server.hpp"
 
@@ -79,7 +79,7 @@ struct Options {
   double warmup_seconds = 1;
   int fetch_wait_max_ms = 10;
   int linger_ms = 1;
-  std::size_t writers = tokenflow::sinks::TransferSinkOptions{}.writers;
+  std::size_t writers = tokenflow::sinks::SinkOptions{}.writers;
   std::map<std::string, std::string> pg_settings;  // on top of Debian's defaults
   bool print_pg_log = false;
   std::size_t slowest = 0;  // print this many of the slowest writes, with when they ended
@@ -284,7 +284,7 @@ Results measure(tokenflow::kafka::EmbeddedCluster& cluster,
   };
   auto dlq = tokenflow::kafka::Producer::create(client, tokenflow::kafka::ProducerOptions{});
   if (!dlq.ok()) fail(dlq.error().message);
-  tokenflow::sinks::TransferSinkOptions sink_options;
+  tokenflow::sinks::SinkOptions sink_options;
   sink_options.topic = topic;
   sink_options.batch_size = 5000;
   sink_options.batch_timeout = std::chrono::milliseconds(o.batch_timeout_ms);
@@ -480,7 +480,7 @@ int main(int argc, char** argv) {
                    "  --pg-log: the server's log on stderr at the end (with --pg-setting "
                    "log_min_duration_statement=50, the slow statements)\n"
                    "  --slowest N: the N slowest batch writes and when they ended\n",
-                   argv[0], tokenflow::sinks::TransferSinkOptions{}.writers);
+                   argv[0], tokenflow::sinks::SinkOptions{}.writers);
       return 2;
     }
   }

@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
   int runs = 1;
   bool quick = false;
   bool verbose = false;
-  std::size_t writers = tokenflow::sinks::TransferSinkOptions{}.writers;
+  std::size_t writers = tokenflow::sinks::SinkOptions{}.writers;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--rows" && i + 1 < argc) {
@@ -211,7 +211,7 @@ int main(int argc, char** argv) {
       "synchronous_commit off unless said; clock from the sink's first message consumed "
       "to its last row committed (start s = the sink owning its partitions -> its first "
       "message, not counted)\n",
-      tokenflow::sinks::TransferSinkOptions{}.writers);
+      tokenflow::sinks::SinkOptions{}.writers);
   std::printf(
       "checked: count(*) == count(DISTINCT id) == rows, sums of block_number and value "
       "mod 1e9, stored positions sum to rows, 0 dead letters/duplicates/failed "

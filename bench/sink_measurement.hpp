@@ -29,7 +29,7 @@
 #include "kafka/producer.hpp"
 #include "sinks/copy_encoder.hpp"
 #include "sinks/postgres_store.hpp"
-#include "sinks/transfer_sink.hpp"
+#include "sinks/event_sink.hpp"
 #include "sources/chain_simulator.hpp"
 #include "support/child_process.hpp"
 #include "support/postgres_server.hpp"
@@ -344,7 +344,7 @@ struct SinkConfig {
   std::size_t batch = 5000;
   CopyFormat format = CopyFormat::binary;
   SynchronousCommit commit = SynchronousCommit::off;  // what `tokenflow sink postgres` sets
-  std::size_t writers = tokenflow::sinks::TransferSinkOptions{}.writers;
+  std::size_t writers = tokenflow::sinks::SinkOptions{}.writers;
   // Every row on the topic before the sink starts (a catch-up), rather than produced while
   // it runs: the sink then shares the cores with the brokers serving its fetches only.
   bool backlog = false;
@@ -392,7 +392,7 @@ inline Measurement run_sink(Connection& c, long postmaster, const std::string& u
 
   auto dlq = tokenflow::kafka::Producer::create(client, tokenflow::kafka::ProducerOptions{});
   if (!dlq.ok()) fail(dlq.error().message);
-  tokenflow::sinks::TransferSinkOptions sink_options;
+  tokenflow::sinks::SinkOptions sink_options;
   sink_options.topic = topic;
   sink_options.batch_size = config.batch;
   sink_options.max_records = config.rows;

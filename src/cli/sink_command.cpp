@@ -8,7 +8,7 @@
 #include "http/http_server.hpp"
 #include "http/prometheus.hpp"
 #include "kafka/producer.hpp"
-#include "sinks/transfer_sink.hpp"
+#include "sinks/event_sink.hpp"
 
 namespace tokenflow::cli {
 namespace {
@@ -16,7 +16,7 @@ namespace {
 struct SinkFlags {
   KafkaFlags kafka;
   std::string group = "tokenflow-sink-postgres";
-  sinks::TransferSinkOptions sink;
+  sinks::SinkOptions sink;
   sinks::PostgresStoreOptions postgres;
   std::string synchronous_commit = "off";
   std::string copy_format = "binary";

@@ -27,7 +27,7 @@
 #include "processors/alerts/alert.hpp"
 #include "sinks/postgres_store.hpp"
 #include "sinks/sqlite_store.hpp"
-#include "sinks/transfer_sink.hpp"
+#include "sinks/event_sink.hpp"
 #include "sources/simulate_source.hpp"
 
 namespace tokenflow::cli {
@@ -147,7 +147,7 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
   } remove_dir{state_dir, remove_state_dir};
 
   // The sink.
-  sinks::StoreFactory make_store;
+  sinks::TransferSink::StoreFactory make_store;
   std::unique_ptr<sinks::BatchStore> store;
   std::string destination;
   std::size_t writers = 1;
@@ -162,7 +162,7 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
       }
       destination = "PostgreSQL " + sinks::PostgresStore::describe_url(options.url);
       make_store = [options] { return std::make_unique<sinks::PostgresStore>(options); };
-      writers = sinks::TransferSinkOptions{}.writers;
+      writers = sinks::SinkOptions{}.writers;
     } else {
       sinks::SqliteStoreOptions options;
       options.path = settings.sqlite_path;
@@ -209,7 +209,7 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
 
   std::unique_ptr<sinks::TransferSink> sink;
   if (!settings.no_sink) {
-    sinks::TransferSinkOptions sink_options;
+    sinks::SinkOptions sink_options;
     sink_options.topic = transfers_topic;
     sink_options.log_batches = false;  // the progress line says it
     sink_options.writers = writers;

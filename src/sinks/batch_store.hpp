@@ -1,5 +1,5 @@
-// BatchStore: a database that receives batches of transfers together with the Kafka
-// positions they cover, in one transaction. This is what makes an at-least-once Kafka
+// BasicBatchStore<Row>: a database that receives batches of events (transfers, price ticks)
+// together with the Kafka positions they cover, in one transaction. This is what makes an at-least-once Kafka
 // consumer exactly-once in the database: rows are keyed by event id (duplicates ignored)
 // and the next offsets live beside them, so after any crash the sink resumes from the
 // positions that match the rows exactly.
@@ -17,6 +17,7 @@
 
 #include "core/position.hpp"
 #include "core/result.hpp"
+#include "core/price_tick.hpp"
 #include "core/transfer.hpp"
 
 namespace tokenflow::sinks {
@@ -26,9 +27,10 @@ namespace tokenflow::sinks {
 // to commit concurrent batches in the order they were read (sinks/commit_sequencer.hpp).
 using CommitGate = std::function<bool()>;
 
-class BatchStore {
+template <class Row>
+class BasicBatchStore {
  public:
-  virtual ~BatchStore() = default;
+  virtual ~BasicBatchStore() = default;
 
   // Where rows go, for log lines: "raw.transfers_kafka" (the table's qualified name).
   virtual const std::string& table_name() const = 0;
@@ -48,10 +50,10 @@ class BatchStore {
   // `rows`, is ignored) and store `positions` (never moving a stored position backwards).
   // Returns how many rows were new. On error nothing of the batch is stored. An empty
   // `gate` commits unconditionally.
-  virtual core::Result<std::size_t> write(std::span<const core::Transfer> rows,
+  virtual core::Result<std::size_t> write(std::span<const Row> rows,
                                           const core::Positions& positions,
                                           const CommitGate& gate) = 0;
-  core::Result<std::size_t> write(std::span<const core::Transfer> rows,
+  core::Result<std::size_t> write(std::span<const Row> rows,
                                   const core::Positions& positions) {
     return write(rows, positions, CommitGate{});
   }
@@ -70,5 +72,8 @@ class BatchStore {
   // Rows in the table (for progress lines and tests).
   virtual core::Result<std::uint64_t> count_rows() = 0;
 };
+
+using BatchStore = BasicBatchStore<core::Transfer>;
+using PriceBatchStore = BasicBatchStore<core::PriceTick>;
 
 }  // namespace tokenflow::sinks

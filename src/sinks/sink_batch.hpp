@@ -1,6 +1,6 @@
-// SinkBatch: the messages of one sink transaction, as they are read. Its decoded rows and
-// the next offset of every partition it covers go to the database together; its storage is
-// reused batch after batch (the Transfer strings keep their capacity).
+// BasicSinkBatch<Row>: the messages of one sink transaction, as they are read. Its decoded
+// rows and the next offset of every partition it covers go to the database together; its
+// storage is reused batch after batch (the rows' strings keep their capacity).
 #pragma once
 
 #include <chrono>
@@ -10,18 +10,20 @@
 #include <vector>
 
 #include "core/position.hpp"
+#include "core/price_tick.hpp"
 #include "core/transfer.hpp"
 
 namespace tokenflow::sinks {
 
-struct SinkBatch {
+template <class Row>
+struct BasicSinkBatch {
   struct PartitionSpan {
     std::int64_t first = -1;  // first offset of this partition in the batch
     std::int64_t next = -1;   // next offset to read after the batch
   };
 
   std::uint64_t sequence = 0;        // commit order (sinks/commit_sequencer.hpp)
-  std::vector<core::Transfer> rows;  // rows[0, row_count) are this batch's
+  std::vector<Row> rows;             // rows[0, row_count) are this batch's
   std::size_t row_count = 0;
   std::size_t messages = 0;          // messages read: rows, dead letters and skipped repeats
   std::size_t dead_letters = 0;      // published to the dead-letter topic; flushed before commit
@@ -31,10 +33,10 @@ struct SinkBatch {
 
   bool empty() const noexcept { return messages == 0; }
 
-  std::span<const core::Transfer> stored_rows() const noexcept { return {rows.data(), row_count}; }
+  std::span<const Row> stored_rows() const noexcept { return {rows.data(), row_count}; }
 
   // The slot the next decoded row goes into (kept only if commit_row() is called).
-  core::Transfer& next_row() {
+  Row& next_row() {
     if (row_count == rows.size()) rows.emplace_back();
     return rows[row_count];
   }
@@ -69,5 +71,7 @@ struct SinkBatch {
     for (auto& span : spans) span = PartitionSpan{};
   }
 };
+
+using SinkBatch = BasicSinkBatch<core::Transfer>;
 
 }  // namespace tokenflow::sinks

@@ -6,7 +6,8 @@
 
 namespace tokenflow::sinks {
 
-WriterPool::WriterPool(std::vector<std::unique_ptr<BatchStore>> stores, std::string topic,
+template <class Row>
+BasicWriterPool<Row>::BasicWriterPool(std::vector<std::unique_ptr<Store>> stores, std::string topic,
                        std::chrono::milliseconds patience)
     : topic_(std::move(topic)), patience_(patience), writers_(stores.size()) {
   for (std::size_t i = 0; i < stores.size(); ++i) writers_[i].store = std::move(stores[i]);
@@ -14,7 +15,8 @@ WriterPool::WriterPool(std::vector<std::unique_ptr<BatchStore>> stores, std::str
   for (auto& writer : writers_) writer.thread = std::thread([this, &writer] { run(writer); });
 }
 
-WriterPool::~WriterPool() {
+template <class Row>
+BasicWriterPool<Row>::~BasicWriterPool() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -25,18 +27,21 @@ WriterPool::~WriterPool() {
   }
 }
 
-bool WriterPool::has_idle() const {
+template <class Row>
+bool BasicWriterPool<Row>::has_idle() const {
   std::lock_guard lock(mutex_);
   return std::any_of(writers_.begin(), writers_.end(), [](const Writer& w) { return !w.batch; });
 }
 
-std::size_t WriterPool::busy() const {
+template <class Row>
+std::size_t BasicWriterPool<Row>::busy() const {
   std::lock_guard lock(mutex_);
   return static_cast<std::size_t>(
       std::count_if(writers_.begin(), writers_.end(), [](const Writer& w) { return !!w.batch; }));
 }
 
-void WriterPool::submit(std::unique_ptr<SinkBatch> batch) {
+template <class Row>
+void BasicWriterPool<Row>::submit(std::unique_ptr<Batch> batch) {
   {
     std::lock_guard lock(mutex_);
     auto idle =
@@ -47,7 +52,8 @@ void WriterPool::submit(std::unique_ptr<SinkBatch> batch) {
   work_.notify_all();
 }
 
-std::vector<WriterPool::Finished> WriterPool::collect(std::chrono::milliseconds wait) {
+template <class Row>
+std::vector<typename BasicWriterPool<Row>::Finished> BasicWriterPool<Row>::collect(std::chrono::milliseconds wait) {
   std::unique_lock lock(mutex_);
   if (finished_.empty() && wait.count() > 0) {
     done_.wait_for(lock, wait, [&] { return !finished_.empty(); });
@@ -55,7 +61,8 @@ std::vector<WriterPool::Finished> WriterPool::collect(std::chrono::milliseconds 
   return std::exchange(finished_, {});
 }
 
-void WriterPool::wait_idle() {
+template <class Row>
+void BasicWriterPool<Row>::wait_idle() {
   std::unique_lock lock(mutex_);
   done_.wait(lock, [&] {
     return std::none_of(writers_.begin(), writers_.end(),
@@ -63,12 +70,13 @@ void WriterPool::wait_idle() {
   });
 }
 
-void WriterPool::run(Writer& writer) {
+template <class Row>
+void BasicWriterPool<Row>::run(Writer& writer) {
   std::unique_lock lock(mutex_);
   for (;;) {
     work_.wait(lock, [&] { return stopping_ || writer.batch; });
     if (!writer.batch) return;  // stopping, nothing left to write
-    SinkBatch* batch = writer.batch.get();
+    Batch* batch = writer.batch.get();
     lock.unlock();
 
     const auto started = std::chrono::steady_clock::now();
@@ -88,5 +96,8 @@ void WriterPool::run(Writer& writer) {
     done_.notify_all();
   }
 }
+
+template class BasicWriterPool<core::Transfer>;
+template class BasicWriterPool<core::PriceTick>;
 
 }  // namespace tokenflow::sinks

@@ -1,4 +1,4 @@
-// WriterPool: the sink's database sessions, each on its own thread, writing batches while
+// BasicWriterPool<Row>: the sink's database sessions, each on its own thread, writing batches while
 // the consumer thread goes on reading and decoding the next ones.
 //
 // Index maintenance in the database, not Kafka or parsing, is what limits a sink (a
@@ -26,21 +26,25 @@
 
 namespace tokenflow::sinks {
 
-class WriterPool {
+template <class Row>
+class BasicWriterPool {
  public:
+  using Store = BasicBatchStore<Row>;
+  using Batch = BasicSinkBatch<Row>;
+
   struct Finished {
-    std::unique_ptr<SinkBatch> batch;
+    std::unique_ptr<Batch> batch;
     core::Result<std::size_t> written;  // new rows, or why nothing of the batch was stored
     std::chrono::steady_clock::duration took{};
   };
 
   // One writer thread per store; `topic` names the positions the batches carry; a batch
   // waits at most `patience` for the batches before it to commit (CommitSequencer).
-  WriterPool(std::vector<std::unique_ptr<BatchStore>> stores, std::string topic,
+  BasicWriterPool(std::vector<std::unique_ptr<Store>> stores, std::string topic,
              std::chrono::milliseconds patience);
-  ~WriterPool();
-  WriterPool(const WriterPool&) = delete;
-  WriterPool& operator=(const WriterPool&) = delete;
+  ~BasicWriterPool();
+  BasicWriterPool(const BasicWriterPool&) = delete;
+  BasicWriterPool& operator=(const BasicWriterPool&) = delete;
 
   std::size_t size() const noexcept { return writers_.size(); }
   bool has_idle() const;
@@ -48,7 +52,7 @@ class WriterPool {
 
   // Hands the batch to an idle writer (call only when has_idle()); it commits after every
   // batch submitted before it.
-  void submit(std::unique_ptr<SinkBatch> batch);
+  void submit(std::unique_ptr<Batch> batch);
 
   // Batches finished since the last call, waiting up to `wait` for the first one.
   std::vector<Finished> collect(std::chrono::milliseconds wait = std::chrono::milliseconds{0});
@@ -57,12 +61,12 @@ class WriterPool {
   void wait_idle();
 
   CommitSequencer& sequencer() noexcept { return sequencer_; }
-  BatchStore& store(std::size_t i) { return *writers_[i].store; }
+  Store& store(std::size_t i) { return *writers_[i].store; }
 
  private:
   struct Writer {
-    std::unique_ptr<BatchStore> store;
-    std::unique_ptr<SinkBatch> batch;  // the batch being written, or null when idle
+    std::unique_ptr<Store> store;
+    std::unique_ptr<Batch> batch;  // the batch being written, or null when idle
     std::thread thread;
   };
 
@@ -78,5 +82,7 @@ class WriterPool {
   std::vector<Finished> finished_;
   bool stopping_ = false;
 };
+
+using WriterPool = BasicWriterPool<core::Transfer>;
 
 }  // namespace tokenflow::sinks

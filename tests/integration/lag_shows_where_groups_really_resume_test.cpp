@@ -130,7 +130,10 @@ TEST(LagShowsWhereGroupsReallyResume, FiguresAreExactAfterProducingNAndConsuming
   auto under = run_command(lag_args(pipeline, {"--fail-above", std::to_string(kProduced)}), 60s);
   EXPECT_EQ(under.exit_code, 0) << under.output;
 
-  // --watch: nobody reads, the committed offsets stand still while messages wait.
+  // --watch: nobody reads, the committed offsets stand still while messages wait. Which
+  // partitions the sink read whole depends on kcat's partitioner, so new messages on every
+  // partition make sure a committed partition has some waiting.
+  pipeline.produce_with_kcat(keyed_messages(make_transfers(600, 92)));
   ChildProcess watch(lag_args(pipeline, {"--watch", "0.3", "--format", "json"}),
                      pipeline.path("watch.log"));
   EXPECT_TRUE(watch.wait_for_output("\"status\":\"stalled\"", 20s)) << watch.output();

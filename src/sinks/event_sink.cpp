@@ -1,4 +1,4 @@
-#include "sinks/transfer_sink.hpp"
+#include "sinks/event_sink.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -31,7 +31,8 @@ bool is_retryable(const core::Error& error) {
 
 }  // namespace
 
-TransferSink::TransferSink(TransferSinkOptions options, kafka::ClientConfig client,
+template <class Events>
+EventSink<Events>::EventSink(SinkOptions options, kafka::ClientConfig client,
                            kafka::ConsumerOptions consumer_options, StoreFactory make_store,
                            kafka::Producer& dead_letter_producer)
     : options_(std::move(options)),
@@ -49,25 +50,28 @@ TransferSink::TransferSink(TransferSinkOptions options, kafka::ClientConfig clie
   if (options_.writers > 1) uncommitted_ids_.reserve(options_.batch_size * (options_.writers + 1));
 }
 
-TransferSink::~TransferSink() {
+template <class Events>
+EventSink<Events>::~EventSink() {
   if (consumer_) (void)consumer_->close();
   writers_.reset();  // joins the writer threads (idle once run() has returned)
 }
 
-std::unique_ptr<SinkBatch> TransferSink::fresh_batch() {
+template <class Events>
+auto EventSink<Events>::fresh_batch() -> std::unique_ptr<Batch> {
   if (!spare_.empty()) {
     auto batch = std::move(spare_.back());
     spare_.pop_back();
     return batch;
   }
-  auto batch = std::make_unique<SinkBatch>();
+  auto batch = std::make_unique<Batch>();
   // Never reallocated while filled (uncommitted_ids_ points into the rows' id strings);
   // reserved, not constructed, so a huge --batch-size costs only what it uses.
   batch->rows.reserve(options_.batch_size + 1);
   return batch;
 }
 
-core::Result<void> TransferSink::connect_store(BatchStore& store, const core::StopSignal& stop) {
+template <class Events>
+core::Result<void> EventSink<Events>::connect_store(Store& store, const core::StopSignal& stop) {
   for (std::uint32_t attempt = 1;; ++attempt) {
     auto connected = store.connect();
     if (connected.ok()) return core::success();
@@ -81,16 +85,17 @@ core::Result<void> TransferSink::connect_store(BatchStore& store, const core::St
   }
 }
 
-core::Result<void> TransferSink::run(const core::StopSignal& stop) {
+template <class Events>
+core::Result<void> EventSink<Events>::run(const core::StopSignal& stop) {
   positions_store_ = make_store_();
   if (auto connected = connect_store(*positions_store_, stop); !connected.ok()) return connected;
-  std::vector<std::unique_ptr<BatchStore>> stores;
+  std::vector<std::unique_ptr<Store>> stores;
   for (std::size_t i = 0; i < options_.writers; ++i) {
     stores.push_back(make_store_());
     if (auto connected = connect_store(*stores.back(), stop); !connected.ok()) return connected;
   }
   writers_ =
-      std::make_unique<WriterPool>(std::move(stores), options_.topic, options_.commit_patience);
+      std::make_unique<Writers>(std::move(stores), options_.topic, options_.commit_patience);
 
   auto consumer = kafka::Consumer::create(client_, consumer_options_, this);
   if (!consumer.ok()) return std::move(consumer).error();
@@ -171,13 +176,15 @@ core::Result<void> TransferSink::run(const core::StopSignal& stop) {
   return core::success();
 }
 
-void TransferSink::note_read(std::int32_t partition, std::int64_t offset) {
+template <class Events>
+void EventSink<Events>::note_read(std::int32_t partition, std::int64_t offset) {
   const auto p = static_cast<std::size_t>(partition);
   if (p >= first_read_.size()) first_read_.resize(p + 1, -1);
   if (first_read_[p] < 0) first_read_[p] = offset;
 }
 
-bool TransferSink::wait_serving_the_group(milliseconds delay, const core::StopSignal& stop) {
+template <class Events>
+bool EventSink<Events>::wait_serving_the_group(milliseconds delay, const core::StopSignal& stop) {
   // Polling keeps the group's rebalances moving (and this member in the group) while the
   // database is away; what arrives meanwhile is dropped: the seek that follows reads it
   // again.
@@ -194,17 +201,18 @@ bool TransferSink::wait_serving_the_group(milliseconds delay, const core::StopSi
   return false;
 }
 
-void TransferSink::accept(const kafka::Message& message) {
+template <class Events>
+void EventSink<Events>::accept(const kafka::Message& message) {
   const auto partition = message.partition().value;
   const auto offset = message.offset().value;
   note_read(partition, offset);
   filling_->note_message(partition, offset);
   probe_.consumed.add();
 
-  core::Transfer& row = filling_->next_row();
-  auto decoded = decoder_.decode(message.payload(), row);
+  Row& row = filling_->next_row();
+  auto decoded = Events::decode(decoder_, message.payload(), row);
   if (decoded.ok()) {
-    if (options_.writers > 1 && !uncommitted_ids_.insert(row.id.value).second) {
+    if (options_.writers > 1 && !uncommitted_ids_.insert(Events::id_of(row)).second) {
       ++filling_->repeats;  // an earlier uncommitted row has this id: it stores it
       return;
     }
@@ -231,17 +239,20 @@ void TransferSink::accept(const kafka::Message& message) {
   probe_.dead_letters.add();
 }
 
-bool TransferSink::batch_full() const {
+template <class Events>
+bool EventSink<Events>::batch_full() const {
   return filling_->messages >= options_.batch_size ||
          (options_.max_records != 0 && probe_.consumed.get() >= options_.max_records &&
           !filling_->empty());
 }
 
-bool TransferSink::batch_timed_out(Clock::time_point now) const {
+template <class Events>
+bool EventSink<Events>::batch_timed_out(Clock::time_point now) const {
   return !filling_->empty() && now - filling_->started >= options_.batch_timeout;
 }
 
-void TransferSink::dispatch() {
+template <class Events>
+void EventSink<Events>::dispatch() {
   if (filling_->empty()) return;
   if (filling_->dead_letters > 0) {
     // The batch's dead letters must be in Kafka before its offsets can be stored.
@@ -273,7 +284,8 @@ void TransferSink::dispatch() {
   writers_->submit(std::exchange(filling_, fresh_batch()));
 }
 
-void TransferSink::drain() {
+template <class Events>
+void EventSink<Events>::drain() {
   while (!filling_->empty() && !needs_resume_ && !fatal_) {
     if (writers_->has_idle()) {
       dispatch();
@@ -285,12 +297,13 @@ void TransferSink::drain() {
   handle(writers_->collect());
 }
 
-void TransferSink::handle(std::vector<WriterPool::Finished> finished) {
+template <class Events>
+void EventSink<Events>::handle(std::vector<typename Writers::Finished> finished) {
   // Committed batches first, in order, so the offsets committed to Kafka only move forward.
   std::sort(finished.begin(), finished.end(),
             [](const auto& a, const auto& b) { return a.batch->sequence < b.batch->sequence; });
   for (auto& done : finished) {
-    SinkBatch& batch = *done.batch;
+    Batch& batch = *done.batch;
     if (!done.written.ok()) {
       const core::Error& error = done.written.error();
       if (!is_retryable(error)) {
@@ -333,20 +346,23 @@ void TransferSink::handle(std::vector<WriterPool::Finished> finished) {
   }
 }
 
-void TransferSink::recycle(std::unique_ptr<SinkBatch> batch) {
+template <class Events>
+void EventSink<Events>::recycle(std::unique_ptr<Batch> batch) {
   if (options_.writers > 1) {
-    for (const auto& row : batch->stored_rows()) uncommitted_ids_.erase(row.id.value);
+    for (const auto& row : batch->stored_rows()) uncommitted_ids_.erase(Events::id_of(row));
   }
   batch->clear();
   spare_.push_back(std::move(batch));
 }
 
-void TransferSink::discard(std::unique_ptr<SinkBatch> batch) {
+template <class Events>
+void EventSink<Events>::discard(std::unique_ptr<Batch> batch) {
   probe_.reread.add(batch->messages);
   recycle(std::move(batch));
 }
 
-std::vector<core::Partition> TransferSink::assigned_partitions() const {
+template <class Events>
+std::vector<core::Partition> EventSink<Events>::assigned_partitions() const {
   std::vector<core::Partition> out;
   for (std::size_t p = 0; p < assigned_.size(); ++p) {
     if (assigned_[p]) out.push_back(core::Partition{static_cast<std::int32_t>(p)});
@@ -354,7 +370,8 @@ std::vector<core::Partition> TransferSink::assigned_partitions() const {
   return out;
 }
 
-core::Result<bool> TransferSink::resume_from_stored(const core::StopSignal& stop) {
+template <class Events>
+core::Result<bool> EventSink<Events>::resume_from_stored(const core::StopSignal& stop) {
   writers_->wait_idle();
   handle(writers_->collect());
   if (fatal_) return *fatal_;
@@ -377,7 +394,7 @@ core::Result<bool> TransferSink::resume_from_stored(const core::StopSignal& stop
     // and a server crash) refuses writes until it has read the positions again.
     core::Result<core::Positions> loaded = core::Positions{};
     for (std::size_t i = 0; i < writers_->size() && loaded.ok(); ++i) {
-      BatchStore& store = writers_->store(i);
+      Store& store = writers_->store(i);
       if (auto connected = store.connect(); !connected.ok()) {
         loaded = std::move(connected).error();
       } else if (!partitions.empty()) {
@@ -430,7 +447,8 @@ core::Result<bool> TransferSink::resume_from_stored(const core::StopSignal& stop
   return true;
 }
 
-void TransferSink::check_stored_within_log(const core::Positions& stored) {
+template <class Events>
+void EventSink<Events>::check_stored_within_log(const core::Positions& stored) {
   if (stored.empty()) return;
   if (!admin_) {
     auto created = kafka::Admin::create(client_, std::chrono::seconds(5));
@@ -474,7 +492,8 @@ void TransferSink::check_stored_within_log(const core::Positions& stored) {
           positions_store_->table_name() + " from the positions table");
 }
 
-core::Positions TransferSink::on_assigned(const kafka::TopicPartitions& partitions) {
+template <class Events>
+core::Positions EventSink<Events>::on_assigned(const kafka::TopicPartitions& partitions) {
   std::vector<core::Partition> ours;
   for (const auto& tp : partitions) {
     if (tp.topic != options_.topic) continue;
@@ -524,7 +543,8 @@ core::Positions TransferSink::on_assigned(const kafka::TopicPartitions& partitio
   return {};
 }
 
-void TransferSink::on_revoked(const kafka::TopicPartitions& partitions) {
+template <class Events>
+void EventSink<Events>::on_revoked(const kafka::TopicPartitions& partitions) {
   // Land what was read while the partitions are still ours; a batch that fails is read
   // again by whoever owns its partitions next (from the stored positions).
   if (writers_) drain();
@@ -535,5 +555,8 @@ void TransferSink::on_revoked(const kafka::TopicPartitions& partitions) {
     if (p < first_read_.size()) first_read_[p] = -1;
   }
 }
+
+template class EventSink<TransferEvents>;
+template class EventSink<PriceEvents>;
 
 }  // namespace tokenflow::sinks

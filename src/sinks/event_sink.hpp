@@ -1,5 +1,6 @@
-// TransferSink: the consumer loop of `tokenflow sink postgres` (and of `tokenflow up`):
-// Kafka -> decode -> batch -> BatchStore, exactly once in the database.
+// EventSink<Events>: the consumer loop of every sink (`tokenflow sink postgres` of transfers
+// or price ticks, `tokenflow sink redis`, and `tokenflow up`'s): Kafka -> decode -> batch ->
+// BasicBatchStore, exactly once in the store. TransferSink and PriceSink name its two kinds.
 //
 // Write first, then commit: a batch's rows and the next offsets it covers go to the store in
 // one transaction; only then are the offsets committed to Kafka (for lag tools). On
@@ -32,7 +33,6 @@
 #include <unordered_set>
 #include <vector>
 
-#include "codec/transfer_decoder.hpp"
 #include "core/result.hpp"
 #include "core/retry_policy.hpp"
 #include "core/stop_signal.hpp"
@@ -44,11 +44,12 @@
 #include "kafka/producer.hpp"
 #include "sinks/batch_store.hpp"
 #include "sinks/sink_batch.hpp"
+#include "sinks/sink_events.hpp"
 #include "sinks/writer_pool.hpp"
 
 namespace tokenflow::sinks {
 
-struct TransferSinkOptions {
+struct SinkOptions {
   std::string topic = "stablecoin-transfers";
   // 5,000 rows per transaction: measured in bench/sink_bench (docs/benchmarks.md); the
   // original scripts' 100 works but pays a transaction per 100 rows.
@@ -93,16 +94,21 @@ struct SinkProbe {
   http::LatencyHistogram batch_duration;
 };
 
-// Makes one connection to the database (not yet connected): the sink opens one per writer
-// and one for reading positions on assignment.
-using StoreFactory = std::function<std::unique_ptr<BatchStore>()>;
-
-class TransferSink final : public kafka::RebalanceListener {
+template <class Events>
+class EventSink final : public kafka::RebalanceListener {
  public:
-  TransferSink(TransferSinkOptions options, kafka::ClientConfig client,
-               kafka::ConsumerOptions consumer_options, StoreFactory make_store,
-               kafka::Producer& dead_letter_producer);
-  ~TransferSink() override;
+  using Row = typename Events::Row;
+  using Store = BasicBatchStore<Row>;
+  using Batch = BasicSinkBatch<Row>;
+  using Writers = BasicWriterPool<Row>;
+  // Makes one connection to the database (not yet connected): the sink opens one per writer
+  // and one for reading positions on assignment.
+  using StoreFactory = std::function<std::unique_ptr<Store>()>;
+
+  EventSink(SinkOptions options, kafka::ClientConfig client,
+            kafka::ConsumerOptions consumer_options, StoreFactory make_store,
+            kafka::Producer& dead_letter_producer);
+  ~EventSink() override;
 
   // Runs until `stop` is requested (finishing the batches read), max_records is reached,
   // or an error that retrying cannot fix (the database rejects the schema, a fatal Kafka
@@ -121,7 +127,7 @@ class TransferSink final : public kafka::RebalanceListener {
   void on_revoked(const kafka::TopicPartitions& partitions) override;
 
  private:
-  core::Result<void> connect_store(BatchStore& store, const core::StopSignal& stop);
+  core::Result<void> connect_store(Store& store, const core::StopSignal& stop);
   void accept(const kafka::Message& message);
   void note_read(std::int32_t partition, std::int64_t offset);
   // Waits `delay` while serving the consumer group (rebalances); false if stop was requested.
@@ -132,11 +138,11 @@ class TransferSink final : public kafka::RebalanceListener {
   void dispatch();
   // Submits what was read and waits until every writer has finished (stop, revocation).
   void drain();
-  void handle(std::vector<WriterPool::Finished> finished);
+  void handle(std::vector<typename Writers::Finished> finished);
   // Drops a batch that will not be stored and recycles its storage.
-  void discard(std::unique_ptr<SinkBatch> batch);
-  void recycle(std::unique_ptr<SinkBatch> batch);
-  std::unique_ptr<SinkBatch> fresh_batch();
+  void discard(std::unique_ptr<Batch> batch);
+  void recycle(std::unique_ptr<Batch> batch);
+  std::unique_ptr<Batch> fresh_batch();
   // After a failed write: drops everything uncommitted, waits, reloads the stored positions
   // and seeks there. Returns false if a stop was requested meanwhile.
   core::Result<bool> resume_from_stored(const core::StopSignal& stop);
@@ -146,24 +152,24 @@ class TransferSink final : public kafka::RebalanceListener {
   // holds below it.
   void check_stored_within_log(const core::Positions& stored);
 
-  TransferSinkOptions options_;
+  SinkOptions options_;
   kafka::ClientConfig client_;
   kafka::ConsumerOptions consumer_options_;
   StoreFactory make_store_;
   kafka::Producer& dlq_producer_;
   kafka::DeadLetterPublisher dead_letters_;
-  codec::TransferDecoder decoder_;
+  typename Events::Decoder decoder_;
   SinkProbe probe_;
   std::mt19937_64 rng_{std::random_device{}()};
 
-  std::unique_ptr<BatchStore> positions_store_;  // on_assigned's reads, on the loop's thread
+  std::unique_ptr<Store> positions_store_;  // on_assigned's reads, on the loop's thread
   std::unique_ptr<kafka::Admin> admin_;          // the partitions' ends, for on_assigned
-  std::unique_ptr<WriterPool> writers_;
+  std::unique_ptr<Writers> writers_;
   std::unique_ptr<kafka::Consumer> consumer_;
   std::atomic<const kafka::ConsumerProbe*> consumer_probe_{nullptr};
 
-  std::unique_ptr<SinkBatch> filling_;             // the batch being read
-  std::vector<std::unique_ptr<SinkBatch>> spare_;  // finished batches, storage kept
+  std::unique_ptr<Batch> filling_;                 // the batch being read
+  std::vector<std::unique_ptr<Batch>> spare_;      // finished batches, storage kept
   std::uint64_t next_sequence_ = 0;
   // With several writers, ids of rows read but not yet committed: a repeat is left to the
   // earlier batch, so two open transactions never insert the same key (one would wait on
@@ -184,5 +190,11 @@ class TransferSink final : public kafka::RebalanceListener {
   std::optional<core::Error> fatal_;
   std::uint32_t failures_in_a_row_ = 0;
 };
+
+using TransferSink = EventSink<TransferEvents>;
+using PriceSink = EventSink<PriceEvents>;
+// Both kinds are compiled once, in event_sink.cpp.
+extern template class EventSink<TransferEvents>;
+extern template class EventSink<PriceEvents>;
 
 }  // namespace tokenflow::sinks
