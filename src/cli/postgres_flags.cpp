@@ -9,7 +9,7 @@ void add_postgres_flags(CLI::App& command, sinks::PostgresStoreOptions& options)
                      "PostgreSQL connection URL, e.g. postgresql://user:pass@host:5432/db")
       ->envname("DATABASE_URL");
   command.add_option("--schema", options.schema, "Schema of the table")->capture_default_str();
-  command.add_option("--table", options.table, "Table the transfers go to")->capture_default_str();
+  command.add_option("--table", options.table, "Table the rows go to (price_history with sink postgres --events prices)")->capture_default_str();
   command.add_option("--offsets-table", options.positions_table,
                      "Table (in the same schema) holding the consumed offsets")
       ->capture_default_str();

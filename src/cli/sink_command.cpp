@@ -1,50 +1,57 @@
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+
 #include "cli/command.hpp"
 #include "cli/kafka_flags.hpp"
 #include "cli/metrics_endpoint.hpp"
 #include "cli/postgres_flags.hpp"
+#include "cli/sink_metrics.hpp"
 #include "cli/topics.hpp"
 #include "http/http_server.hpp"
-#include "http/prometheus.hpp"
 #include "kafka/producer.hpp"
 #include "sinks/event_sink.hpp"
 
 namespace tokenflow::cli {
 namespace {
 
+constexpr const char* kTransfersGroup = "tokenflow-sink-postgres";
+constexpr const char* kPricesGroup = "tokenflow-sink-price-history";
+constexpr const char* kPricesTopic = "market.prices";
+
 struct SinkFlags {
   KafkaFlags kafka;
-  std::string group = "tokenflow-sink-postgres";
+  std::string events = "transfers";  // or prices
+  std::string group = kTransfersGroup;
   sinks::SinkOptions sink;
   sinks::PostgresStoreOptions postgres;
   std::string synchronous_commit = "off";
   std::string copy_format = "binary";
   bool skip_init_schema = false;
   MetricsFlags metrics;
+  // Set by the user (the defaults of --events prices apply only to what was not).
+  CLI::Option* topic_option = nullptr;
+  CLI::Option* group_option = nullptr;
+  CLI::Option* table_option = nullptr;
 };
 
-// The sink's counters and batch durations, its consumer's (lag per partition among them) and its dead-letter
-// producer's, as Prometheus text.
-std::string sink_metrics(const sinks::TransferSink& sink, const kafka::Producer& dead_letters) {
-  http::PrometheusWriter out;
-  const auto& probe = sink.probe();
-  for (const auto* counter : {&probe.consumed, &probe.stored, &probe.duplicates, &probe.dead_letters,
-                              &probe.batches, &probe.write_retries, &probe.reread}) {
-    out.counter(*counter);
+// The defaults that follow from --events prices, for whatever the user did not set.
+void apply_event_defaults(SinkFlags& flags) {
+  if (flags.events != "prices") return;
+  if (flags.topic_option->count() == 0 && std::getenv("KAFKA_TOPIC") == nullptr) {
+    flags.sink.topic = kPricesTopic;
   }
-  out.histogram_seconds("tokenflow_sink_batch_duration_seconds",
-                        "time from a writer taking a batch to its commit", probe.batch_duration);
-  if (const auto* consumer = sink.consumer_probe()) out.consumer(*consumer);
-  dead_letters.probe().for_each([&](const kafka::Counter& c) { out.counter(c); });
-  out.dead_letters({&sink.dead_letters()});
-  out.gauge("tokenflow_sink_ready", "1 once the sink's consumer has joined its group",
-            sink.consumer_probe() != nullptr ? 1 : 0);
-  return out.take();
+  if (flags.group_option->count() == 0 && std::getenv("KAFKA_CONSUMER_GROUP") == nullptr) {
+    flags.group = kPricesGroup;
+  }
+  if (flags.table_option->count() == 0) {
+    flags.postgres.table = std::string(sinks::PriceHistoryTable::kDefaultName);
+  }
 }
 
-int run_sink_postgres(SinkFlags& flags, CommandContext& ctx) {
-  if (!validate_postgres_flags(flags.postgres)) return kExitUsage;
+template <class Table, class Events>
+int run_sink(SinkFlags& flags, CommandContext& ctx) {
+  using Store = sinks::BasicPostgresStore<Table>;
   // `tokenflow replay` finds a running sink by this name (pg_stat_activity).
   flags.postgres.application_name = sinks::sink_application_name(flags.group);
   flags.postgres.synchronous_commit = flags.synchronous_commit == "on"
@@ -58,7 +65,7 @@ int run_sink_postgres(SinkFlags& flags, CommandContext& ctx) {
     return kExitUsage;
   }
   if (!flags.skip_init_schema) {
-    sinks::PostgresStore store(flags.postgres);
+    Store store(flags.postgres);
     auto ready = store.connect();
     if (ready.ok()) ready = store.init_schema();
     if (!ready.ok()) {
@@ -78,10 +85,10 @@ int run_sink_postgres(SinkFlags& flags, CommandContext& ctx) {
   // A caught-up sink should see a new message at once, not when the broker's hold on an
   // empty fetch expires (the embedded cluster holds it for the whole wait).
   consumer.fetch_wait_max_ms = 10;
-  auto make_store = [options = flags.postgres]() -> std::unique_ptr<sinks::BatchStore> {
-    return std::make_unique<sinks::PostgresStore>(options);
+  auto make_store = [options = flags.postgres]() -> std::unique_ptr<sinks::BasicBatchStore<typename Table::Row>> {
+    return std::make_unique<Store>(options);
   };
-  sinks::TransferSink sink(flags.sink, *config, consumer, make_store, **producer);
+  sinks::EventSink<Events> sink(flags.sink, *config, consumer, make_store, **producer);
   const kafka::Producer& dead_letters = **producer;
   auto metrics = start_metrics_endpoint(
       flags.metrics, "sink",
@@ -99,6 +106,13 @@ int run_sink_postgres(SinkFlags& flags, CommandContext& ctx) {
   return kExitOk;
 }
 
+int run_sink_postgres(SinkFlags& flags, CommandContext& ctx) {
+  apply_event_defaults(flags);
+  if (!validate_postgres_flags(flags.postgres)) return kExitUsage;
+  if (flags.events == "prices") return run_sink<sinks::PriceHistoryTable, sinks::PriceEvents>(flags, ctx);
+  return run_sink<sinks::TransferTable, sinks::TransferEvents>(flags, ctx);
+}
+
 }  // namespace
 
 void register_sink(CLI::App& app, CommandContext& ctx) {
@@ -107,17 +121,32 @@ void register_sink(CLI::App& app, CommandContext& ctx) {
   auto flags = std::make_shared<SinkFlags>();
   auto* postgres = sink->add_subcommand(
       "postgres",
-      "Load transfers into PostgreSQL exactly once: COPY in batches, duplicate ids ignored, "
-      "consumed offsets stored in the same transaction, bad messages to tokenflow.dlq");
+      "Load transfers (or, with --events prices, price ticks into raw.price_history) into "
+      "PostgreSQL exactly once: COPY in batches, duplicate ids ignored, consumed offsets stored "
+      "in the same transaction, bad messages to tokenflow.dlq");
   add_kafka_flags(*postgres, flags->kafka);
   add_postgres_flags(*postgres, flags->postgres);
   add_metrics_flags(*postgres, flags->metrics);
-  postgres->add_option("--kafka-topic,--topic", flags->sink.topic, "Topic to consume")
-      ->envname("KAFKA_TOPIC")
+  postgres
+      ->add_option("--events", flags->events,
+                   "What the topic holds: transfers (into --table, default transfers_kafka) or "
+                   "prices (price ticks of market.prices into price_history, keyed by asset, "
+                   "source and timestamp; group tokenflow-sink-price-history)")
+      ->check(CLI::IsMember({"transfers", "prices"}))
       ->capture_default_str();
-  postgres->add_option("--kafka-group,--group", flags->group, "Consumer group")
-      ->envname("KAFKA_CONSUMER_GROUP")
-      ->capture_default_str();
+  flags->topic_option =
+      postgres
+          ->add_option("--kafka-topic,--topic", flags->sink.topic,
+                       "Topic to consume (market.prices with --events prices)")
+          ->envname("KAFKA_TOPIC")
+          ->capture_default_str();
+  flags->group_option =
+      postgres
+          ->add_option("--kafka-group,--group", flags->group,
+                       "Consumer group (tokenflow-sink-price-history with --events prices)")
+          ->envname("KAFKA_CONSUMER_GROUP")
+          ->capture_default_str();
+  flags->table_option = postgres->get_option("--table");
   postgres
       ->add_option("--batch-size", flags->sink.batch_size,
                    "Rows per transaction (5000 measured fastest; see docs/benchmarks.md)")

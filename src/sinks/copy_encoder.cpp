@@ -21,8 +21,6 @@ constexpr std::size_t kBinaryRowFixed = 2 + 7 * 4 + 8 + 8 + 3 * kAddressBytes + 
 // Everything but the id: 6 tabs, newline, bigint, ISO time, 3 addresses, 78 digits.
 constexpr std::size_t kTextRowFixed =
     7 + 20 + core::kIsoMaxSize + 3 * kAddressBytes + core::Uint256::kMaxDecimalDigits;
-// Years 1970..9999, the range every parser of ours accepts.
-constexpr std::int64_t kMaxMillis = 253402300799999;
 
 inline char* put16(char* p, std::uint16_t v) {
   p[0] = static_cast<char>(v >> 8);
@@ -89,6 +87,33 @@ std::size_t write_numeric_binary(const core::Uint256& value, char* out) {
   return static_cast<std::size_t>(p - out);
 }
 
+char* write_copy_text(std::string_view text, char* out) {
+  // Text format escapes: the delimiter, line ends and the escape character itself.
+  for (char c : text) {
+    switch (c) {
+      case '\\':
+        *out++ = '\\';
+        *out++ = '\\';
+        break;
+      case '\t':
+        *out++ = '\\';
+        *out++ = 't';
+        break;
+      case '\n':
+        *out++ = '\\';
+        *out++ = 'n';
+        break;
+      case '\r':
+        *out++ = '\\';
+        *out++ = 'r';
+        break;
+      default:
+        *out++ = c;
+    }
+  }
+  return out;
+}
+
 std::string_view CopyEncoder::copy_options() const {
   return format_ == CopyFormat::binary ? " (FORMAT binary)" : " (FORMAT text)";
 }
@@ -129,7 +154,7 @@ core::Result<void> CopyEncoder::append(const core::Transfer& row) {
     return bad_row(row,
                    "block_number " + std::to_string(row.block_number) + " is above BIGINT's range");
   }
-  if (row.timestamp.value < 0 || row.timestamp.value > kMaxMillis) {
+  if (row.timestamp.value < 0 || row.timestamp.value > kMaxCopyMillis) {
     return bad_row(row, "timestamp " + std::to_string(row.timestamp.value) +
                             " ms is outside the years 1970..9999");
   }
@@ -169,29 +194,7 @@ void CopyEncoder::encode_binary(const core::Transfer& row, char* out) {
 
 std::size_t CopyEncoder::encode_text(const core::Transfer& row, char* out) {
   char* p = out;
-  // Text format escapes: the delimiter, line ends and the escape character itself.
-  for (char c : row.id.value) {
-    switch (c) {
-      case '\\':
-        *p++ = '\\';
-        *p++ = '\\';
-        break;
-      case '\t':
-        *p++ = '\\';
-        *p++ = 't';
-        break;
-      case '\n':
-        *p++ = '\\';
-        *p++ = 'n';
-        break;
-      case '\r':
-        *p++ = '\\';
-        *p++ = 'r';
-        break;
-      default:
-        *p++ = c;
-    }
-  }
+  p = write_copy_text(row.id.value, p);
   *p++ = '\t';
   p = std::to_chars(p, p + 20, row.block_number).ptr;
   *p++ = '\t';

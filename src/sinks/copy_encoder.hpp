@@ -61,6 +61,13 @@ class CopyEncoder {
 inline constexpr std::size_t kMaxNumericBytes = 8 + 2 * 20;  // 2^256-1 has 20 base-10000 digits
 std::size_t write_numeric_binary(const core::Uint256& value, char* out);
 
+// Writes `text` as a field of the text format (backslash, tab and line ends escaped) and
+// returns the end: at most 2 * text.size() bytes.
+char* write_copy_text(std::string_view text, char* out);
+
+// Years 1970..9999, the range every parser of ours accepts.
+inline constexpr std::int64_t kMaxCopyMillis = 253402300799999;
+
 // Microseconds since 2000-01-01T00:00:00Z, PostgreSQL's binary TIMESTAMPTZ.
 inline constexpr std::int64_t kPostgresEpochMillis = 946684800000;
 

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <string_view>
 
-#include "sinks/copy_encoder.hpp"
 #include "sinks/errc.hpp"
 
 namespace tokenflow::sinks {
@@ -68,14 +67,14 @@ core::Result<void> PostgresSchema::validate(const PostgresNames& names) {
     return bad("positions table", names.positions_table, kMaxIdentifier);
   }
   if (names.positions_table == names.table) {
-    return make_error(errc::rejected, "the positions table cannot be the transfers table '" +
+    return make_error(errc::rejected, "the positions table cannot be the table of the rows '" +
                                           names.table + "': give it another name");
   }
   return core::success();
 }
 
-PostgresSchema::PostgresSchema(const PostgresNames& names, const Quote& identifier,
-                               const Quote& literal) {
+PostgresSchema::PostgresSchema(const PostgresNames& names, const PostgresTableShape& shape,
+                               const Quote& identifier, const Quote& literal) {
   const std::string schema = identifier(names.schema);
   target = schema + "." + identifier(names.table);
   positions = schema + "." + identifier(names.positions_table);
@@ -89,6 +88,10 @@ PostgresSchema::PostgresSchema(const PostgresNames& names, const Quote& identifi
            ") IS NULL THEN CREATE INDEX IF NOT EXISTS " + index + " ON " + target + " " + columns +
            "; END IF; END $tokenflow$;";
   };
+  std::string indexes;
+  for (const auto& [suffix, columns] : shape.indexes) {
+    indexes += create_index(t + std::string(suffix), std::string(columns));
+  }
   create =
       // Two sinks starting at once would race on the catalog; the lock serialises them.
       "BEGIN; SELECT pg_advisory_xact_lock(hashtext('tokenflow.init_schema'));"
@@ -97,16 +100,7 @@ PostgresSchema::PostgresSchema(const PostgresNames& names, const Quote& identifi
       ";"
       "CREATE TABLE IF NOT EXISTS " +
       target +
-      // COLLATE "C": ids and hex addresses compare byte by byte. Under the database's
-      // default (C.UTF-8 or a language locale) every B-tree comparison goes through
-      // strcoll, which made index maintenance, the sink's bottleneck, much slower.
-      " (id TEXT COLLATE \"C\" PRIMARY KEY, block_number BIGINT NOT NULL,"
-      " \"timestamp\" TIMESTAMPTZ NOT NULL, contract_address TEXT COLLATE \"C\" NOT NULL,"
-      " from_address TEXT COLLATE \"C\" NOT NULL, to_address TEXT COLLATE \"C\" NOT NULL,"
-      " \"value\" NUMERIC(78,0) NOT NULL);" +
-      create_index(t + "_block_number_idx", "(block_number DESC)") +
-      create_index(t + "_contract_address_idx", "(contract_address)") +
-      create_index(t + "_timestamp_idx", "(\"timestamp\" DESC)") + "CREATE TABLE IF NOT EXISTS " +
+      " (" + std::string(shape.columns) + ");" + indexes + "CREATE TABLE IF NOT EXISTS " +
       positions +
       " (target_table TEXT NOT NULL, topic TEXT NOT NULL, \"partition\" INT NOT NULL,"
       " next_offset BIGINT NOT NULL, updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),"
@@ -177,11 +171,12 @@ PostgresSchema::PostgresSchema(const PostgresNames& names, const Quote& identifi
   // the end of each transaction that used it.
   create_staging = std::string("CREATE TEMP TABLE IF NOT EXISTS ") + kStagingTable + " (LIKE " +
                    target + " INCLUDING DEFAULTS) ON COMMIT DELETE ROWS";
-  // DISTINCT ON drops ids repeated inside the batch, ON CONFLICT those already stored.
-  const std::string columns(kCopyColumns);
-  merge_staged = "INSERT INTO " + target + " " + columns + " SELECT DISTINCT ON (id) " +
+  // DISTINCT ON drops keys repeated inside the batch, ON CONFLICT those already stored.
+  const std::string columns(shape.copy_columns);
+  const std::string conflict_key(shape.key);
+  merge_staged = "INSERT INTO " + target + " " + columns + " SELECT DISTINCT ON (" + conflict_key + ") " +
                  columns.substr(1, columns.size() - 2) + " FROM " + kStagingTable +
-                 " ORDER BY id ON CONFLICT (id) DO NOTHING";
+                 " ORDER BY " + conflict_key + " ON CONFLICT (" + conflict_key + ") DO NOTHING";
 
   positions_of_table =
       "SELECT topic, \"partition\", next_offset FROM " + positions + " WHERE target_table = $1";

@@ -1,10 +1,13 @@
-// PostgresSchema: the SQL of the sink's tables in PostgreSQL: the DDL that init_schema runs
+// PostgresSchema: the SQL of a sink's table in PostgreSQL: the DDL that init_schema runs
 // and the statements of the write path, built once per connection from checked names quoted
 // by the server's rules. DESIGN.md and the first issue fix the columns and the indexes.
 #pragma once
 
 #include <functional>
+#include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "core/result.hpp"
 
@@ -16,6 +19,18 @@ struct PostgresNames {
   std::string positions_table;
 };
 
+// What PostgresSchema needs to know of a table.
+struct PostgresTableShape {
+  // Inside CREATE TABLE's parentheses, the primary key included.
+  std::string_view columns;
+  // The column list of every COPY, in the encoder's order, with its parentheses.
+  std::string_view copy_columns;
+  // The primary key's columns: a row whose key is stored is a duplicate (ON CONFLICT).
+  std::string_view key;
+  // Secondary indexes: name suffix after the table's name, and the indexed columns.
+  std::span<const std::pair<std::string_view, std::string_view>> indexes;
+};
+
 struct PostgresSchema {
   using Quote = std::function<std::string(const std::string&)>;
 
@@ -24,11 +39,12 @@ struct PostgresSchema {
   static core::Result<void> validate(const PostgresNames& names);
 
   // `identifier` and `literal` quote for SQL (PQescapeIdentifier, PQescapeLiteral).
-  PostgresSchema(const PostgresNames& names, const Quote& identifier, const Quote& literal);
+  PostgresSchema(const PostgresNames& names, const PostgresTableShape& shape,
+                 const Quote& identifier, const Quote& literal);
 
   static constexpr const char* kStagingTable = "pg_temp.tokenflow_staging";
 
-  std::string target;     // "raw"."transfers_kafka"
+  std::string target;     // "raw"."transfers_kafka", "raw"."price_history"
   std::string positions;  // "raw"."tokenflow_offsets"
   std::string create;     // schema, table, indexes, positions table: one transaction
   // $1 text[] topics, $2 int[] partitions, $3 bigint[] next offsets.

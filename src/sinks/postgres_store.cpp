@@ -91,17 +91,21 @@ void log_notice(void*, const PGresult* result) {
 
 }  // namespace
 
-void PostgresStore::ConnDeleter::operator()(pg_conn* conn) const { PQfinish(conn); }
+template <class Table>
+void BasicPostgresStore<Table>::ConnDeleter::operator()(pg_conn* conn) const { PQfinish(conn); }
 
-PostgresStore::PostgresStore(PostgresStoreOptions options)
+template <class Table>
+BasicPostgresStore<Table>::BasicPostgresStore(PostgresStoreOptions options)
     : options_(std::move(options)),
       table_name_(options_.schema + "." + options_.table),
       described_url_(describe_url(options_.url)),
       encoder_(options_.copy_format) {}
 
-PostgresStore::~PostgresStore() = default;
+template <class Table>
+BasicPostgresStore<Table>::~BasicPostgresStore() = default;
 
-core::Result<void> PostgresStore::validate(const PostgresStoreOptions& options) {
+template <class Table>
+core::Result<void> BasicPostgresStore<Table>::validate(const PostgresStoreOptions& options) {
   if (auto names =
           PostgresSchema::validate({options.schema, options.table, options.positions_table});
       !names) {
@@ -110,16 +114,19 @@ core::Result<void> PostgresStore::validate(const PostgresStoreOptions& options) 
   return check_postgres_url(options.url);
 }
 
-std::string PostgresStore::describe_url(std::string_view url) { return describe_postgres_url(url); }
+template <class Table>
+std::string BasicPostgresStore<Table>::describe_url(std::string_view url) { return describe_postgres_url(url); }
 
-core::Error PostgresStore::connection_error(const char* what) {
+template <class Table>
+core::Error BasicPostgresStore<Table>::connection_error(const char* what) {
   return make_error(errc::unavailable,
                     "PostgreSQL at " + described_url_ + " is unavailable while " + what + " " +
                         table_name_ + ": " + trimmed(conn_ ? PQerrorMessage(conn_.get()) : "") +
                         "; the batch is kept: reconnect and retry");
 }
 
-core::Error PostgresStore::error_from(PGresult* result, const char* what) {
+template <class Table>
+core::Error BasicPostgresStore<Table>::error_from(PGresult* result, const char* what) {
   const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   const std::string sqlstate = state != nullptr ? state : "";
   const bool connection_lost = !conn_ || PQstatus(conn_.get()) != CONNECTION_OK;
@@ -155,7 +162,8 @@ core::Error PostgresStore::error_from(PGresult* result, const char* what) {
   return make_error(errc::rejected, std::move(message));
 }
 
-void PostgresStore::rollback_if_open() {
+template <class Table>
+void BasicPostgresStore<Table>::rollback_if_open() {
   if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) return;
   const auto status = PQtransactionStatus(conn_.get());
   if (status == PQTRANS_IDLE) return;
@@ -167,7 +175,8 @@ void PostgresStore::rollback_if_open() {
   conn_.reset();
 }
 
-core::Result<void> PostgresStore::ensure_connected() {
+template <class Table>
+core::Result<void> BasicPostgresStore<Table>::ensure_connected() {
   if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) {
     return make_error(errc::unavailable, "not connected to PostgreSQL at " + described_url_ + " (" +
                                              table_name_ + "): call connect() first");
@@ -175,7 +184,8 @@ core::Result<void> PostgresStore::ensure_connected() {
   return core::success();
 }
 
-core::Result<void> PostgresStore::exec(const std::string& sql, const char* what) {
+template <class Table>
+core::Result<void> BasicPostgresStore<Table>::exec(const std::string& sql, const char* what) {
   if (auto c = ensure_connected(); !c) return c;
   ResultPtr result(PQexec(conn_.get(), sql.c_str()));
   const auto status = PQresultStatus(result.get());
@@ -185,7 +195,8 @@ core::Result<void> PostgresStore::exec(const std::string& sql, const char* what)
   return error;
 }
 
-core::Result<void> PostgresStore::connect() {
+template <class Table>
+core::Result<void> BasicPostgresStore<Table>::connect() {
   if (auto v = validate(options_); !v) return v;
   conn_.reset();
   session_prepared_ = false;
@@ -211,7 +222,7 @@ core::Result<void> PostgresStore::connect() {
   PQsetNoticeReceiver(conn_.get(), log_notice, nullptr);
   PGconn* conn = conn_.get();
   schema_.emplace(
-      PostgresNames{options_.schema, options_.table, options_.positions_table},
+      PostgresNames{options_.schema, options_.table, options_.positions_table}, Table::kShape,
       [conn](const std::string& name) { return escape_identifier(conn, name); },
       [conn](const std::string& text) { return escape_literal(conn, text); });
   // Asynchronous commit is safe for this sink because a batch's positions commit in the same
@@ -234,7 +245,8 @@ core::Result<void> PostgresStore::connect() {
   return check_lost_positions();
 }
 
-core::Result<void> PostgresStore::check_lost_positions() {
+template <class Table>
+core::Result<void> BasicPostgresStore<Table>::check_lost_positions() {
   if (acknowledged_.empty()) return core::success();
   const char* params[] = {table_name_.c_str()};
   ResultPtr result(PQexecParams(conn_.get(), schema_->positions_of_table.c_str(), 1, nullptr,
@@ -269,13 +281,15 @@ core::Result<void> PostgresStore::check_lost_positions() {
   return core::success();
 }
 
-core::Result<void> PostgresStore::init_schema() {
+template <class Table>
+core::Result<void> BasicPostgresStore<Table>::init_schema() {
   if (auto c = ensure_connected(); !c) return c;
   // Statements already prepared stay valid: PostgreSQL re-plans them when tables change.
   return exec(schema_->create, "creating the schema of");
 }
 
-core::Result<void> PostgresStore::prepare_session() {
+template <class Table>
+core::Result<void> BasicPostgresStore<Table>::prepare_session() {
   if (session_prepared_) return core::success();
   ResultPtr result(
       PQprepare(conn_.get(), kUpsertStatement, schema_->upsert_positions.c_str(), 3, nullptr));
@@ -296,7 +310,8 @@ core::Result<void> PostgresStore::prepare_session() {
   return core::success();
 }
 
-core::Result<void> PostgresStore::ensure_staging() {
+template <class Table>
+core::Result<void> BasicPostgresStore<Table>::ensure_staging() {
   if (staging_ready_) return core::success();
   if (auto r = exec(schema_->create_staging, "creating the staging table for"); !r) return r;
   ResultPtr result(
@@ -308,7 +323,8 @@ core::Result<void> PostgresStore::ensure_staging() {
   return core::success();
 }
 
-void PostgresStore::append_positions_sql(const core::Positions& positions) {
+template <class Table>
+void BasicPostgresStore<Table>::append_positions_sql(const core::Positions& positions) {
   // Topic names are checked against Kafka's alphabet, so they need no escaping here.
   sql_ += "EXECUTE ";
   sql_ += kUpsertStatement;
@@ -332,7 +348,8 @@ void PostgresStore::append_positions_sql(const core::Positions& positions) {
   sql_ += "}');";
 }
 
-core::Result<std::size_t> PostgresStore::run_batch(std::span<const core::Transfer> rows,
+template <class Table>
+core::Result<std::size_t> BasicPostgresStore<Table>::run_batch(std::span<const Row> rows,
                                                    const core::Positions& positions, Path path,
                                                    const CommitGate& gate, bool& unique_violation) {
   unique_violation = false;
@@ -347,7 +364,7 @@ core::Result<std::size_t> PostgresStore::run_batch(std::span<const core::Transfe
     sql_ += path == Path::fast ? std::string_view(schema_->target)
                                : std::string_view(PostgresSchema::kStagingTable);
     sql_ += ' ';
-    sql_ += kCopyColumns;
+    sql_ += Table::kShape.copy_columns;
     sql_ += " FROM STDIN";
     sql_ += encoder_.copy_options();
     sql_ += ';';
@@ -421,7 +438,7 @@ core::Result<std::size_t> PostgresStore::run_batch(std::span<const core::Transfe
     bool sent = true;
     encoder_.begin();
     for (std::size_t i = 0; i < rows.size(); ++i) {
-      const core::Transfer& row = order_.empty() ? rows[i] : rows[order_[i]];
+      const Row& row = order_.empty() ? rows[i] : rows[order_[i]];
       if (auto a = encoder_.append(row); !a) {
         encode_error = std::move(a).error();
         break;
@@ -491,7 +508,8 @@ core::Result<std::size_t> PostgresStore::run_batch(std::span<const core::Transfe
   return path == Path::fast ? copied : merged;
 }
 
-core::Result<std::size_t> PostgresStore::write(std::span<const core::Transfer> rows,
+template <class Table>
+core::Result<std::size_t> BasicPostgresStore<Table>::write(std::span<const Row> rows,
                                                const core::Positions& positions,
                                                const CommitGate& gate) {
   if (auto c = ensure_connected(); !c) return std::move(c).error();
@@ -522,15 +540,15 @@ core::Result<std::size_t> PostgresStore::write(std::span<const core::Transfer> r
     order_.resize(rows.size());
     for (std::uint32_t i = 0; i < order_.size(); ++i) order_[i] = i;
     std::sort(order_.begin(), order_.end(), [&](std::uint32_t a, std::uint32_t b) {
-      return rows[a].id.value < rows[b].id.value;
+      return Table::id_of(rows[a]) < Table::id_of(rows[b]);
     });
     for (std::size_t i = 1; i < order_.size() && !repeats; ++i) {
-      repeats = rows[order_[i]].id.value == rows[order_[i - 1]].id.value;
+      repeats = Table::id_of(rows[order_[i]]) == Table::id_of(rows[order_[i - 1]]);
     }
   } else if (rows.size() > 1) {
     // By hash: a collision only costs the slower path.
     hashes_.clear();
-    for (const auto& row : rows) hashes_.push_back(std::hash<std::string_view>{}(row.id.value));
+    for (const auto& row : rows) hashes_.push_back(std::hash<std::string_view>{}(Table::id_of(row)));
     std::sort(hashes_.begin(), hashes_.end());
     repeats = std::adjacent_find(hashes_.begin(), hashes_.end()) != hashes_.end();
   }
@@ -569,7 +587,8 @@ core::Result<std::size_t> PostgresStore::write(std::span<const core::Transfer> r
   return r;
 }
 
-void PostgresStore::remember_written(const core::Positions& positions) {
+template <class Table>
+void BasicPostgresStore<Table>::remember_written(const core::Positions& positions) {
   for (const auto& position : positions) {
     auto [it, inserted] = acknowledged_.try_emplace({position.topic, position.partition.value},
                                                     position.next_offset.value);
@@ -577,7 +596,8 @@ void PostgresStore::remember_written(const core::Positions& positions) {
   }
 }
 
-core::Result<core::Positions> PostgresStore::load_positions(
+template <class Table>
+core::Result<core::Positions> BasicPostgresStore<Table>::load_positions(
     const std::string& topic, const std::vector<core::Partition>& partitions) {
   if (auto c = ensure_connected(); !c) return std::move(c).error();
   core::Positions out;
@@ -627,7 +647,8 @@ core::Result<core::Positions> PostgresStore::load_positions(
   return out;
 }
 
-core::Result<void> PostgresStore::forget_stale_positions() {
+template <class Table>
+core::Result<void> BasicPostgresStore<Table>::forget_stale_positions() {
   const char* params[] = {table_name_.c_str()};
   ResultPtr result(PQexecParams(conn_.get(), schema_->forget_stale_positions.c_str(), 1, nullptr,
                                 params, nullptr, nullptr, 0));
@@ -664,7 +685,8 @@ core::Result<void> PostgresStore::forget_stale_positions() {
   return core::success();
 }
 
-core::Result<std::size_t> PostgresStore::forget_positions() {
+template <class Table>
+core::Result<std::size_t> BasicPostgresStore<Table>::forget_positions() {
   if (auto c = ensure_connected(); !c) return std::move(c).error();
   const char* params[] = {table_name_.c_str()};
   ResultPtr result(PQexecParams(conn_.get(), schema_->forget_positions.c_str(), 1, nullptr, params,
@@ -679,7 +701,8 @@ core::Result<std::size_t> PostgresStore::forget_positions() {
   return static_cast<std::size_t>(std::strtoull(PQcmdTuples(result.get()), nullptr, 10));
 }
 
-core::Result<void> PostgresStore::replace_positions(const core::Positions& positions) {
+template <class Table>
+core::Result<void> BasicPostgresStore<Table>::replace_positions(const core::Positions& positions) {
   if (auto c = ensure_connected(); !c) return c;
   if (positions.empty()) return core::success();
   std::string topics = "{";
@@ -709,7 +732,8 @@ core::Result<void> PostgresStore::replace_positions(const core::Positions& posit
   return core::success();
 }
 
-core::Result<std::uint64_t> PostgresStore::count_rows() {
+template <class Table>
+core::Result<std::uint64_t> BasicPostgresStore<Table>::count_rows() {
   if (auto c = ensure_connected(); !c) return std::move(c).error();
   ResultPtr result(PQexec(conn_.get(), schema_->count_rows.c_str()));
   if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
@@ -725,7 +749,8 @@ std::string sink_application_name(const std::string& group) {
   return ("tokenflow-sink " + group).substr(0, 63);
 }
 
-core::Result<std::vector<std::string>> PostgresStore::sessions_named(
+template <class Table>
+core::Result<std::vector<std::string>> BasicPostgresStore<Table>::sessions_named(
     const std::string& application_name) {
   if (auto c = ensure_connected(); !c) return std::move(c).error();
   const char* params[] = {application_name.c_str()};
@@ -748,5 +773,8 @@ core::Result<std::vector<std::string>> PostgresStore::sessions_named(
   }
   return sessions;
 }
+
+template class BasicPostgresStore<TransferTable>;
+template class BasicPostgresStore<PriceHistoryTable>;
 
 }  // namespace tokenflow::sinks

@@ -1,5 +1,6 @@
-// PostgresStore: the BatchStore of `tokenflow sink postgres` (libpq). Each batch is one
-// transaction: the rows go in by COPY (binary by default), duplicates are ignored, and the
+// BasicPostgresStore<Table>: the store of `tokenflow sink postgres` (libpq), for transfers
+// (PostgresStore) and price ticks (PriceHistoryStore). Each batch is one transaction: the
+// rows go in by COPY (binary by default for transfers), duplicates are ignored, and the
 // Kafka positions they came from are upserted beside them, never moving backwards.
 //
 // Lifecycle: created by the cli, then connect(), init_schema() (optional), and any number of
@@ -22,6 +23,7 @@
 #include "sinks/batch_store.hpp"
 #include "sinks/copy_encoder.hpp"
 #include "sinks/postgres_schema.hpp"
+#include "sinks/postgres_tables.hpp"
 
 // libpq's handles, without its header in ours.
 struct pg_conn;
@@ -63,7 +65,8 @@ struct PostgresStoreOptions {
 // can find a running sink's sessions (pg_stat_activity) where Kafka cannot say.
 std::string sink_application_name(const std::string& group);
 
-class PostgresStore final : public BatchStore {
+template <class Table>
+class BasicPostgresStore final : public BasicBatchStore<typename Table::Row> {
  public:
   // What the write path did, for metrics and the benchmark.
   struct Stats {
@@ -73,10 +76,12 @@ class PostgresStore final : public BatchStore {
     std::uint64_t rows_written = 0;    // new rows stored
   };
 
-  explicit PostgresStore(PostgresStoreOptions options);
-  ~PostgresStore() override;
-  PostgresStore(const PostgresStore&) = delete;
-  PostgresStore& operator=(const PostgresStore&) = delete;
+  using Row = typename Table::Row;
+
+  explicit BasicPostgresStore(PostgresStoreOptions options);
+  ~BasicPostgresStore() override;
+  BasicPostgresStore(const BasicPostgresStore&) = delete;
+  BasicPostgresStore& operator=(const BasicPostgresStore&) = delete;
 
   // Checks the names in `options` (schema and tables: letters, digits, '_', not starting
   // with a digit, short enough for the derived index names). Errors: errc::rejected.
@@ -89,8 +94,8 @@ class PostgresStore final : public BatchStore {
   core::Result<void> init_schema() override;
   core::Result<core::Positions> load_positions(
       const std::string& topic, const std::vector<core::Partition>& partitions) override;
-  using BatchStore::write;
-  core::Result<std::size_t> write(std::span<const core::Transfer> rows,
+  using BasicBatchStore<Row>::write;
+  core::Result<std::size_t> write(std::span<const Row> rows,
                                   const core::Positions& positions,
                                   const CommitGate& gate) override;
   core::Result<std::size_t> forget_positions() override;
@@ -115,7 +120,7 @@ class PostgresStore final : public BatchStore {
   core::Result<void> check_lost_positions();
   // Deletes (and logs) positions stored for an earlier table of this name.
   core::Result<void> forget_stale_positions();
-  core::Result<std::size_t> run_batch(std::span<const core::Transfer> rows,
+  core::Result<std::size_t> run_batch(std::span<const Row> rows,
                                       const core::Positions& positions, Path path,
                                       const CommitGate& gate, bool& unique_violation);
   void append_positions_sql(const core::Positions& positions);
@@ -136,7 +141,7 @@ class PostgresStore final : public BatchStore {
   bool warned_no_table_oid_ = false;
   int fast_path_cooldown_ = 0;  // batches left to send straight to staging after a conflict
 
-  CopyEncoder encoder_;
+  typename Table::Encoder encoder_;
   std::string sql_;                    // reused per batch
   std::vector<std::uint64_t> hashes_;  // reused per batch: ids' hashes, to spot repeats
   std::vector<std::uint32_t> order_;   // reused per batch: the rows' order by id
@@ -148,5 +153,11 @@ class PostgresStore final : public BatchStore {
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> acknowledged_;
   std::set<std::pair<std::string, std::int32_t>> rewind_;
 };
+
+using PostgresStore = BasicPostgresStore<TransferTable>;
+using PriceHistoryStore = BasicPostgresStore<PriceHistoryTable>;
+// Both are compiled once, in postgres_store.cpp.
+extern template class BasicPostgresStore<TransferTable>;
+extern template class BasicPostgresStore<PriceHistoryTable>;
 
 }  // namespace tokenflow::sinks
