@@ -19,6 +19,8 @@ struct SimulateFlags {
   ProducerFlags producer;
   sources::SimulateOptions options;
   std::string registry_file;
+  bool swaps = false;
+  bool prices = false;
 };
 
 int run_simulate(SimulateFlags& flags, CommandContext& ctx) {
@@ -30,9 +32,16 @@ int run_simulate(SimulateFlags& flags, CommandContext& ctx) {
                   flags.options.chain.chain_id);
     return kExitUsage;
   }
-  // --swaps publishes to defi.swaps unless a topic was named.
-  if (flags.options.swaps && flags.producer.topic == kTransfersTopic) {
-    flags.producer.topic = std::string(kSwapsTopic);
+  if (flags.swaps && flags.prices) {
+    spdlog::error("simulate: --swaps and --prices exclude each other: run one simulator each");
+    return kExitUsage;
+  }
+  // --swaps publishes to defi.swaps, --prices to market.prices, unless a topic was named.
+  if (flags.swaps) flags.options.events = sources::SimulatedEvents::swaps;
+  if (flags.prices) flags.options.events = sources::SimulatedEvents::prices;
+  if (flags.producer.topic == kTransfersTopic) {
+    if (flags.swaps) flags.producer.topic = std::string(kSwapsTopic);
+    if (flags.prices) flags.producer.topic = std::string(kPricesTopic);
   }
   flags.options.topic = flags.producer.topic;
   flags.options.chain.start_time = core::now_millis();
@@ -47,7 +56,7 @@ int run_simulate(SimulateFlags& flags, CommandContext& ctx) {
   }
   spdlog::info("simulate: publishing {} {} to {} {}",
                flags.options.count == 0 ? std::string("unlimited") : std::to_string(flags.options.count),
-               flags.options.swaps ? "swaps" : "transfers", flags.options.topic,
+               sources::simulated_events_name(flags.options.events), flags.options.topic,
                flags.options.rate > 0 ? "at " + std::to_string(static_cast<long>(flags.options.rate)) + "/s"
                                       : std::string("as fast as possible"));
   auto summary = sources::run_simulation(flags.options, registry, *producer, ctx.stop, probe);
@@ -127,9 +136,14 @@ void register_produce(CLI::App& app, CommandContext& ctx) {
                        "Share (0-1) of messages that are invalid on purpose, for testing")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  simulate->add_flag("--swaps", sim->options.swaps,
+  simulate->add_flag("--swaps", sim->swaps,
                      "Publish DEX swaps of the registry tokens (topic defi.swaps unless "
                      "--kafka-topic names another) instead of transfers");
+  simulate->add_flag("--prices", sim->prices,
+                     "Publish price ticks of the registry tokens (topic market.prices unless "
+                     "--kafka-topic names another, keyed by asset): a random walk per token "
+                     "quoted by sim-coingecko, sim-binance and sim-coinbase, which disagree "
+                     "slightly, and now and then a stablecoin off its peg for a while");
   simulate->add_option("--seed", sim->options.chain.seed, "Random seed (same seed, same stream)")
       ->capture_default_str();
   simulate->add_option("--start-block", sim->options.chain.start_block, "First block number")

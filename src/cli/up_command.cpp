@@ -387,7 +387,7 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
   sim.hold = gate ? &gate->closed() : nullptr;
   sources::SimulateOptions swap_sim = sim;
   swap_sim.topic = swaps_topic;
-  swap_sim.swaps = true;
+  swap_sim.events = sources::SimulatedEvents::swaps;
   swap_sim.rate = settings.swap_rate;
   swap_sim.count = 0;
   swap_sim.duplicate_share = 0;

@@ -6,6 +6,7 @@
 #include <random>
 #include <thread>
 
+#include "codec/price_tick_encoder.hpp"
 #include "codec/swap_encoder.hpp"
 #include "codec/transfer_encoder.hpp"
 
@@ -19,11 +20,24 @@ constexpr std::size_t kDuplicatePool = 1024;
 
 }  // namespace
 
-std::string malformed_message(std::uint64_t n, const std::string& valid_json, bool swap) {
+const char* simulated_events_name(SimulatedEvents events) {
+  switch (events) {
+    case SimulatedEvents::transfers: return "transfers";
+    case SimulatedEvents::swaps: return "swaps";
+    case SimulatedEvents::prices: return "price ticks";
+  }
+  return "events";
+}
+
+std::string malformed_message(std::uint64_t n, const std::string& valid_json, SimulatedEvents events) {
   // The fields each kind of bad input damages, by event type.
-  const std::string_view amount = swap ? "\"amount_usd\":\"" : "\"value\":\"";
-  const std::string_view address = swap ? "\"trader\":\"0x" : "\"to_address\":\"0x";
-  const std::string_view number = swap ? "\"timestamp\":" : "\"block_number\":";
+  const bool swap = events == SimulatedEvents::swaps;
+  const bool tick = events == SimulatedEvents::prices;
+  const std::string_view amount = tick ? "\"price_usd\":\"" : swap ? "\"amount_usd\":\"" : "\"value\":\"";
+  const std::string_view address = tick ? "\"contract_address\":\"0x"
+                                   : swap ? "\"trader\":\"0x"
+                                          : "\"to_address\":\"0x";
+  const std::string_view number = tick ? "\"chain_id\":" : swap ? "\"timestamp\":" : "\"block_number\":";
   auto replace = [&](std::string_view from, std::string_view to) {
     std::string s = valid_json;
     if (auto pos = s.find(from); pos != std::string::npos) s.replace(pos, from.size(), to);
@@ -50,6 +64,11 @@ core::Result<SimulateSummary> run_simulation(const SimulateOptions& options,
   SimulatorOptions chain = options.chain;
   ChainSimulator simulator(registry, chain);
   simulator.follow_wall_clock(options.live_timestamps);
+  PriceWalkOptions walk_options = options.prices;
+  walk_options.seed = chain.seed;
+  walk_options.chain_id = chain.chain_id;
+  PriceWalk walk(registry, walk_options);
+  walk.follow_wall_clock(options.live_timestamps);
   std::mt19937_64 rng(chain.seed ^ 0x5eed);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
 
@@ -63,6 +82,7 @@ core::Result<SimulateSummary> run_simulation(const SimulateOptions& options,
   SimulateSummary summary;
   core::Transfer transfer;
   core::Swap swap;
+  core::PriceTick tick;
   std::string json;
   char key[core::Address::kTextSize];
   auto started = Clock::now();
@@ -88,7 +108,7 @@ core::Result<SimulateSummary> run_simulation(const SimulateOptions& options,
     double roll = unit(rng);
     core::Result<void> produced = core::success();
     if (roll < options.malformed_share && !recent.empty()) {
-      std::string bad = malformed_message(summary.malformed, recent.back().payload, options.swaps);
+      std::string bad = malformed_message(summary.malformed, recent.back().payload, options.events);
       produced = producer.produce(options.topic, recent.back().key, bad);
       if (produced.ok()) {
         ++summary.malformed;
@@ -102,17 +122,25 @@ core::Result<SimulateSummary> run_simulation(const SimulateOptions& options,
         probe.duplicates_injected.add();
       }
     } else {
-      if (options.swaps) {
-        simulator.next_swap(swap);
-        codec::encode_swap(swap, json);
-        swap.token.write_hex(key);
-      } else {
-        simulator.next(transfer);
-        codec::encode_transfer(transfer, json);
-        transfer.contract_address.write_hex(key);
+      std::string_view key_view(key, sizeof key);
+      switch (options.events) {
+        case SimulatedEvents::swaps:
+          simulator.next_swap(swap);
+          codec::encode_swap(swap, json);
+          swap.token.write_hex(key);
+          break;
+        case SimulatedEvents::prices:
+          walk.next(tick);
+          json = codec::encode_price_tick(tick);
+          key_view = tick.asset;
+          break;
+        case SimulatedEvents::transfers:
+          simulator.next(transfer);
+          codec::encode_transfer(transfer, json);
+          transfer.contract_address.write_hex(key);
+          break;
       }
       probe.read.add();
-      std::string_view key_view(key, sizeof key);
       produced = producer.produce(options.topic, key_view, json);
       if (produced.ok()) {
         ++summary.transfers;
@@ -131,8 +159,13 @@ core::Result<SimulateSummary> run_simulation(const SimulateOptions& options,
     auto now = Clock::now();
     if (now - last_log >= std::chrono::seconds(5)) {
       double secs = std::chrono::duration<double>(now - started).count();
-      spdlog::info("simulate: {} messages published ({:.0f}/s), block {}", sent,
-                   static_cast<double>(sent) / secs, simulator.current_block());
+      if (options.events == SimulatedEvents::prices) {
+        spdlog::info("simulate: {} messages published ({:.0f}/s), {} assets, {} off their peg",
+                     sent, static_cast<double>(sent) / secs, walk.assets(), walk.depegged());
+      } else {
+        spdlog::info("simulate: {} messages published ({:.0f}/s), block {}", sent,
+                     static_cast<double>(sent) / secs, simulator.current_block());
+      }
       last_log = now;
     }
   }
@@ -141,7 +174,7 @@ core::Result<SimulateSummary> run_simulation(const SimulateOptions& options,
   if (!flushed.ok()) return std::move(flushed).error();
   spdlog::info("simulate: published {} {}, {} duplicates, {} malformed to {} in {:.1f} s "
                "({:.0f} msgs/s), all acknowledged",
-               summary.transfers, options.swaps ? "swaps" : "transfers", summary.duplicates,
+               summary.transfers, simulated_events_name(options.events), summary.duplicates,
                summary.malformed, options.topic,
                summary.seconds,
                static_cast<double>(sent) / std::max(summary.seconds, 1e-9));

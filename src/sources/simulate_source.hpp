@@ -1,6 +1,7 @@
-// `tokenflow produce simulate`: publishes the ChainSimulator's transfers (or, with `swaps`,
-// its swaps, for `defi.swaps`) to Kafka, keyed by contract address, at a given rate or as fast as the producer goes, for a count or until
-// stopped. For testing consumers it can re-send a share of earlier messages (duplicates) and
+// `tokenflow produce simulate`: publishes the ChainSimulator's transfers (or its swaps, for
+// `defi.swaps`, keyed like transfers by contract address; or PriceWalk's price ticks, for
+// `market.prices`, keyed by asset) to Kafka, at a given rate or as fast as the producer goes,
+// for a count or until stopped. For testing consumers it can re-send a share of earlier messages (duplicates) and
 // send a share of malformed ones (each kind of invalid input the decoders must survive).
 #pragma once
 
@@ -13,9 +14,13 @@
 #include "core/token_registry.hpp"
 #include "kafka/producer.hpp"
 #include "sources/chain_simulator.hpp"
+#include "sources/price_walk.hpp"
 #include "sources/source_probe.hpp"
 
 namespace tokenflow::sources {
+
+enum class SimulatedEvents { transfers, swaps, prices };
+const char* simulated_events_name(SimulatedEvents events);
 
 struct SimulateOptions {
   std::string topic = "stablecoin-transfers";
@@ -24,15 +29,16 @@ struct SimulateOptions {
   double duplicate_share = 0;    // 0..1: share of messages that repeat an earlier one
   double malformed_share = 0;    // 0..1: share of messages that are invalid on purpose
   bool live_timestamps = true;   // block times follow the wall clock (else 12 s per block)
-  bool swaps = false;            // swaps (topic defi.swaps) instead of transfers
+  SimulatedEvents events = SimulatedEvents::transfers;
   // While set, nothing is published (up's retention gate: a consumer is far behind); the
   // rate resumes where it paused, without a burst to catch up.
   const std::atomic<bool>* hold = nullptr;
   SimulatorOptions chain;
+  PriceWalkOptions prices;  // its seed and chain are the chain's
 };
 
 struct SimulateSummary {
-  std::uint64_t transfers = 0;   // valid, distinct events (transfers or swaps) published
+  std::uint64_t transfers = 0;   // valid, distinct events (transfers, swaps or ticks) published
   std::uint64_t duplicates = 0;
   std::uint64_t malformed = 0;
   double seconds = 0;
@@ -46,7 +52,8 @@ core::Result<SimulateSummary> run_simulation(const SimulateOptions& options,
                                              const core::StopSignal& stop, SourceProbe& probe);
 
 // The malformed message number `n` (cycling through the kinds of bad input), made from a
-// valid transfer (or, with `swap`, a valid swap).
-std::string malformed_message(std::uint64_t n, const std::string& valid_json, bool swap = false);
+// valid event of the kind.
+std::string malformed_message(std::uint64_t n, const std::string& valid_json,
+                              SimulatedEvents events = SimulatedEvents::transfers);
 
 }  // namespace tokenflow::sources
