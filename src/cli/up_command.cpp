@@ -19,9 +19,11 @@
 #include "cli/dashboard_role.hpp"
 #include "cli/kafka_flags.hpp"
 #include "cli/retention_gate.hpp"
+#include "cli/role_thread.hpp"
 #include "cli/stats_role.hpp"
 #include "cli/topics.hpp"
 #include "cli/up_console.hpp"
+#include "cli/up_prices.hpp"
 #include "kafka/embedded_cluster.hpp"
 #include "kafka/producer.hpp"
 #include "processors/alerts/alert.hpp"
@@ -42,6 +44,7 @@ struct UpSettings {
   std::string state_dir;  // empty: a fresh temporary directory (embedded cluster)
   double rate = 2000;
   double swap_rate = 200;
+  double price_rate = 51;  // a round of the 17 registry tokens from 3 sources a second
   std::uint64_t count = 0;
   int partitions = 12;
   std::uint64_t seed = 1;
@@ -58,27 +61,6 @@ struct UpSettings {
 constexpr const char* kSinkGroup = "tokenflow-up-sink";
 constexpr const char* kAlertsGroup = "tokenflow-up-alerts";
 constexpr const char* kStatsGroup = "tokenflow-up-stats";
-
-// A thread running one role until its stop signal; the first failure stops the whole of up.
-struct RoleThread {
-  explicit RoleThread(std::string role) : name(std::move(role)) {}
-  std::string name;
-  core::StopSignal stop;
-  core::Result<void> result = core::success();
-  std::thread thread;
-
-  template <class Run>
-  void start(Run run, core::StopSignal& everything) {
-    thread = std::thread([this, run = std::move(run), &everything]() mutable {
-      result = run(stop);
-      if (!result.ok()) everything.request();
-    });
-  }
-  void stop_and_join() {
-    stop.request();
-    if (thread.joinable()) thread.join();
-  }
-};
 
 std::string rate_text(std::uint64_t now, std::uint64_t before, double seconds) {
   return with_commas(static_cast<std::uint64_t>(static_cast<double>(now - before) / seconds)) +
@@ -207,6 +189,20 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
     return kExitFailure;
   }
 
+  auto registry = core::TokenRegistry::builtin();
+  UpPriceSettings price_settings;
+  price_settings.topic = std::string(kPricesTopic);
+  price_settings.rate = settings.price_rate;
+  price_settings.seed = settings.seed;
+  price_settings.database_url = settings.database_url;
+  price_settings.no_sink = settings.no_sink;
+  price_settings.embedded = cluster != nullptr;
+  auto prices = UpPrices::create(price_settings, client, registry, **dlq_producer);
+  if (!prices.ok()) {
+    spdlog::error("up: {}", prices.error().message);
+    return kExitFailure;
+  }
+
   std::unique_ptr<sinks::TransferSink> sink;
   if (!settings.no_sink) {
     sinks::SinkOptions sink_options;
@@ -308,6 +304,7 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
   if (stats) {
     dashboard_options.cluster.groups.push_back({kStatsGroup, {swaps_topic, transfers_topic}});
   }
+  (*prices)->add_groups(dashboard_options);
   dashboard_options.stats_url = stats ? base_url : "";
   dashboard_options.cluster.describe_groups = cluster == nullptr;
   dashboard_options.stats_missing_reason = "the statistics service is off (--no-stats)";
@@ -317,7 +314,6 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
   } else {
     dashboard_options.alert_thresholds = "the alert monitor is off (--no-alerts)";
   }
-  auto registry = core::TokenRegistry::builtin();
   dashboard_options.registry = &registry;
   dashboard_options.roles_json = [&] {
     std::string out = "{\"simulator\":{\"transfers\":" +
@@ -339,26 +335,31 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
              "\",\"events\":" + std::to_string(stats->probe().applied.get()) +
              ",\"tokens\":" + std::to_string(stats->tokens_tracked()) + "}";
     }
-    return out + "}";
+    return out + (*prices)->roles_json() + "}";
   };
   // On the embedded cluster, the simulators wait whenever a consumer falls near retention.
   std::unique_ptr<RetentionGate> gate;
   if (cluster) {
     auto* transfers_out = producer->get();
     auto* swaps_out = swap_producer->get();
+    const auto* prices_out = &(*prices)->producer();
     gate = std::make_unique<RetentionGate>(
         kafka::EmbeddedCluster::kRetentionBytes,
-        [transfers_out, swaps_out, &transfers_topic](const std::string& topic) {
-          const auto& probe = (topic == transfers_topic ? transfers_out : swaps_out)->probe();
+        [transfers_out, swaps_out, prices_out, &transfers_topic](const std::string& topic) {
+          const auto& probe = (topic == transfers_topic ? transfers_out
+                               : topic == kPricesTopic  ? prices_out
+                                                        : swaps_out)
+                                  ->probe();
           const auto messages = probe.delivered.get();
           return messages == 0 ? 0.0
                                : static_cast<double>(probe.delivered_bytes.get()) /
                                      static_cast<double>(messages);
         },
-        [](const std::string& group) -> std::string {
+        [&prices](const std::string& group) -> std::string {
           if (group == kSinkGroup) return "sink";
           if (group == kAlertsGroup) return "alerts";
           if (group == kStatsGroup) return "stats";
+          if (auto role = (*prices)->role_of(group); !role.empty()) return role;
           return group;
         });
     dashboard_options.on_sample = [&gate](const processors::ClusterSampler& sampler) {
@@ -414,6 +415,7 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
   if (sink) sink_thread.start([&](const core::StopSignal& s) { return sink->run(s); }, ctx.stop);
   if (alerts) alerts_thread.start([&](const core::StopSignal& s) { return alerts->run(s); }, ctx.stop);
   if (stats) stats_thread.start([&](const core::StopSignal& s) { return stats->run(s); }, ctx.stop);
+  (*prices)->start(sim.hold, ctx.stop);
 
   spdlog::info("up: dashboard at {}/ ; statistics API at {}/v1/tokens ; Ctrl-C stops", base_url,
                stats ? base_url : std::string("(off)"));
@@ -437,6 +439,7 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
     }
     if (alerts) line += " | alerts " + with_commas(alerts->monitor().probe().alerts.get());
     if (stats) line += " | tokens " + with_commas(final_line ? tokens_tracked : stats->tokens_tracked());
+    line += (*prices)->progress();
     if (sink) line += " | dead letters " + with_commas(sink->probe().dead_letters.get());
     if (gate && gate->closed().load(std::memory_order_relaxed)) {
       line += " | paused: " + gate->reason();
@@ -465,6 +468,7 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
   spdlog::info("up: stopping: the simulators first, then each role finishes its batch");
   transfers_source.stop_and_join();
   swaps_source.stop_and_join();
+  (*prices)->stop_source();
   // A moment for the consumers to take in what was just published (bounded: Ctrl-C means now).
   const auto drain_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
   while (sink && sink->probe().consumed.get() < (*producer)->probe().delivered.get() &&
@@ -472,6 +476,7 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   sink_thread.stop_and_join();
+  (*prices)->stop_sinks(std::chrono::seconds(3));
   alerts_thread.stop_and_join();
   stats_thread.stop_and_join();
   if (stats) stats->detach();
@@ -510,6 +515,7 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
                with_commas(p.duplicates.get()) + " duplicates, " +
                with_commas(tokens_tracked) + " tokens tracked\n";
   }
+  summary += (*prices)->summary();
   if (gate) {
     summary += "  backpressure  the simulators paused " + with_commas(gate->pauses()) +
                " time(s) for a consumer near the embedded cluster's retention\n";
@@ -518,7 +524,10 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
              " updates)\n";
   std::fputs(summary.c_str(), stderr);
   int status = kExitOk;
-  for (auto* role : {&transfers_source, &swaps_source, &sink_thread, &alerts_thread, &stats_thread}) {
+  std::vector<const RoleThread*> roles{&transfers_source, &swaps_source, &sink_thread,
+                                       &alerts_thread, &stats_thread};
+  for (const auto* role : (*prices)->roles()) roles.push_back(role);
+  for (const auto* role : roles) {
     if (!role->result.ok()) {
       spdlog::error("up: {}: {}", role->name, role->result.error().message);
       status = kExitFailure;
@@ -559,6 +568,10 @@ void register_up(CLI::App& app, CommandContext& ctx) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--swap-rate", settings->swap_rate, "Simulated swaps per second; 0 = none")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--price-rate", settings->price_rate,
+                  "Simulated price ticks per second (to market.prices); 0 = none")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--count", settings->count,

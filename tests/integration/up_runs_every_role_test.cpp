@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "support/child_process.hpp"
@@ -158,6 +159,26 @@ TEST(UpRunsEveryRole, EachRoleAnswersThroughItsInterfaceAndSigintStopsThemAll) {
     }
   }
   EXPECT_GT(transfers_written, 1000);
+  // The price simulator: the dashboard shows the latest tick of every token from each of
+  // its three sources.
+  HttpAnswer priced;
+  EXPECT_TRUE(eventually(
+      [&] {
+        priced = http_get(run.port, "/api/overview");
+        simdjson::dom::parser price_parser;
+        simdjson::dom::element doc;
+        if (priced.status != 200 || price_parser.parse(priced.body).get(doc) != simdjson::SUCCESS) {
+          return false;
+        }
+        std::set<std::string> sources, assets;
+        for (auto tick : doc["prices"]["latest"].get_array()) {
+          sources.insert(std::string(std::string_view(tick["source"])));
+          assets.insert(std::string(std::string_view(tick["asset"])));
+        }
+        return sources.size() == 3 && assets.count("usd-coin") == 1 && assets.count("weth") == 1;
+      },
+      30s))
+      << priced.body.substr(0, 3000);
   std::size_t groups = 0;
   for (auto group : document["groups"].get_array()) {
     ++groups;
@@ -193,7 +214,7 @@ TEST(UpRunsEveryRole, EachRoleAnswersThroughItsInterfaceAndSigintStopsThemAll) {
   EXPECT_LT(std::chrono::steady_clock::now() - asked, 10s);
   const std::string out = run.up->output();
   for (const char* line : {"Summary after", "\n  simulator ", "\n  sink ", "\n  alerts ",
-                           "\n  stats ", "\n  dashboard "}) {
+                           "\n  stats ", "\n  prices ", "\n  dashboard "}) {
     EXPECT_NE(out.find(line), std::string::npos) << "no '" << line << "' in\n" << tail_of(*run.up);
   }
   // What the sink says it stored is in the file.

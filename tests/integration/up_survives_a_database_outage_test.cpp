@@ -6,6 +6,7 @@
 // run is in the table exactly once.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "support/child_process.hpp"
@@ -63,9 +64,25 @@ TEST(UpSurvivesADatabaseOutage, NothingIsLostWhileTheSinkWaitsForPostgres) {
   // Every transfer the run published (its --count, none duplicated or malformed) is stored,
   // once (the id is the primary key), and the stored offsets cover exactly the topic.
   EXPECT_EQ(rows_in(pg), kCount) << tail_of(up);
-  auto offsets = pg.query("SELECT sum(next_offset) FROM raw.tokenflow_offsets");
+  auto offsets = pg.query(
+      "SELECT sum(next_offset) FROM raw.tokenflow_offsets WHERE topic = 'stablecoin-transfers'");
   ASSERT_EQ(offsets.size(), 1u);
   EXPECT_EQ(std::stoll(offsets[0][0]), kCount);
+
+  // The price history went through the same outage: every tick the summary says the price
+  // simulator published is in raw.price_history once.
+  const std::string prices_line = "\n  prices        ";
+  const auto ticks_at = out.find(prices_line);
+  ASSERT_NE(ticks_at, std::string::npos) << tail_of(up);
+  const auto number_at = ticks_at + prices_line.size();
+  std::string published = out.substr(number_at, out.find(' ', number_at) - number_at);
+  published.erase(std::remove(published.begin(), published.end(), ','), published.end());
+  ASSERT_FALSE(published.empty()) << tail_of(up);
+  auto ticks = pg.query("SELECT count(*), count(DISTINCT (asset, source, \"timestamp\")) FROM raw.price_history");
+  ASSERT_EQ(ticks.size(), 1u);
+  EXPECT_GT(std::stoll(published), 0) << tail_of(up);
+  EXPECT_EQ(ticks[0][0], published) << tail_of(up);
+  EXPECT_EQ(ticks[0][1], published);
 }
 
 }  // namespace

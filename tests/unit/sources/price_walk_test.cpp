@@ -77,30 +77,36 @@ TEST(PriceWalk, SourcesDisagreeSlightlyAndStablecoinsStayNearThePeg) {
 TEST(PriceWalk, AStablecoinDepegsNowAndThenAndComesBack) {
   auto registry = core::TokenRegistry::builtin();
   PriceWalkOptions options;
-  options.depeg_chance = 0.05;
+  options.depeg_chance = 0.01;
   PriceWalk walk(registry, options);
   const std::size_t per_round = walk.assets() * std::size(kSimulatedPriceSources);
   core::PriceTick tick;
-  std::size_t rounds_depegged = 0, rounds_all_pegged_after_depeg = 0;
-  bool seen_depeg = false;
-  double furthest = 0;
-  for (std::size_t round = 0; round < 2'000; ++round) {
+  // Per pegged asset (from the first source): off its peg by more than 0.4%, then back
+  // within 0.2% of it.
+  std::map<std::string, bool> off_peg;
+  std::size_t depegs = 0, recoveries = 0, rounds_depegged = 0;
+  for (std::size_t round = 0; round < 3'000; ++round) {
     for (std::size_t i = 0; i < per_round; ++i) {
       walk.next(tick);
-      if (tick.symbol == "USDC" || tick.symbol == "USDT" || tick.symbol == "DAI") {
-        furthest = std::max(furthest, std::abs(as_double(tick.price_usd) - 1.0));
+      if (tick.source != kSimulatedPriceSources[0]) continue;
+      if (tick.symbol != "USDC" && tick.symbol != "USDT" && tick.symbol != "DAI") continue;
+      const double distance = std::abs(as_double(tick.price_usd) - 1.0);
+      bool& off = off_peg[tick.symbol];
+      if (!off && distance > 0.004) {
+        off = true;
+        ++depegs;
+      } else if (off && distance < 0.002) {
+        off = false;
+        ++recoveries;
       }
     }
-    if (walk.depegged() > 0) {
-      ++rounds_depegged;
-      seen_depeg = true;
-    } else if (seen_depeg) {
-      ++rounds_all_pegged_after_depeg;
-    }
+    rounds_depegged += walk.depegged() > 0;
   }
+  EXPECT_GT(depegs, 0u) << "no stablecoin left its peg by half a percent";
+  EXPECT_GT(recoveries, 0u) << "a depeg never recovered";
+  // Now and then, not always.
   EXPECT_GT(rounds_depegged, 0u);
-  EXPECT_GT(rounds_all_pegged_after_depeg, 0u) << "a depeg never recovered";
-  EXPECT_GT(furthest, 0.004) << "no stablecoin left its peg by half a percent";
+  EXPECT_LT(rounds_depegged, 3'000u);
 }
 
 TEST(PriceWalk, SameSeedSameTicks) {
@@ -117,8 +123,9 @@ TEST(PriceWalk, SameSeedSameTicks) {
 TEST(DecimalOf, RoundsHalfUpToTheScale) {
   EXPECT_EQ(decimal_of(1.00006, 4).to_string(), "1.0001");
   EXPECT_EQ(decimal_of(0.99994, 4).to_string(), "0.9999");
-  EXPECT_EQ(decimal_of(65432.1, 2).to_string(), "65432.10");
-  EXPECT_EQ(decimal_of(0, 2).to_string(), "0.00");
+  EXPECT_EQ(decimal_of(65432.1, 2).to_string(), "65432.1");  // Decimal prints no trailing zeros
+  EXPECT_EQ(decimal_of(0, 2).to_string(), "0");
+  EXPECT_EQ(decimal_of(2.5e-7, 8).to_string(), "0.00000025");
 }
 
 }  // namespace
