@@ -251,11 +251,9 @@ inline void reset_table(Connection& c) {
   c.value("CHECKPOINT");
 }
 
-// Sends `data` (COPY text rows) through one COPY on `c`.
-inline void copy_text(Connection& c, std::string_view data) {
-  PGresult* r = PQexec(c.get(),
-                       "COPY raw.transfers_kafka (id, block_number, \"timestamp\", "
-                       "contract_address, from_address, to_address, \"value\") FROM STDIN");
+// Sends `data` (COPY text rows) through one `copy` statement ("COPY t (...) FROM STDIN") on `c`.
+inline void copy_text(Connection& c, const char* copy, std::string_view data) {
+  PGresult* r = PQexec(c.get(), copy);
   if (PQresultStatus(r) != PGRES_COPY_IN) fail(PQresultErrorMessage(r));
   PQclear(r);
   for (std::size_t off = 0; off < data.size(); off += 256 * 1024) {
@@ -269,6 +267,14 @@ inline void copy_text(Connection& c, std::string_view data) {
     if (PQresultStatus(r) != PGRES_COMMAND_OK) fail(PQresultErrorMessage(r));
     PQclear(r);
   }
+}
+
+// Sends `data` (COPY text rows of transfers) into raw.transfers_kafka.
+inline void copy_text(Connection& c, std::string_view data) {
+  copy_text(c,
+            "COPY raw.transfers_kafka (id, block_number, \"timestamp\", contract_address, "
+            "from_address, to_address, \"value\") FROM STDIN",
+            data);
 }
 
 // The reference: COPY of the rows, text format, data encoded beforehand, split at line
@@ -324,11 +330,18 @@ class WatchedStore final : public tokenflow::sinks::BatchStore {
     assigned_.fetch_add(partitions.size(), std::memory_order_release);
     return answer;
   }
-  using BatchStore::write;
+  using tokenflow::sinks::BatchStore::write;
   tokenflow::core::Result<std::size_t> write(std::span<const Transfer> rows,
                                              const tokenflow::core::Positions& positions,
                                              const tokenflow::sinks::CommitGate& gate) override {
     return inner_->write(rows, positions, gate);
+  }
+  tokenflow::core::Result<std::size_t> forget_positions() override {
+    return inner_->forget_positions();
+  }
+  tokenflow::core::Result<void> replace_positions(
+      const tokenflow::core::Positions& positions) override {
+    return inner_->replace_positions(positions);
   }
   tokenflow::core::Result<std::uint64_t> count_rows() override { return inner_->count_rows(); }
   const tokenflow::sinks::PostgresStore::Stats& stats() const { return inner_->stats(); }
