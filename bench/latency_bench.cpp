@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "bench_support.hpp"
+#include "forwarding_store.hpp"
 #include "codec/transfer_encoder.hpp"
 #include "core/stop_signal.hpp"
 #include "core/token_registry.hpp"
@@ -209,34 +210,29 @@ class CommitLog {
 };
 
 // PostgresStore timed: one per session the sink opens.
-class TimedStore final : public tokenflow::sinks::BatchStore {
+class TimedStore final : public tokenflow::bench::ForwardingStore<Transfer> {
  public:
   TimedStore(std::unique_ptr<tokenflow::sinks::BatchStore> inner, CommitLog& log)
-      : inner_(std::move(inner)), log_(log) {}
-  const std::string& table_name() const override { return inner_->table_name(); }
-  tokenflow::core::Result<void> connect() override { return inner_->connect(); }
-  tokenflow::core::Result<void> init_schema() override { return inner_->init_schema(); }
+      : ForwardingStore<Transfer>(std::move(inner)), log_(log) {}
   tokenflow::core::Result<tokenflow::core::Positions> load_positions(
       const std::string& topic,
       const std::vector<tokenflow::core::Partition>& partitions) override {
-    auto answer = inner_->load_positions(topic, partitions);
+    auto answer = ForwardingStore<Transfer>::load_positions(topic, partitions);
     log_.note_assigned(partitions.size());
     return answer;
   }
-  using BatchStore::write;
+  using ForwardingStore<Transfer>::write;
   tokenflow::core::Result<std::size_t> write(std::span<const Transfer> rows,
                                              const tokenflow::core::Positions& positions,
                                              const tokenflow::sinks::CommitGate& gate) override {
     const auto start = Clock::now();
-    auto written = inner_->write(rows, positions, gate);
+    auto written = ForwardingStore<Transfer>::write(rows, positions, gate);
     const auto end = Clock::now();
     if (written.ok()) log_.add({end, positions, rows.size(), ms_between(start, end)});
     return written;
   }
-  tokenflow::core::Result<std::uint64_t> count_rows() override { return inner_->count_rows(); }
 
  private:
-  std::unique_ptr<tokenflow::sinks::BatchStore> inner_;
   CommitLog& log_;
 };
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "bench_support.hpp"
+#include "forwarding_store.hpp"
 #include "codec/transfer_encoder.hpp"
 #include "core/stop_signal.hpp"
 #include "core/token_registry.hpp"
@@ -315,39 +316,23 @@ inline Measurement reference_copy(Connection& c, const std::string& url, int ses
 
 // PostgresStore as the sink sees it (one per session the sink opens), telling the bench
 // when the sink owns its partitions (on assignment the sink asks for its stored positions).
-class WatchedStore final : public tokenflow::sinks::BatchStore {
+class WatchedStore final : public ForwardingStore<Transfer> {
  public:
   WatchedStore(std::unique_ptr<tokenflow::sinks::PostgresStore> inner,
                std::atomic<std::size_t>& assigned)
-      : inner_(std::move(inner)), assigned_(assigned) {}
-  const std::string& table_name() const override { return inner_->table_name(); }
-  tokenflow::core::Result<void> connect() override { return inner_->connect(); }
-  tokenflow::core::Result<void> init_schema() override { return inner_->init_schema(); }
+      : ForwardingStore<Transfer>(std::move(inner)), assigned_(assigned) {}
   tokenflow::core::Result<tokenflow::core::Positions> load_positions(
       const std::string& topic,
       const std::vector<tokenflow::core::Partition>& partitions) override {
-    auto answer = inner_->load_positions(topic, partitions);
+    auto answer = ForwardingStore<Transfer>::load_positions(topic, partitions);
     assigned_.fetch_add(partitions.size(), std::memory_order_release);
     return answer;
   }
-  using tokenflow::sinks::BatchStore::write;
-  tokenflow::core::Result<std::size_t> write(std::span<const Transfer> rows,
-                                             const tokenflow::core::Positions& positions,
-                                             const tokenflow::sinks::CommitGate& gate) override {
-    return inner_->write(rows, positions, gate);
+  const tokenflow::sinks::PostgresStore::Stats& stats() const {
+    return static_cast<const tokenflow::sinks::PostgresStore&>(inner()).stats();
   }
-  tokenflow::core::Result<std::size_t> forget_positions() override {
-    return inner_->forget_positions();
-  }
-  tokenflow::core::Result<void> replace_positions(
-      const tokenflow::core::Positions& positions) override {
-    return inner_->replace_positions(positions);
-  }
-  tokenflow::core::Result<std::uint64_t> count_rows() override { return inner_->count_rows(); }
-  const tokenflow::sinks::PostgresStore::Stats& stats() const { return inner_->stats(); }
 
  private:
-  std::unique_ptr<tokenflow::sinks::PostgresStore> inner_;
   std::atomic<std::size_t>& assigned_;
 };
 
