@@ -178,7 +178,7 @@ void register_produce_prices(CLI::App& produce, CommandContext& ctx) {
                   "JSON file: id -> symbol, binance pair, coinbase base, chain_id, "
                   "contract_address (docs/prices.md)")
       ->check(CLI::ExistingFile);
-  add_registry_flag(*cmd, flags->registry_file, "(for the assets' contract addresses)");
+  add_registry_flag(*cmd, flags->registry_file, "its tokens give the assets their contract addresses");
   cmd->add_option("--coingecko-url", flags->coingecko_url, "CoinGecko API base URL")
       ->capture_default_str();
   cmd->add_option("--coingecko-api-key", flags->coingecko_api_key,

@@ -29,32 +29,46 @@ class CoinbaseApi final : public PriceApi {
     const std::size_t asset = request.assets.front();
     const std::string& base = bases_.at(asset);
     simdjson::ondemand::document doc;
-    simdjson::ondemand::object data;
+    simdjson::ondemand::object root;
     if (auto code = parser_.iterate(padded_view(body)).get(doc); code) {
       return malformed_answer(request.url, simdjson::error_message(code), body);
     }
-    if (auto code = doc.find_field_unordered("data").get_object().get(data); code) {
-      return malformed_answer(request.url, "no \"data\" object", body);
+    if (auto code = doc.get_object().get(root); code) {
+      return malformed_answer(request.url, "not an object", body);
     }
     std::optional<core::Result<core::Decimal>> amount;
     std::string_view currency;
     std::string_view answered_base;
-    for (auto field : data) {
-      std::string_view key;
-      simdjson::ondemand::value value;
-      if (field.unescaped_key().get(key) != simdjson::SUCCESS ||
-          field.value().get(value) != simdjson::SUCCESS) {
-        return malformed_answer(request.url, "\"data\" is not valid JSON", body);
+    bool has_data = false;
+    for (auto member : root) {
+      std::string_view name;
+      simdjson::ondemand::object data;
+      if (member.unescaped_key().get(name) != simdjson::SUCCESS) {
+        return malformed_answer(request.url, "not valid JSON", body);
       }
-      if (key == "amount") {
-        amount = read_price(value, "coinbase " + base + "-USD amount");
-      } else if (key == "currency") {
-        // Views into the parser's string buffer: valid until the next answer is parsed.
-        if (value.get_string().get(currency) != simdjson::SUCCESS) currency = {};
-      } else if (key == "base") {
-        if (value.get_string().get(answered_base) != simdjson::SUCCESS) answered_base = {};
+      if (name != "data") continue;
+      if (member.value().get_object().get(data) != simdjson::SUCCESS) {
+        return malformed_answer(request.url, "\"data\" is not an object", body);
+      }
+      has_data = true;
+      for (auto field : data) {
+        std::string_view key;
+        simdjson::ondemand::value value;
+        if (field.unescaped_key().get(key) != simdjson::SUCCESS ||
+            field.value().get(value) != simdjson::SUCCESS) {
+          return malformed_answer(request.url, "\"data\" is not valid JSON", body);
+        }
+        if (key == "amount") {
+          amount = read_price(value, "coinbase " + base + "-USD amount");
+        } else if (key == "currency") {
+          // Views into the parser's string buffer: valid until the next answer is parsed.
+          if (value.get_string().get(currency) != simdjson::SUCCESS) currency = {};
+        } else if (key == "base") {
+          if (value.get_string().get(answered_base) != simdjson::SUCCESS) answered_base = {};
+        }
       }
     }
+    if (!has_data) return malformed_answer(request.url, "no \"data\" object", body);
     if (!at_document_end(doc)) return malformed_answer(request.url, "trailing bytes after the object", body);
     if (!amount) {
       out.faults.push_back({asset, errc::null_price, "coinbase " + base + "-USD has no amount"});
