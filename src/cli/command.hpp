@@ -22,6 +22,8 @@ void register_init_schema(CLI::App& app, CommandContext& ctx);
 void register_produce(CLI::App& app, CommandContext& ctx);
 // `produce graphql`, added under the `produce` subcommand by register_produce.
 void register_produce_graphql(CLI::App& produce, CommandContext& ctx);
+// `produce prices`, added under the `produce` subcommand by register_produce.
+void register_produce_prices(CLI::App& produce, CommandContext& ctx);
 void register_sink(CLI::App& app, CommandContext& ctx);
 void register_alerts(CLI::App& app, CommandContext& ctx);
 void register_stats(CLI::App& app, CommandContext& ctx);

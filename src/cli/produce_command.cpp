@@ -177,6 +177,7 @@ void register_produce(CLI::App& app, CommandContext& ctx) {
   file->callback([file_flags, &ctx] { ctx.action = [file_flags, &ctx] { return run_file(*file_flags, ctx); }; });
 
   register_produce_graphql(*produce, ctx);
+  register_produce_prices(*produce, ctx);
 }
 
 }  // namespace tokenflow::cli

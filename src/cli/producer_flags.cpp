@@ -61,8 +61,8 @@ std::unique_ptr<kafka::Producer> open_producer(const ProducerFlags& flags, int& 
 core::Result<std::unique_ptr<http::HttpServer>> start_source_metrics(
     const ProducerFlags& flags, const std::string& role, const sources::SourceProbe& probe,
     const sources::IndexerProbe* indexer, const kafka::DeadLetterPublisher* dead_letters,
-    const kafka::Producer& producer) {
-  auto text = [&probe, indexer, dead_letters, &producer] {
+    const kafka::Producer& producer, std::function<void(http::PrometheusWriter&)> own) {
+  auto text = [&probe, indexer, dead_letters, &producer, own = std::move(own)] {
     http::PrometheusWriter out;
     for (const auto* c : {&probe.read, &probe.published, &probe.dead_letters,
                           &probe.duplicates_injected, &probe.malformed_injected}) {
@@ -84,6 +84,7 @@ core::Result<std::unique_ptr<http::HttpServer>> start_source_metrics(
       }
     }
     out.dead_letters({dead_letters});
+    if (own) own(out);
     producer.probe().for_each([&](const kafka::Counter& c) { out.counter(c); });
     return out.take();
   };

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -13,6 +14,10 @@
 #include "kafka/dead_letter.hpp"
 #include "kafka/producer.hpp"
 #include "sources/source_probe.hpp"
+
+namespace tokenflow::http {
+class PrometheusWriter;
+}
 
 namespace tokenflow::cli {
 
@@ -32,11 +37,12 @@ void add_producer_flags(CLI::App& cmd, ProducerFlags& flags);
 std::unique_ptr<kafka::Producer> open_producer(const ProducerFlags& flags, int& exit_code);
 
 // /metrics of a running source (--metrics-port): its probe, the indexer's (GraphQL only),
-// the dead letters by reason (sources that have them) and the producer's counters. Null
-// when the flag is unset; an error when the port is taken.
+// the dead letters by reason (sources that have them), what `own` writes (a source's own
+// families, e.g. the price poller's) and the producer's counters. Null when the flag is
+// unset; an error when the port is taken.
 core::Result<std::unique_ptr<http::HttpServer>> start_source_metrics(
     const ProducerFlags& flags, const std::string& role, const sources::SourceProbe& probe,
     const sources::IndexerProbe* indexer, const kafka::DeadLetterPublisher* dead_letters,
-    const kafka::Producer& producer);
+    const kafka::Producer& producer, std::function<void(http::PrometheusWriter&)> own = {});
 
 }  // namespace tokenflow::cli

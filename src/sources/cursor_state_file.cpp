@@ -1,6 +1,5 @@
 #include "sources/cursor_state_file.hpp"
 
-#include <fcntl.h>
 #include <simdjson.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 #include "codec/json_field.hpp"
 #include "codec/json_writer.hpp"
 #include "core/timestamp.hpp"
+#include "sources/atomic_file.hpp"
 #include "sources/errc.hpp"
 
 namespace tokenflow::sources {
@@ -24,18 +24,6 @@ core::Error corrupt(const std::string& path, const std::string& why) {
                     "state file '" + path + "' is corrupt (" + why +
                         "): restore it from a backup, or start over with --reset-state "
                         "(add --start-block N to choose where; the sink ignores ids it has)");
-}
-
-core::Error io_failure(const std::string& what, const std::string& path) {
-  return make_error(errc::io_error, what + " '" + path + "': " + std::strerror(errno) +
-                                        "; check the directory exists and is writable");
-}
-
-std::string directory_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
 }
 
 }  // namespace
@@ -105,34 +93,7 @@ core::Result<void> save_cursor_state(const std::string& path, const CursorState&
   codec::append_json_string(json, core::to_iso8601(core::now_millis()));
   json += "}\n";
 
-  const std::string temp = path + ".tmp";
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return io_failure("cannot create", temp);
-  std::size_t written = 0;
-  while (written < json.size()) {
-    auto n = ::write(fd, json.data() + written, json.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      auto error = io_failure("cannot write", temp);
-      ::close(fd);
-      return error;
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    auto error = io_failure("cannot fsync", temp);
-    ::close(fd);
-    return error;
-  }
-  ::close(fd);
-  if (::rename(temp.c_str(), path.c_str()) != 0) return io_failure("cannot rename onto", path);
-  const std::string dir = directory_of(path);
-  int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0) return io_failure("cannot open directory", dir);
-  int synced = ::fsync(dir_fd);
-  ::close(dir_fd);
-  if (synced != 0) return io_failure("cannot fsync directory", dir);
-  return core::success();
+  return write_file_atomically(path, json);
 }
 
 }  // namespace tokenflow::sources

@@ -21,7 +21,7 @@ class SourcesCategory final : public std::error_category {
       case errc::graphql_errors:
         return "the indexer answered with GraphQL errors";
       case errc::malformed_response:
-        return "the indexer's answer is not the expected JSON";
+        return "the server's answer is not the expected JSON";
       case errc::invalid_record:
         return "a record of the indexer is not a valid transfer";
       case errc::corrupt_state:
@@ -31,6 +31,12 @@ class SourcesCategory final : public std::error_category {
                "--state-file or --reset-state";
       case errc::io_error:
         return "the state file cannot be written";
+      case errc::missing_asset:
+        return "the price API's answer has no price for an asset asked for";
+      case errc::null_price:
+        return "the price API gave no price (null) for an asset";
+      case errc::invalid_price:
+        return "the price API's price is not a non-negative decimal number";
     }
     return "unknown sources error";
   }
@@ -67,6 +73,12 @@ const char* errc_name(errc e) noexcept {
       return "state_mismatch";
     case errc::io_error:
       return "io_error";
+    case errc::missing_asset:
+      return "missing_asset";
+    case errc::null_price:
+      return "null_price";
+    case errc::invalid_price:
+      return "invalid_price";
   }
   return "unknown";
 }

@@ -1,5 +1,5 @@
-// Error codes of the sources: why an indexer answer, a state file or a record could not be
-// used. Each error also carries a sentence naming the endpoint, file or record and the fix.
+// Error codes of the sources: why an indexer or price API answer, a state file or a record
+// could not be used. Each error also carries a sentence naming the endpoint, file or record and the fix.
 #pragma once
 
 #include <string>
@@ -21,6 +21,9 @@ enum class errc {
   corrupt_state,       // the state file cannot be read as a cursor
   state_mismatch,      // the state file belongs to another endpoint or table
   io_error,            // the state file cannot be written
+  missing_asset,       // a price API's answer has no entry for an asset asked for
+  null_price,          // a price API gave `null` (or nothing) as an asset's price
+  invalid_price,       // a price API's price is not a non-negative decimal number
 };
 
 const std::error_category& sources_category() noexcept;

@@ -16,6 +16,7 @@
 
 #include "codec/transfer_encoder.hpp"
 #include "support/graphql_server.hpp"
+#include "support/price_api_server.hpp"
 #include "support/pipeline_harness.hpp"
 #include "support/stats_harness.hpp"
 #include "support/wait_until.hpp"
@@ -31,7 +32,7 @@ struct DocumentedMetric {
 };
 
 // The rows of the table under "### Every metric": | `name` | type | labels | served by | ... |
-// "sources" stands for simulate, file and graphql; "consumers" for sink, alerts and stats.
+// "sources" stands for simulate, file, graphql and prices; "consumers" for sink, alerts and stats.
 std::map<std::string, DocumentedMetric> documented_metrics() {
   std::ifstream in(std::string(TOKENFLOW_SOURCE_DIR) + "/docs/operations.md");
   std::map<std::string, DocumentedMetric> metrics;
@@ -50,7 +51,7 @@ std::map<std::string, DocumentedMetric> documented_metrics() {
       role.erase(0, role.find_first_not_of(' '));
       role.erase(role.find_last_not_of(' ') + 1);
       if (role == "sources") {
-        metric.roles.insert({"simulate", "file", "graphql"});
+        metric.roles.insert({"simulate", "file", "graphql", "prices"});
       } else if (role == "consumers") {
         metric.roles.insert({"sink", "alerts", "stats"});
       } else {
@@ -154,7 +155,7 @@ Pipeline* EveryDocumentedMetricIsServed::pipeline_ = nullptr;
 TEST_F(EveryDocumentedMetricIsServed, TheDocumentationListsMetricsOfEveryRole) {
   const auto documented = documented_metrics();
   ASSERT_GE(documented.size(), 60u) << "the table under '### Every metric' was not found";
-  for (const char* role : {"simulate", "file", "graphql", "sink", "alerts", "stats"}) {
+  for (const char* role : {"simulate", "file", "graphql", "prices", "sink", "alerts", "stats"}) {
     EXPECT_TRUE(std::any_of(documented.begin(), documented.end(),
                             [&](const auto& m) { return m.second.roles.contains(role); }))
         << role;
@@ -193,6 +194,20 @@ TEST_F(EveryDocumentedMetricIsServed, ByTheGraphqlSource) {
   auto graphql = pipeline_->start_tokenflow(args, "graphql.log");
   std::string body;
   auto left = wait_for_documented(*graphql, "graphql", body);
+  EXPECT_TRUE(left.empty()) << joined(left) << body;
+}
+
+TEST_F(EveryDocumentedMetricIsServed, ByThePricePoller) {
+  // A missing asset makes the fault series appear; the rest answers.
+  PriceApiServer server(pipeline_->path("price-api.log"));
+  server.set_coingecko("usd-coin", "0.9998", 1'717'000'000);
+  auto args = prices_producer_args(server, "coingecko", pipeline_->bootstrap(),
+                                   pipeline_->path("prices-state.json"),
+                                   {"--assets", "usd-coin,tether", "--interval", "0.5",
+                                    "--metrics-port", "0"});
+  auto prices = pipeline_->start_tokenflow(args, "prices.log");
+  std::string body;
+  auto left = wait_for_documented(*prices, "prices", body);
   EXPECT_TRUE(left.empty()) << joined(left) << body;
 }
 
