@@ -4,6 +4,8 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -141,7 +143,18 @@ void RedisServer::kill() {
 }
 
 std::string RedisServer::url() const {
-  const std::string auth = options_.password.empty() ? "" : ":" + options_.password + "@";
+  std::string encoded;
+  for (unsigned char c : options_.password) {
+    const bool plain = std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
+    if (plain) {
+      encoded += static_cast<char>(c);
+    } else {
+      char escaped[4];
+      std::snprintf(escaped, sizeof escaped, "%%%02X", c);
+      encoded += escaped;
+    }
+  }
+  const std::string auth = options_.password.empty() ? "" : ":" + encoded + "@";
   return std::string(options_.tls ? "rediss://" : "redis://") + auth + "127.0.0.1:" +
          std::to_string(port_) + "/0";
 }

@@ -40,7 +40,7 @@ class RedisServer {
   bool running() const { return process_ != nullptr; }
 
   int port() const { return port_; }
-  // redis://127.0.0.1:PORT/0 (rediss:// with tls; the password in it when there is one).
+  // redis://127.0.0.1:PORT/0 (rediss:// with tls; the password in it, percent-encoded, when there is one).
   std::string url() const;
   const std::string& ca_file() const { return ca_file_; }
   const std::string& directory() const { return dir_; }
