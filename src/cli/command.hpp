@@ -25,6 +25,8 @@ void register_produce_graphql(CLI::App& produce, CommandContext& ctx);
 // `produce prices`, added under the `produce` subcommand by register_produce.
 void register_produce_prices(CLI::App& produce, CommandContext& ctx);
 void register_sink(CLI::App& app, CommandContext& ctx);
+// `sink redis`, added under the `sink` subcommand by register_sink.
+void register_sink_redis(CLI::App& sink, CommandContext& ctx);
 void register_alerts(CLI::App& app, CommandContext& ctx);
 void register_stats(CLI::App& app, CommandContext& ctx);
 void register_dashboard(CLI::App& app, CommandContext& ctx);

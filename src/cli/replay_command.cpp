@@ -15,6 +15,7 @@
 #include "cli/command.hpp"
 #include "cli/kafka_flags.hpp"
 #include "cli/postgres_flags.hpp"
+#include "cli/redis_flags.hpp"
 #include "core/duration.hpp"
 #include "core/timestamp.hpp"
 #include "kafka/admin.hpp"
@@ -22,6 +23,7 @@
 #include "ops/block_search.hpp"
 #include "ops/replay_plan.hpp"
 #include "sinks/postgres_store.hpp"
+#include "sinks/redis_store.hpp"
 #include "stream/checkpoint_store.hpp"
 
 namespace tokenflow::cli {
@@ -40,6 +42,7 @@ struct ReplayFlags {
   std::optional<std::int64_t> to_block;
   bool execute = false;
   sinks::PostgresStoreOptions postgres;
+  RedisFlags redis;  // the Redis sink's positions (--redis-url)
   std::string state_dir;
   int timeout_seconds = 10;
 };
@@ -158,8 +161,9 @@ core::Result<std::vector<ops::PartitionMove>> partitions_of(kafka::Admin& admin,
   return moves;
 }
 
-// The sink's positions of these partitions in its database.
-core::Result<void> load_stored(sinks::PostgresStore& store, std::vector<ops::PartitionMove>& moves) {
+// The sink's positions of these partitions in its database (PostgreSQL or Redis).
+template <class Store>
+core::Result<void> load_stored(Store& store, std::vector<ops::PartitionMove>& moves) {
   std::map<std::string, std::vector<core::Partition>> by_topic;
   for (const auto& m : moves) by_topic[m.topic].push_back(core::Partition{m.partition});
   for (const auto& [topic, partitions] : by_topic) {
@@ -353,6 +357,51 @@ int run_replay(ReplayFlags& flags) {
       return kExitFailure;
     }
   }
+  std::optional<sinks::RedisStore> redis;
+  if (!flags.redis.url.empty()) {
+    if (store) {
+      spdlog::error("replay: --database-url and --redis-url name two sinks' positions; a group "
+                    "is one sink: pass one of them");
+      return kExitUsage;
+    }
+    auto options = to_redis_store_options(flags.redis, flags.group);
+    if (!options.ok()) {
+      spdlog::error("replay: {}", options.error().message);
+      return kExitUsage;
+    }
+    options->connection.client_name = "tokenflow-replay";
+    redis.emplace(*options);
+    if (auto connected = redis->connect(); !connected.ok()) {
+      spdlog::error("replay: {}", connected.error().message);
+      return kExitFailure;
+    }
+    // A running Redis sink of this group holds connections named after it (CLIENT SETNAME).
+    auto clients = redis->clients_named(sinks::RedisStore::client_name_of(flags.group));
+    if (!clients.ok()) {
+      spdlog::warn("replay: cannot list Redis' clients ({}); stop every sink of group {} before "
+                   "--execute",
+                   clients.error().message, flags.group);
+    } else if (!clients->empty()) {
+      std::string who;
+      for (const auto& c : *clients) who += (who.empty() ? "" : ", ") + c;
+      if (flags.execute) {
+        spdlog::error("replay: a sink of group {} is running: {} connection(s) to Redis ({}). "
+                      "Stop it first: it would store its positions over the new ones",
+                      flags.group, clients->size(), who);
+        return kExitFailure;
+      }
+      spdlog::warn("replay: a sink of group {} is running ({}): --execute would be refused",
+                   flags.group, who);
+    }
+    if (auto loaded = load_stored(*redis, *moves); !loaded.ok()) {
+      spdlog::error("replay: {}", loaded.error().message);
+      return kExitFailure;
+    }
+  }
+  // Where the group's sink keeps its positions, if it was named.
+  sinks::PriceBatchStore* redis_positions = redis ? &*redis : nullptr;
+  const std::string positions_home =
+      store ? store->table_name() : redis ? redis->table_name() : std::string();
   auto sampler = kafka::MessageSampler::create(*config);
   if (!sampler.ok()) {
     spdlog::error("replay: {}", sampler.error().message);
@@ -373,7 +422,7 @@ int run_replay(ReplayFlags& flags) {
     }
   }
   describe_rewind(**sampler, *moves);
-  std::cout << ops::format_replay_table(*moves, store.has_value());
+  std::cout << ops::format_replay_table(*moves, !positions_home.empty());
   if (fetches > 0) {
     std::cout << "found " << (target.to == ops::ReplayTo::block ? "block " : "the time ")
               << (target.to == ops::ReplayTo::block ? std::to_string(target.value)
@@ -382,7 +431,7 @@ int run_replay(ReplayFlags& flags) {
   }
   if (!flags.execute) {
     std::cout << "dry run: nothing changed; add --execute to move group " << flags.group
-              << (store ? " and its positions in " + store->table_name() : std::string())
+              << (positions_home.empty() ? std::string() : " and its positions in " + positions_home)
               << (flags.state_dir.empty() ? "" : " and its checkpoints in " + flags.state_dir)
               << std::endl;
     return kExitOk;
@@ -401,6 +450,14 @@ int run_replay(ReplayFlags& flags) {
     std::cout << "moved the positions of " << positions.size() << " partitions in "
               << store->table_name() << " (one transaction)\n";
   }
+  if (redis_positions != nullptr) {
+    if (auto replaced = redis_positions->replace_positions(positions); !replaced.ok()) {
+      spdlog::error("replay: {} (nothing moved)", replaced.error().message);
+      return kExitFailure;
+    }
+    std::cout << "moved the positions of " << positions.size() << " partitions in "
+              << positions_home << " (one MULTI/EXEC)\n";
+  }
   if (!flags.state_dir.empty()) {
     stream::CheckpointStore checkpoints(flags.state_dir);
     for (const auto& p : positions) {
@@ -415,7 +472,7 @@ int run_replay(ReplayFlags& flags) {
     }
   }
   if (auto altered = (*admin)->alter_committed_offsets(flags.group, positions); !altered.ok()) {
-    const bool moved_elsewhere = store || !flags.state_dir.empty();
+    const bool moved_elsewhere = store || redis || !flags.state_dir.empty();
     // The embedded cluster takes commits only from a member of a group it has seen, even an
     // empty one. Where the group really resumes moved; Kafka's offsets follow at the role's
     // next commit.
@@ -443,7 +500,8 @@ void register_replay(CLI::App& app, CommandContext& ctx) {
   auto* cmd = app.add_subcommand(
       "replay",
       "Move a consumer group to another position (a dry run unless --execute): in Kafka, in "
-      "the sink's database (--database-url) and in the statistics' checkpoints (--state-dir), "
+      "the sink's database (--database-url or --redis-url) and in the statistics' checkpoints "
+      "(--state-dir), "
       "where tokenflow's roles really resume");
   add_kafka_flags(*cmd, flags->kafka);
   cmd->add_option("--group", flags->group, "Consumer group to move")->required();
@@ -471,6 +529,7 @@ void register_replay(CLI::App& app, CommandContext& ctx) {
   cmd->add_flag("--execute", flags->execute, "Apply the move (without it: a dry run)");
   // The sink's database (its positions are where it resumes, not Kafka's offsets).
   add_postgres_flags(*cmd, flags->postgres);
+  add_redis_flags(*cmd, flags->redis, false);
   cmd->add_option("--state-dir", flags->state_dir,
                   "The statistics service's checkpoints: set the moved partitions' aside, so "
                   "their figures are rebuilt from the new position");

@@ -6,10 +6,8 @@
 #include "cli/kafka_flags.hpp"
 #include "cli/metrics_endpoint.hpp"
 #include "cli/postgres_flags.hpp"
-#include "cli/sink_metrics.hpp"
+#include "cli/sink_runner.hpp"
 #include "cli/topics.hpp"
-#include "http/http_server.hpp"
-#include "kafka/producer.hpp"
 #include "sinks/event_sink.hpp"
 
 namespace tokenflow::cli {
@@ -73,37 +71,11 @@ int run_sink(SinkFlags& flags, CommandContext& ctx) {
       return kExitFailure;
     }
   }
-  auto producer = kafka::Producer::create(*config, kafka::ProducerOptions{});
-  if (!producer.ok()) {
-    spdlog::error("{}", producer.error().message);
-    return kExitUsage;
-  }
-  kafka::ConsumerOptions consumer;
-  consumer.group_id = flags.group;
-  consumer.topics = {flags.sink.topic};
-  consumer.client_id = "tokenflow-sink-postgres";
-  // A caught-up sink should see a new message at once, not when the broker's hold on an
-  // empty fetch expires (the embedded cluster holds it for the whole wait).
-  consumer.fetch_wait_max_ms = 10;
   auto make_store = [options = flags.postgres]() -> std::unique_ptr<sinks::BasicBatchStore<typename Table::Row>> {
     return std::make_unique<Store>(options);
   };
-  sinks::EventSink<Events> sink(flags.sink, *config, consumer, make_store, **producer);
-  const kafka::Producer& dead_letters = **producer;
-  auto metrics = start_metrics_endpoint(
-      flags.metrics, "sink",
-      {[&sink, &dead_letters] { return sink_metrics(sink, dead_letters); },
-       [&sink] { return sink.consumer_probe() != nullptr; }, "not in its consumer group yet"});
-  if (!metrics.ok()) {
-    spdlog::error("{}", metrics.error().message);
-    return kExitUsage;
-  }
-  auto result = sink.run(ctx.stop);
-  if (!result.ok()) {
-    spdlog::error("sink: {}", result.error().message);
-    return kExitFailure;
-  }
-  return kExitOk;
+  return run_event_sink<Events>({flags.sink, flags.group, "tokenflow-sink-postgres", flags.metrics},
+                                *config, make_store, ctx);
 }
 
 int run_sink_postgres(SinkFlags& flags, CommandContext& ctx) {
@@ -158,19 +130,7 @@ void register_sink(CLI::App& app, CommandContext& ctx) {
                    "they were read (2 measured fastest on 2 cores; see docs/benchmarks.md)")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
-  postgres
-      ->add_option_function<long>(
-          "--batch-timeout-ms",
-          [flags](long ms) { flags->sink.batch_timeout = std::chrono::milliseconds(ms); },
-          "Write a partial batch once its first message is this old, in milliseconds "
-          "(default 20); a batch also goes as soon as a writer is idle and nothing more is "
-          "waiting in Kafka")
-      ->check(CLI::Range(1L, 3'600'000L));
-  postgres
-      ->add_option("--max-records", flags->sink.max_records,
-                   "Stop after consuming this many messages (stored or dead-lettered); 0 = never")
-      ->envname("KAFKA_MAX_RECORDS")
-      ->capture_default_str();
+  add_sink_loop_flags(*postgres, flags->sink);
   postgres
       ->add_option("--synchronous-commit", flags->synchronous_commit,
                    "PostgreSQL synchronous_commit for the sink's session (off is safe: offsets "
@@ -184,6 +144,7 @@ void register_sink(CLI::App& app, CommandContext& ctx) {
                      "Do not create the schema and tables if they are missing");
   postgres->callback(
       [flags, &ctx] { ctx.action = [flags, &ctx] { return run_sink_postgres(*flags, ctx); }; });
+  register_sink_redis(*sink, ctx);
 }
 
 }  // namespace tokenflow::cli
