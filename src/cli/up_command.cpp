@@ -39,6 +39,7 @@ struct UpSettings {
   std::string bootstrap;  // empty: embedded cluster
   std::vector<std::string> properties;
   std::string database_url;
+  std::string redis_url;
   std::string sqlite_path = "tokenflow.db";
   std::string listen = "127.0.0.1:8080";
   std::string state_dir;  // empty: a fresh temporary directory (embedded cluster)
@@ -195,6 +196,7 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
   price_settings.rate = settings.price_rate;
   price_settings.seed = settings.seed;
   price_settings.database_url = settings.database_url;
+  price_settings.redis_url = settings.redis_url;
   price_settings.no_sink = settings.no_sink;
   price_settings.embedded = cluster != nullptr;
   auto prices = UpPrices::create(price_settings, client, registry, **dlq_producer);
@@ -554,6 +556,10 @@ void register_up(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--database-url", settings->database_url,
                   "Store in this PostgreSQL database instead of SQLite")
       ->envname("DATABASE_URL");
+  cmd->add_option("--redis-url", settings->redis_url,
+                  "Keep the latest price of every asset and source in this Redis "
+                  "(redis:// or rediss://, as `sink redis`)")
+      ->envname("REDIS_URL");
   cmd->add_option("--sqlite-path", settings->sqlite_path, "SQLite file used without DATABASE_URL")
       ->capture_default_str();
   cmd->add_option("--listen", settings->listen,

@@ -4,14 +4,17 @@
 
 #include <thread>
 
+#include "cli/redis_flags.hpp"
 #include "cli/up_console.hpp"
 #include "sinks/postgres_store.hpp"
+#include "sinks/redis_store.hpp"
 #include "sources/simulate_source.hpp"
 
 namespace tokenflow::cli {
 namespace {
 
 constexpr const char* kPriceHistoryGroup = "tokenflow-up-price-history";
+constexpr const char* kPriceCacheGroup = "tokenflow-up-price-cache";
 
 }  // namespace
 
@@ -38,6 +41,19 @@ core::Result<std::unique_ptr<UpPrices>> UpPrices::create(const UpPriceSettings& 
         "PostgreSQL " + sinks::PostgresStore::describe_url(options.url),
         [options]() -> std::unique_ptr<sinks::PriceBatchStore> {
           return std::make_unique<Store>(options);
+        },
+        client, dead_letters);
+    if (!added.ok()) return std::move(added).error();
+  }
+  if (!settings.redis_url.empty()) {
+    RedisFlags flags;
+    flags.url = settings.redis_url;
+    auto options = to_redis_store_options(flags, kPriceCacheGroup);
+    if (!options.ok()) return std::move(options).error();
+    auto added = up->add_sink(
+        "price cache", kPriceCacheGroup, "Redis",
+        [options = *options]() -> std::unique_ptr<sinks::PriceBatchStore> {
+          return std::make_unique<sinks::RedisStore>(options);
         },
         client, dead_letters);
     if (!added.ok()) return std::move(added).error();

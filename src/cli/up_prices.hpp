@@ -1,7 +1,7 @@
 // The price half of `tokenflow up`: the price simulator publishing ticks to market.prices
 // (PriceWalk, as `produce simulate --prices`), and a price sink for each place up has to
 // write to: the price history in PostgreSQL when DATABASE_URL is set (as `sink postgres
-// --events prices`). Each sink is the same EventSink<PriceEvents> as its subcommand, with
+// --events prices`) and the latest prices in Redis when REDIS_URL is set (as `sink redis`). Each sink is the same EventSink<PriceEvents> as its subcommand, with
 // its own consumer group, so the dashboard and the retention gate see it like any other.
 //
 // Lifecycle: create(), then start(); stop_source() before stop_sinks() (the sinks finish
@@ -31,6 +31,7 @@ struct UpPriceSettings {
   double rate = 51;  // ticks per second; 0: no price simulator
   std::uint64_t seed = 1;
   std::string database_url;  // set: price history in PostgreSQL
+  std::string redis_url;     // set: the latest prices in Redis
   bool no_sink = false;      // --no-sink leaves the price sinks out too
   bool embedded = true;      // the cluster starts empty: stored positions are forgotten
 };
