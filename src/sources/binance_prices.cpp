@@ -36,21 +36,9 @@ class BinanceApi final : public PriceApi {
   PriceApiKind kind() const noexcept override { return PriceApiKind::binance; }
   const std::vector<PriceRequest>& requests() const noexcept override { return requests_; }
 
-  core::Result<void> parse(const PriceRequest& request, std::string& body,
-                           core::UnixMillis fetched_at, PriceAnswer& out) override {
-    const auto quotes_before = out.quotes.size();
-    const auto faults_before = out.faults.size();
-    auto parsed = parse_list(request, body, fetched_at, out);
-    if (!parsed.ok()) {
-      out.quotes.resize(quotes_before);
-      out.faults.resize(faults_before);
-    }
-    return parsed;
-  }
-
  private:
-  core::Result<void> parse_list(const PriceRequest& request, std::string& body,
-                                core::UnixMillis fetched_at, PriceAnswer& out) {
+  core::Result<void> parse_answer(const PriceRequest& request, std::string& body,
+                                  core::UnixMillis fetched_at, PriceAnswer& out) override {
     seen_.assign(pairs_.size(), 0);
     simdjson::ondemand::document doc;
     simdjson::ondemand::array list;

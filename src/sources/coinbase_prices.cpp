@@ -24,8 +24,9 @@ class CoinbaseApi final : public PriceApi {
   const std::vector<PriceRequest>& requests() const noexcept override { return requests_; }
   bool not_found_means_missing() const noexcept override { return true; }
 
-  core::Result<void> parse(const PriceRequest& request, std::string& body,
-                           core::UnixMillis fetched_at, PriceAnswer& out) override {
+ private:
+  core::Result<void> parse_answer(const PriceRequest& request, std::string& body,
+                                  core::UnixMillis fetched_at, PriceAnswer& out) override {
     const std::size_t asset = request.assets.front();
     const std::string& base = bases_.at(asset);
     simdjson::ondemand::document doc;
@@ -85,7 +86,6 @@ class CoinbaseApi final : public PriceApi {
     return core::success();
   }
 
- private:
   std::vector<PriceRequest> requests_;
   std::vector<std::string> bases_;  // by asset index; empty: not quoted
   simdjson::ondemand::parser parser_;

@@ -69,21 +69,9 @@ class CoingeckoApi final : public PriceApi {
   const std::vector<PriceRequest>& requests() const noexcept override { return requests_; }
   std::span<const std::string> headers() const noexcept override { return headers_; }
 
-  core::Result<void> parse(const PriceRequest& request, std::string& body,
-                           core::UnixMillis fetched_at, PriceAnswer& out) override {
-    const auto quotes_before = out.quotes.size();
-    const auto faults_before = out.faults.size();
-    auto parsed = parse_answer(request, body, fetched_at, out);
-    if (!parsed.ok()) {
-      out.quotes.resize(quotes_before);
-      out.faults.resize(faults_before);
-    }
-    return parsed;
-  }
-
  private:
   core::Result<void> parse_answer(const PriceRequest& request, std::string& body,
-                                  core::UnixMillis fetched_at, PriceAnswer& out) {
+                                  core::UnixMillis fetched_at, PriceAnswer& out) override {
     seen_.assign(ids_.size(), 0);
     simdjson::ondemand::document doc;
     simdjson::ondemand::object root;

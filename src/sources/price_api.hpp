@@ -73,8 +73,23 @@ class PriceApi {
   // Appends the quotes and faults of a 200 answer to `request`. `body` may be padded in
   // place for simdjson. An error (errc::malformed_response) means nothing of the answer is
   // usable; `out` is then left as it was.
-  virtual core::Result<void> parse(const PriceRequest& request, std::string& body,
-                                   core::UnixMillis fetched_at, PriceAnswer& out) = 0;
+  core::Result<void> parse(const PriceRequest& request, std::string& body,
+                           core::UnixMillis fetched_at, PriceAnswer& out) {
+    const auto quotes_before = out.quotes.size();
+    const auto faults_before = out.faults.size();
+    auto parsed = parse_answer(request, body, fetched_at, out);
+    if (!parsed.ok()) {
+      out.quotes.resize(quotes_before);
+      out.faults.resize(faults_before);
+    }
+    return parsed;
+  }
+
+ private:
+  // The API's own parsing; on an error it may leave part of the answer in `out`, which
+  // parse() takes out again.
+  virtual core::Result<void> parse_answer(const PriceRequest& request, std::string& body,
+                                          core::UnixMillis fetched_at, PriceAnswer& out) = 0;
 };
 
 struct PriceApiOptions {
