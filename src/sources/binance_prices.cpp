@@ -53,9 +53,10 @@ class BinanceApi final : public PriceApi {
       if (auto code = element.get_object().get(ticker); code) {
         return malformed_answer(request.url, "a ticker is not an object", body);
       }
-      // Binance prints "symbol" before "price"; the price is read only for a pair asked for.
+      // Binance prints "symbol" before "price", but JSON does not promise the order: the
+      // price's text is kept until the ticker's end says whether the pair was asked for.
       std::optional<std::size_t> asset;
-      bool priced = false;
+      std::optional<core::Result<std::string_view>> price_text;
       for (auto field : ticker) {
         std::string_view key;
         if (auto code = field.unescaped_key().get(key); code) {
@@ -72,21 +73,26 @@ class BinanceApi final : public PriceApi {
           }
           auto found = index_.find(symbol);
           if (found != index_.end() && !seen_[found->second]) asset = found->second;
-        } else if (key == "price" && asset) {
-          seen_[*asset] = 1;
-          priced = true;
-          auto price = read_price(value, "binance " + pairs_[*asset] + " price");
-          if (!price.ok()) {
-            out.faults.push_back({*asset, static_cast<errc>(price.error().code.value()),
-                                  price.error().message});
-          } else {
-            out.quotes.push_back({*asset, *price, fetched_at, std::nullopt, std::nullopt});
-          }
+        } else if (key == "price") {
+          price_text = number_text(value, "binance price");
         }
       }
-      if (asset && !priced) {
-        seen_[*asset] = 1;
+      if (!asset) continue;
+      seen_[*asset] = 1;
+      const std::string what = "binance " + pairs_[*asset] + " price";
+      if (!price_text) {
         out.faults.push_back({*asset, errc::null_price, "binance " + pairs_[*asset] + " has no price"});
+        continue;
+      }
+      auto price = price_text->ok()
+                       ? price_of_text(**price_text, what)
+                       : core::Result<core::Decimal>(core::Error{
+                             price_text->error().code, pairs_[*asset] + ": " + price_text->error().message});
+      if (!price.ok()) {
+        out.faults.push_back(
+            {*asset, static_cast<errc>(price.error().code.value()), price.error().message});
+      } else {
+        out.quotes.push_back({*asset, *price, fetched_at, std::nullopt, std::nullopt});
       }
     }
     if (!at_document_end(doc)) return malformed_answer(request.url, "trailing bytes after the array", body);

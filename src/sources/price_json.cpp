@@ -5,9 +5,7 @@
 #include "sources/errc.hpp"
 
 namespace tokenflow::sources {
-namespace {
 
-// The text of a number or of a string holding one; errors as read_price's.
 core::Result<std::string_view> number_text(simdjson::ondemand::value value, std::string_view what) {
   simdjson::ondemand::json_type type;
   if (value.type().get(type) != simdjson::SUCCESS) {
@@ -36,15 +34,17 @@ core::Result<std::string_view> number_text(simdjson::ondemand::value value, std:
   return text;
 }
 
-}  // namespace
-
 core::Result<core::Decimal> read_price(simdjson::ondemand::value value, std::string_view what) {
   auto text = number_text(value, what);
   if (!text.ok()) return std::move(text).error();
-  auto price = core::Decimal::parse_json_number(*text);
+  return price_of_text(*text, what);
+}
+
+core::Result<core::Decimal> price_of_text(std::string_view text, std::string_view what) {
+  auto price = core::Decimal::parse_json_number(text);
   if (!price.ok()) {
     return make_error(errc::invalid_price, std::string(what) + " '" +
-                                               std::string(text->substr(0, 80)) +
+                                               std::string(text.substr(0, 80)) +
                                                "' is not a price: " + price.error().message);
   }
   if (price->is_zero()) {

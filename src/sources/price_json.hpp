@@ -17,6 +17,11 @@ namespace tokenflow::sources {
 // name `what` ("binance BTCUSDT price") and the text: errc::null_price for null,
 // errc::invalid_price for anything else (negative, zero, not a number, too precise).
 core::Result<core::Decimal> read_price(simdjson::ondemand::value value, std::string_view what);
+// read_price in two steps, for a value met before the field that says whether it is wanted:
+// the text of a number or of a string holding one (valid while the document is), then the
+// price it holds. Errors as read_price's.
+core::Result<std::string_view> number_text(simdjson::ondemand::value value, std::string_view what);
+core::Result<core::Decimal> price_of_text(std::string_view text, std::string_view what);
 
 // A non-negative figure such as a 24 h volume; null reads as absent (nullopt).
 core::Result<std::optional<core::Decimal>> read_optional_decimal(simdjson::ondemand::value value,

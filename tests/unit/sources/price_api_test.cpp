@@ -195,6 +195,22 @@ TEST(BinancePrices, NullOrBadPricesAndGarbage) {
   EXPECT_FALSE(parse(*api, 0, R"([{"symbol":"BTCUSDT","price":"1"},)").result.ok());
 }
 
+TEST(BinancePrices, APriceBeforeItsSymbolIsReadToo) {
+  // JSON does not promise the order of an object's members: a proxy may reorder them.
+  const auto assets = test_assets();
+  auto api = make_binance_api({"http://x", ""}, assets);
+  auto parsed = parse(*api, 0, R"([{"price":"67000.01000000","symbol":"BTCUSDT"},
+    {"price":null,"symbol":"ETHUSDT"},{"price":"1.0001","symbol":"XYZUSDT"}])");
+  ASSERT_TRUE(parsed.result.ok()) << parsed.result.error().message;
+  ASSERT_EQ(parsed.answer.quotes.size(), 1u);
+  EXPECT_EQ(parsed.answer.quotes[0].asset, kBitcoin);
+  EXPECT_EQ(parsed.answer.quotes[0].price_usd.to_string(), "67000.01");
+  ASSERT_NE(fault_of(parsed.answer, kEthereum), nullptr);
+  EXPECT_EQ(fault_of(parsed.answer, kEthereum)->reason, errc::null_price);
+  EXPECT_NE(fault_of(parsed.answer, kEthereum)->detail.find("ETHUSDT"), std::string::npos)
+      << fault_of(parsed.answer, kEthereum)->detail;
+}
+
 TEST(CoinbasePrices, OneRequestPerAssetReadingTheAmountString) {
   const auto assets = test_assets();
   auto api = make_coinbase_api({"http://x", ""}, assets);
