@@ -35,9 +35,15 @@
 namespace tokenflow::cli {
 namespace {
 
+// Kafka flags whose bootstrap is empty unless set: the embedded cluster.
+KafkaFlags embedded_by_default() {
+  KafkaFlags flags;
+  flags.bootstrap.clear();
+  return flags;
+}
+
 struct UpSettings {
-  std::string bootstrap;  // empty: embedded cluster
-  std::vector<std::string> properties;
+  KafkaFlags kafka = embedded_by_default();
   std::string database_url;
   std::string redis_url;
   std::string sqlite_path = "tokenflow.db";
@@ -70,8 +76,14 @@ std::string rate_text(std::uint64_t now, std::uint64_t before, double seconds) {
 
 int run_up(const UpSettings& settings, CommandContext& ctx) {
   std::unique_ptr<kafka::EmbeddedCluster> cluster;
+  // The flags' SASL and -X properties, for a real cluster; the embedded one takes -X only.
+  auto configured = to_client_config(settings.kafka);
+  if (!configured.ok()) {
+    spdlog::error("{}", configured.error().message);
+    return kExitUsage;
+  }
   kafka::ClientConfig client;
-  if (settings.bootstrap.empty()) {
+  if (settings.kafka.bootstrap.empty()) {
     auto created = kafka::EmbeddedCluster::create(3);
     if (!created.ok()) {
       spdlog::error("cannot start the embedded cluster: {}", created.error().message);
@@ -90,16 +102,15 @@ int run_up(const UpSettings& settings, CommandContext& ctx) {
         "up: embedded Kafka cluster at {} (in memory: nothing is kept across restarts; "
         "any Kafka client can connect to it)",
         client.bootstrap_servers);
+    if (!settings.kafka.username.empty()) {
+      spdlog::warn("up: KAFKA_USERNAME / --kafka-username ignored: the embedded cluster takes "
+                   "no SASL (set KAFKA_BOOTSTRAP_SERVERS or KAFKA_BROKERS for a real cluster)");
+    }
+    client.properties = std::move(kafka::parse_properties(settings.kafka.properties)).value();
   } else {
-    client.bootstrap_servers = settings.bootstrap;
-    spdlog::info("up: using the Kafka cluster at {}", settings.bootstrap);
+    client = std::move(configured).value();
+    spdlog::info("up: using the Kafka cluster at {}", client.bootstrap_servers);
   }
-  auto properties = kafka::parse_properties(settings.properties);
-  if (!properties.ok()) {
-    spdlog::error("{}", properties.error().message);
-    return kExitUsage;
-  }
-  client.properties = std::move(properties).value();
   const std::string transfers_topic(kTransfersTopic);
   const std::string swaps_topic(kSwapsTopic);
 
@@ -548,11 +559,9 @@ void register_up(CLI::App& app, CommandContext& ctx) {
       "KAFKA_BOOTSTRAP_SERVERS is set), the chain simulator (transfers and swaps), the sink "
       "(SQLite unless DATABASE_URL is set), the alert monitor, the statistics service and the "
       "dashboard at --listen, with a live progress line. Ctrl-C stops it with a summary.");
-  cmd->add_option("--kafka-bootstrap", settings->bootstrap,
-                  "Use this Kafka cluster instead of the embedded one")
-      ->envname("KAFKA_BOOTSTRAP_SERVERS");
-  cmd->add_option("-X", settings->properties, "Any librdkafka property (repeatable)")
-      ->type_name("KEY=VALUE");
+  // --kafka-bootstrap (KAFKA_BOOTSTRAP_SERVERS or KAFKA_BROKERS): a real cluster instead of
+  // the embedded one; SASL and -X as every role.
+  add_kafka_flags(*cmd, settings->kafka);
   cmd->add_option("--database-url", settings->database_url,
                   "Store in this PostgreSQL database instead of SQLite")
       ->envname("DATABASE_URL");
