@@ -1,6 +1,6 @@
 // The dashboard in a real browser: Debian's chromium, headless, driven by chromedriver (the
 // W3C WebDriver protocol over HTTP), against a running `tokenflow up`. The page must show a
-// rising message count, at least one alert row, a filled top-tokens table and the sink
+// rising message count, at least one alert row, a filled top-tokens table, the latest prices and the sink
 // group's lag, with no console errors; it saves a screenshot (test-artifacts/dashboard.png
 // in the build directory).
 #include <gtest/gtest.h>
@@ -196,6 +196,11 @@ TEST(DashboardInABrowser, ShowsTheSystemLiveWithoutConsoleErrors) {
   // At least one alert row, a filled top-tokens table, the sink group's lag.
   EXPECT_TRUE(wait_for("return document.querySelectorAll('#alerts tbody tr').length > 0;", 90s));
   EXPECT_TRUE(wait_for("return document.querySelectorAll('#top tbody tr').length > 0;", 60s));
+  // The latest prices of the simulated sources (17 tokens x 3 sources), each with its price.
+  EXPECT_TRUE(wait_for(R"(
+    const rows = document.querySelectorAll('#prices tbody tr');
+    return rows.length >= 51 && /sim-coingecko/.test(document.getElementById('prices').textContent);)",
+                       30s));
   EXPECT_TRUE(wait_for(R"(
     const g = document.querySelector('.group[data-group="tokenflow-up-sink"] .lag');
     return !!g && /lag [0-9,]+ messages/.test(g.textContent);)",
