@@ -47,9 +47,12 @@ Result<Decimal> Decimal::parse_json_number(std::string_view text) {
   }
   int exponent = 0;
   bool digits_ok = !exponent_text.empty() && exponent_text.size() <= 4;
-  for (char c : exponent_text) {
+  // Read only once the length is known to fit (at most 9999): a long exponent, or any text
+  // after an 'e' (simdjson hands over a bad number's whole token), would overflow an int.
+  for (std::size_t i = 0; digits_ok && i < exponent_text.size(); ++i) {
+    const char c = exponent_text[i];
     if (c < '0' || c > '9') digits_ok = false;
-    exponent = exponent * 10 + (c - '0');
+    else exponent = exponent * 10 + (c - '0');
   }
   if (!base.ok() || !digits_ok) {
     return make_error(errc::not_a_number,

@@ -20,13 +20,14 @@ std::string json_text(const std::string& text) {
 
 }  // namespace
 
-PriceApiServer::PriceApiServer(const std::string& log_path, int filler)
+PriceApiServer::PriceApiServer(const std::string& log_path, int filler, bool record_served)
     : port_(free_loopback_port()), log_path_(log_path) {
   process_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{"node",
                                std::string(TOKENFLOW_SOURCE_DIR) +
                                    "/tests/support/price_api_server/server.js",
-                               "--port", std::to_string(port_), "--filler", std::to_string(filler)},
+                               "--port", std::to_string(port_), "--filler", std::to_string(filler),
+                               "--record-served", record_served ? "1" : "0"},
       log_path_);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (true) {
@@ -107,6 +108,19 @@ PriceApiStats PriceApiServer::stats() {
     for (auto key : keys) {
       std::string_view text;
       if (key.get(text) == simdjson::SUCCESS) out.api_keys.emplace_back(text);
+    }
+  }
+  simdjson::dom::array served;
+  if (root["served"].get(served) == simdjson::SUCCESS) {
+    for (auto entry : served) {
+      ServedPrice price;
+      std::string_view text;
+      if (entry["route"].get(text) == simdjson::SUCCESS) price.route = text;
+      if (entry["asset"].get(text) == simdjson::SUCCESS) price.asset = text;
+      if (entry["price"].get(text) == simdjson::SUCCESS) price.price = std::string(text);
+      std::int64_t seconds = 0;
+      if (entry["last_updated_at"].get(seconds) == simdjson::SUCCESS) price.last_updated_at = seconds;
+      out.served.push_back(std::move(price));
     }
   }
   return out;

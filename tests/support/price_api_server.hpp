@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,16 +19,27 @@
 
 namespace tokenflow::testing {
 
+// One asset's price in a 200 answer with prices (CoinGecko's, Binance's list, Coinbase's spot).
+struct ServedPrice {
+  std::string route;                  // coingecko, binance, coinbase
+  std::string asset;                  // the CoinGecko id, the Binance pair or the Coinbase base
+  std::optional<std::string> price;   // the text sent; nullopt for a null
+  std::int64_t last_updated_at = -1;  // CoinGecko's, unix seconds; -1 for the venues
+};
+
 struct PriceApiStats {
   std::map<std::string, std::int64_t> requests;  // route -> requests (control calls excluded)
   std::map<std::string, std::int64_t> faults;    // route -> faults applied
   std::vector<std::string> api_keys;             // x-cg-demo-api-key values received
+  std::vector<ServedPrice> served;               // in order; only with record_served
 };
 
 class PriceApiServer {
  public:
   // `filler`: extra Binance pairs nobody asks for, as the real list holds ~2,000.
-  explicit PriceApiServer(const std::string& log_path, int filler = 20);
+  // `record_served`: keep every price served for stats().served (what a test expects as
+  // ticks, whichever cycle a fault fell on); off where millions are served (benchmarks).
+  explicit PriceApiServer(const std::string& log_path, int filler = 20, bool record_served = false);
   ~PriceApiServer();
   PriceApiServer(const PriceApiServer&) = delete;
   PriceApiServer& operator=(const PriceApiServer&) = delete;

@@ -13,19 +13,30 @@
 //                         "count":N,"asset":"ETH","retry_after":S,"delay_ms":D}
 //                        the next N requests of the route (touching `asset`, if given) get
 //                        it; null and missing change only that asset (all without `asset`)
-//   GET  /control/stats  {"requests":{route:N},"faults":{route:N},"api_keys":[...]}
-// Usage: node server.js --port P [--filler N]  (N extra Binance pairs, as the real list has)
+//   GET  /control/stats  {"requests":{route:N},"faults":{route:N},"api_keys":[...],
+//                         "served":[{"route":"coingecko","asset":"tether","price":"1.0001"|null,
+//                                    "last_updated_at":1717000000}, ...]}
+//                        served (with --record-served 1): every price of every 200 answer
+//                        with prices, in order (a test's expected ticks, whichever cycle its
+//                        faults fell on); off by default, as benchmarks serve millions
+// Usage: node server.js --port P [--filler N] [--record-served 1]
+//   (N extra Binance pairs, as the real list has)
 'use strict';
 const http = require('http');
 
 const args = {};
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 const port = Number(args.port || 0);
+const recordServed = args['record-served'] === '1';
 
 const prices = { coingecko: {}, binance: {}, coinbase: {} };
 for (let i = 0; i < Number(args.filler || 20); i++) prices.binance['FILL' + i + 'BTC'] = '0.000' + (i + 1);
 let faults = [];
-const stats = { requests: { coingecko: 0, binance: 0, coinbase: 0 }, faults: { coingecko: 0, binance: 0, coinbase: 0 }, api_keys: [] };
+const stats = { requests: { coingecko: 0, binance: 0, coinbase: 0 }, faults: { coingecko: 0, binance: 0, coinbase: 0 }, api_keys: [], served: [] };
+
+function served(entry) {
+  if (recordServed) stats.served.push(entry);
+}
 
 function send(res, status, body, headers = {}) {
   if (res.destroyed) return;
@@ -82,7 +93,9 @@ async function coingecko(url, req, res) {
   for (const id of ids) {
     const p = prices.coingecko[id];
     if (!p || assetFault(taken, 'missing', id)) continue;
-    const fields = ['"usd":' + (assetFault(taken, 'null', id) ? 'null' : p.usd)];
+    const isNull = assetFault(taken, 'null', id);
+    const fields = ['"usd":' + (isNull ? 'null' : p.usd)];
+    served({ route: 'coingecko', asset: id, price: isNull ? null : String(p.usd), last_updated_at: p.last_updated_at ?? null });
     if (p.usd_24h_vol !== undefined) fields.push('"usd_24h_vol":' + p.usd_24h_vol);
     if (p.usd_24h_change !== undefined) fields.push('"usd_24h_change":' + p.usd_24h_change);
     if (p.last_updated_at !== undefined) fields.push('"last_updated_at":' + p.last_updated_at);
@@ -99,7 +112,9 @@ async function binance(res) {
   const parts = [];
   for (const pair of pairs) {
     if (assetFault(taken, 'missing', pair)) continue;
-    const price = assetFault(taken, 'null', pair) ? 'null' : JSON.stringify(prices.binance[pair]);
+    const isNull = assetFault(taken, 'null', pair);
+    const price = isNull ? 'null' : JSON.stringify(prices.binance[pair]);
+    served({ route: 'binance', asset: pair, price: isNull ? null : String(prices.binance[pair]) });
     parts.push('{"symbol":' + JSON.stringify(pair) + ',"price":' + price + '}');
   }
   send(res, 200, '[' + parts.join(',') + ']');
@@ -113,7 +128,9 @@ async function coinbase(base, res) {
   if (amount === undefined || assetFault(taken, 'missing', base)) {
     return send(res, 404, '{"errors":[{"id":"not_found","message":"Invalid currency"}]}');
   }
-  const text = assetFault(taken, 'null', base) ? 'null' : JSON.stringify(amount);
+  const isNull = assetFault(taken, 'null', base);
+  const text = isNull ? 'null' : JSON.stringify(amount);
+  served({ route: 'coinbase', asset: base, price: isNull ? null : String(amount) });
   send(res, 200, '{"data":{"amount":' + text + ',"base":' + JSON.stringify(base) + ',"currency":"USD"}}');
 }
 

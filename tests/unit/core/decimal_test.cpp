@@ -82,6 +82,16 @@ TEST(Decimal, ReadsAJsonNumbersExponentExactly) {
   EXPECT_EQ(Decimal::parse_json_number("1e78").error().code, make_error_code(errc::out_of_range));
 }
 
+// Found by the price_api_answer fuzzer: text after an 'e' was read as exponent digits whatever
+// its length, overflowing an int (undefined behaviour, UBSan's report) before it was refused.
+TEST(Decimal, RefusesALongExponentWithoutReadingItAsANumber) {
+  for (const char* text : {"1e12345678901234567890", "0.st_updated_at\":1717000000}", "1e-99999999999"}) {
+    auto parsed = Decimal::parse_json_number(text);
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_EQ(parsed.error().code, make_error_code(errc::not_a_number)) << text;
+  }
+}
+
 TEST(SignedDecimal, KeepsTheSignAndNeverANegativeZero) {
   EXPECT_EQ(SignedDecimal::parse("-0.25")->to_string(), "-0.25");
   EXPECT_EQ(SignedDecimal::parse("3.5")->to_string(), "3.5");
