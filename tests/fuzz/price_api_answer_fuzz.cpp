@@ -4,8 +4,8 @@
 // per-asset faults or an error of the sources category with a non-empty reason that leaves
 // the answer as it was; every quote is of an asset the request asked for, positive, its
 // price's text reading back the same; every fault names one of those assets and says why;
-// never a crash, a hang or a sanitizer report. (Not promised: one outcome per asset. Binance's
-// parser gives an entry with "price" twice, the first bad, both a fault and a quote.)
+// never a crash, a hang or a sanitizer report. (Not promised: one outcome per asset for an
+// answer that repeats an asset; Binance's parser takes the last "price" of an entry.)
 #include <set>
 #include <vector>
 
