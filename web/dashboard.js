@@ -254,6 +254,9 @@ function renderRoles(o) {
   if (r.sink) parts.push("sink " + grouped(r.sink.stored) + " rows");
   if (r.alerts) parts.push("alerts " + grouped(r.alerts.alerts));
   if (r.stats) parts.push("stats " + grouped(r.stats.tokens) + " tokens");
+  if (r.prices && r.prices.ticks) parts.push("prices " + grouped(r.prices.ticks) + " ticks");
+  if (r.price_history) parts.push("price history " + grouped(r.price_history.stored) + " rows");
+  if (r.price_cache) parts.push("price cache " + grouped(r.price_cache.stored) + " ticks");
   $("roles").textContent = parts.join(" · ");
 }
 

@@ -17,7 +17,8 @@ struct DashboardFlags {
   std::string stats_url;
   std::vector<std::string> groups = {
       "tokenflow-sink-postgres=stablecoin-transfers", "tokenflow-alerts=stablecoin-transfers",
-      "tokenflow-stats=defi.swaps"};
+      "tokenflow-stats=defi.swaps", "tokenflow-sink-price-history=market.prices",
+      "tokenflow-sink-redis=market.prices"};
   std::vector<std::string> topics;
   std::string alerts_topic{kAlertsTopic};
   std::string prices_topic{kPricesTopic};
