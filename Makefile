@@ -13,7 +13,7 @@ all: build
 
 help:
 	@echo "make up         install dependencies, build, run the whole pipeline on the embedded cluster"
-	@echo "make test       install, build (normal and ASan+UBSan), run every test"
+	@echo "make test       install, build (normal and ASan+UBSan, the benchmarks compiled), run every test"
 	@echo "make bench      run the benchmarks and print their tables"
 	@echo "make fuzz       fuzz every decoder of outside input for FUZZ_SECONDS (60) each, with clang's libFuzzer"
 	@echo "make deps       install the Debian packages the build and tests need"
@@ -38,8 +38,11 @@ up: build
 	./$(BUILD_DIR)/tokenflow up
 
 # Every test, in the normal build and under AddressSanitizer + UndefinedBehaviorSanitizer.
-# The integration tests start their own PostgreSQL and embedded Kafka cluster.
+# The integration tests start their own PostgreSQL and embedded Kafka cluster. The benchmarks
+# are compiled too (not run): nothing else would notice one that no longer builds.
 test: build build-asan
+	cmake -S . -B $(BUILD_DIR) -DTOKENFLOW_BENCHMARKS=ON > /dev/null
+	cmake --build $(BUILD_DIR) -j $(JOBS)
 	./scripts/run-tests.sh $(BUILD_DIR)
 	./scripts/run-tests.sh $(ASAN_BUILD_DIR)
 
