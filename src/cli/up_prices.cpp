@@ -148,7 +148,13 @@ void UpPrices::stop_sinks(std::chrono::milliseconds patience) {
   const auto deadline = std::chrono::steady_clock::now() + patience;
   const auto published = producer_->probe().delivered.get();
   for (auto& sink : sinks_) {
-    while (sink.sink->probe().consumed.get() < published && sink.thread->result.ok() &&
+    // Accounted for, not merely consumed: a tick read again after a failed write is consumed
+    // twice (found with the price history through a PostgreSQL outage).
+    const auto& p = sink.sink->probe();
+    const auto accounted = [&p] {
+      return p.stored.get() + p.duplicates.get() + p.dead_letters.get();
+    };
+    while (accounted() < published && sink.thread->result.ok() &&
            std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "support/pipeline_harness.hpp"
+#include "support/wait_until.hpp"
 
 namespace tokenflow::testing {
 namespace {
@@ -57,7 +58,13 @@ TEST(SinkExactlyOnce, TwentyThousandTransfersInExactlyTheSameRowsOut) {
   EXPECT_GE(end.size(), 8u) << "the transfers should spread over the partitions";
   EXPECT_EQ(pipeline.stored_positions(), end);
 
-  // Its progress lines: one per batch, adding up to every row.
+  // Its progress lines: one per batch, adding up to every row. A batch's line follows its
+  // commit, so the last one may still be on its way when the rows are counted.
+  const auto logged = [&] {
+    const auto sizes = loaded_batch_sizes(sink->output());
+    return std::accumulate(sizes.begin(), sizes.end(), std::int64_t{0});
+  };
+  wait_until([&] { return logged() >= static_cast<std::int64_t>(kCount); }, 10s);
   const auto output = sink->output();
   const auto batches = loaded_batch_sizes(output);
   EXPECT_FALSE(batches.empty()) << tail_of(*sink);
