@@ -2,7 +2,12 @@
 // default and validation, turned into the price poller's assets, fetchers and options.
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 
 #include "cli/command.hpp"
 #include "cli/http_flags.hpp"
@@ -111,6 +116,23 @@ int run_prices(PricesFlags& flags, CommandContext& ctx) {
     spdlog::error("--sources names no price API: give coingecko, binance and/or coinbase");
     return kExitUsage;
   }
+  if (std::all_of(fetchers.begin(), fetchers.end(),
+                  [](const auto& f) { return f->api().requests().empty(); })) {
+    spdlog::error("no source of --sources can quote any of --assets (Binance and Coinbase need "
+                  "a symbol: name it in --asset-map, or add coingecko to --sources)");
+    return kExitUsage;
+  }
+  // The state file is written after each cycle's ticks are published: a directory that is not
+  // there would be found only then.
+  if (!flags.state_file.empty()) {
+    auto dir = std::filesystem::path(flags.state_file).parent_path();
+    if (dir.empty()) dir = ".";
+    if (::access(dir.c_str(), W_OK) != 0) {
+      spdlog::error("--state-file {}: cannot write in {}: {}", flags.state_file, dir.string(),
+                    std::strerror(errno));
+      return kExitUsage;
+    }
+  }
   int exit_code = kExitOk;
   auto producer = open_producer(flags.producer, exit_code);
   if (!producer) return exit_code;
@@ -130,7 +152,7 @@ int run_prices(PricesFlags& flags, CommandContext& ctx) {
   std::string names;
   for (const auto& fetcher : fetchers) names += (names.empty() ? "" : ",") + std::string(fetcher->name());
   spdlog::info("prices: {} assets from {} {} into {} (state in {})", assets->size(), names,
-               flags.once ? std::string("once") : "every " + std::to_string(flags.interval_s) + " s",
+               flags.once ? std::string("once") : fmt::format("every {:g} s", flags.interval_s),
                options.topic, options.state_file.empty() ? "memory only" : options.state_file);
   sources::PricePoller poller(options, std::move(assets).value(), std::move(fetchers), *producer,
                               source_probe, probe);
@@ -146,8 +168,10 @@ int run_prices(PricesFlags& flags, CommandContext& ctx) {
   spdlog::info("prices: stopped after {} cycles: {} ticks published, {} unchanged, {} faults "
                "survived",
                summary->cycles, summary->published, summary->unchanged, summary->faults);
-  // For cron: --once fails when a source answered nothing or Kafka did not take the ticks.
-  if (flags.once && (summary->last.sources_failed > 0 || !summary->last.delivered)) {
+  // For cron: --once fails when a source answered nothing, an asset got no price from any
+  // source, or Kafka did not take the ticks.
+  if (flags.once && (summary->last.sources_failed > 0 || summary->last.assets_unquoted > 0 ||
+                     !summary->last.delivered)) {
     return kExitFailure;
   }
   return kExitOk;

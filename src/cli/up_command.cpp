@@ -18,6 +18,7 @@
 #include "cli/command.hpp"
 #include "cli/dashboard_role.hpp"
 #include "cli/kafka_flags.hpp"
+#include "cli/redis_flags.hpp"
 #include "cli/retention_gate.hpp"
 #include "cli/role_thread.hpp"
 #include "cli/stats_role.hpp"
@@ -76,6 +77,15 @@ std::string rate_text(std::uint64_t now, std::uint64_t before, double seconds) {
 
 int run_up(const UpSettings& settings, CommandContext& ctx) {
   std::unique_ptr<kafka::EmbeddedCluster> cluster;
+  // A Redis URL that cannot work is bad usage, found before anything starts.
+  if (!settings.redis_url.empty()) {
+    RedisFlags redis;
+    redis.url = settings.redis_url;
+    if (auto valid = to_redis_store_options(redis, "up"); !valid.ok()) {
+      spdlog::error("{}", valid.error().message);
+      return kExitUsage;
+    }
+  }
   // The flags' SASL and -X properties, for a real cluster; the embedded one takes -X only.
   auto configured = to_client_config(settings.kafka);
   if (!configured.ok()) {

@@ -215,7 +215,9 @@ core::Result<void> RedisConnection::start_tls() {
     SSL_set1_host(tls_, host.c_str());
   }
   SSL_set_fd(tls_, fd_);
-  if (SSL_connect(tls_) != 1) {
+  if (const int rc = SSL_connect(tls_); rc != 1) {
+    const int saved_errno = errno;
+    const int ssl_error = SSL_get_error(tls_, rc);
     const long verified = SSL_get_verify_result(tls_);
     if (verified != X509_V_OK) {
       close();
@@ -224,8 +226,29 @@ core::Result<void> RedisConnection::start_tls() {
                             X509_verify_cert_error_string(verified) +
                             "); pass the CA that signed it with --redis-ca");
     }
+    // A plain Redis port reads the ClientHello as the start of a command and waits for its
+    // end: no answer within the I/O timeout; or it answers in plain text, which OpenSSL
+    // reports as a wrong version number.
+    const int reason = ERR_GET_REASON(ERR_peek_error());
+    const bool no_answer =
+        ssl_error == SSL_ERROR_WANT_READ ||
+        (ssl_error == SSL_ERROR_SYSCALL && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK));
+    const bool plain_answer = reason == SSL_R_WRONG_VERSION_NUMBER ||
+                              reason == SSL_R_PACKET_LENGTH_TOO_LONG;
+    if (plain_answer || (no_answer && !tls_worked_)) {
+      const std::string what =
+          plain_answer ? "answered the TLS handshake in plain text"
+                       : "did not answer the TLS handshake within " +
+                             std::to_string(options_.io_timeout.count()) + " ms";
+      close();
+      return make_error(errc::rejected,
+                        "Redis " + description_ + " " + what +
+                            ": is it a TLS port? rediss:// needs Redis' tls-port; use redis:// "
+                            "for a plain one");
+    }
     return io_error("TLS handshake failed: " + openssl_errors());
   }
+  tls_worked_ = true;
   return core::success();
 }
 

@@ -109,6 +109,9 @@ class RedisConnection {
   int fd_ = -1;
   ssl_ctx_st* tls_context_ = nullptr;
   ssl_st* tls_ = nullptr;
+  // A TLS session was established before: a handshake that then gets no answer is a server
+  // in trouble (retried), not a port that does not speak TLS (a configuration error).
+  bool tls_worked_ = false;
   redisReader* reader_ = nullptr;
   std::string out_;                   // appended commands not yet sent
   std::vector<const char*> argv_;     // reused by append()

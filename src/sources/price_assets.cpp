@@ -14,6 +14,10 @@
 namespace tokenflow::sources {
 namespace {
 
+// Ids of the built-in table that only CoinGecko quotes (no Binance USDT pair, no Coinbase
+// product): not asked of the venues unless a mapping file names their market there.
+bool is_coingecko_only(std::string_view id) { return id == "beldex"; }
+
 std::string upper_case(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -92,6 +96,22 @@ core::Result<AssetMap> load_asset_map(const std::string& path) {
   return parse_asset_map(buffer.str(), path);
 }
 
+core::Result<void> check_coingecko_id(std::string_view id) {
+  const bool id_like = std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+  });
+  if (id_like) return core::success();
+  std::string hint;
+  const std::string as_id = core::asset_id_of_symbol(id);
+  if (as_id != id && core::symbol_of_asset_id(as_id)) {
+    hint = "; '" + std::string(id) + "' looks like a symbol: did you mean '" + as_id + "'?";
+  }
+  return make_error(errc::missing_asset,
+                    "--assets takes CoinGecko ids (lower case letters, digits and '-', as in "
+                    "https://www.coingecko.com/en/coins/<id>), not '" +
+                        std::string(id) + "'" + hint);
+}
+
 core::Result<std::vector<PriceAsset>> resolve_price_assets(const std::vector<std::string>& ids,
                                                            const AssetMap& map,
                                                            const core::TokenRegistry& registry) {
@@ -102,6 +122,7 @@ core::Result<std::vector<PriceAsset>> resolve_price_assets(const std::vector<std
       return make_error(errc::missing_asset,
                         "--assets holds an empty id: give CoinGecko ids separated by commas");
     }
+    if (auto valid = check_coingecko_id(id); !valid.ok()) return valid.error();
     if (!seen.insert(id).second) continue;
     PriceAsset asset;
     asset.id = id;
@@ -113,15 +134,16 @@ core::Result<std::vector<PriceAsset>> resolve_price_assets(const std::vector<std
       asset.symbol = std::string(*known);
     }
     const std::string venue_symbol = upper_case(asset.symbol);
+    const bool coingecko_only = is_coingecko_only(id);
     // Binance quotes USD through USDT pairs; USDT itself has no pair against itself.
     if (mapped && mapped->binance_pair) {
       asset.binance_pair = *mapped->binance_pair;
-    } else if (!venue_symbol.empty() && venue_symbol != "USDT") {
+    } else if (!venue_symbol.empty() && venue_symbol != "USDT" && !coingecko_only) {
       asset.binance_pair = venue_symbol + "USDT";
     }
     if (mapped && mapped->coinbase_base) {
       asset.coinbase_base = *mapped->coinbase_base;
-    } else {
+    } else if (!coingecko_only) {
       asset.coinbase_base = venue_symbol;
     }
     if (mapped && mapped->contract_address) {

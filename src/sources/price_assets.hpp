@@ -51,6 +51,10 @@ core::Result<AssetMap> load_asset_map(const std::string& path);
 // from core::symbol_of_asset_id; Binance quotes "<SYMBOL>USDT" (none for USDT itself),
 // Coinbase "<SYMBOL>-USD"; the contract from the map, else from the registry's token of
 // that symbol on Ethereum mainnet. Errors: an empty id (errc::missing_asset).
+// An id as CoinGecko spells them (lower case letters, digits, '-', '_', '.'); an error naming
+// the id, and the id of a symbol given instead ("USDC": did you mean 'usd-coin'?).
+core::Result<void> check_coingecko_id(std::string_view id);
+
 core::Result<std::vector<PriceAsset>> resolve_price_assets(const std::vector<std::string>& ids,
                                                            const AssetMap& map,
                                                            const core::TokenRegistry& registry);

@@ -60,6 +60,13 @@ core::Result<void> PricePoller::deliver(const core::StopSignal& stop) {
     auto flushed = producer_.flush(options_.flush_timeout);
     if (flushed.ok()) return core::success();
     if (auto fatal = producer_.fatal_error()) return *fatal;
+    if (options_.once) {
+      return make_error(errc::io_error,
+                        "Kafka did not acknowledge the ticks within " +
+                            std::to_string(options_.flush_timeout.count() / 1000) + " s (" +
+                            flushed.error().message +
+                            "); nothing is saved, so the next run sends them again (same ids)");
+    }
     spdlog::warn("[Cycle {}] Kafka has not acknowledged the cycle's ticks yet ({}); still waiting",
                  cycle_, flushed.error().message);
     if (stop.requested()) {
@@ -131,6 +138,21 @@ core::Result<PriceCycleSummary> PricePoller::run_cycle(const core::StopSignal& s
       pending_.push_back({s, quote.asset, quote.timestamp.value});
       ++published[s];
     }
+  }
+  // Assets no source quoted this cycle: a typo, a delisted coin or every source down for it.
+  // --once then fails, so that cron does not take a cycle without them for a good one.
+  std::vector<char> quoted(assets_.size(), 0);
+  for (const auto& result : results) {
+    for (const auto& quote : result.answer.quotes) quoted[quote.asset] = 1;
+  }
+  std::string unquoted;
+  for (std::size_t a = 0; a < assets_.size(); ++a) {
+    if (quoted[a]) continue;
+    ++summary.assets_unquoted;
+    unquoted += (unquoted.empty() ? "" : ", ") + assets_[a].id;
+  }
+  if (!unquoted.empty()) {
+    spdlog::warn("[Cycle {}] no source quoted {} this cycle", cycle_, unquoted);
   }
   if (!pending_.empty()) {
     auto delivered = deliver(stop);

@@ -35,6 +35,9 @@ struct PricePollerOptions {
   std::string state_file;  // empty: remembered in memory only
   std::chrono::milliseconds interval{60'000};
   bool once = false;
+  // How long one wait for Kafka's acknowledgements lasts. A long-running poller waits again
+  // (the ticks stay queued); --once gives up after one wait, exit 1, so that cron runs do not
+  // pile up behind a cluster that is down.
   std::chrono::milliseconds flush_timeout{30'000};
 };
 
@@ -44,6 +47,7 @@ struct PriceCycleSummary {
   std::uint64_t asset_faults = 0;     // assets an answer had no usable price for
   std::uint64_t failed_requests = 0;  // requests given up (their assets have no tick)
   std::uint64_t sources_failed = 0;   // sources of which no request got an answer
+  std::uint64_t assets_unquoted = 0;  // assets no source gave a price for (new or unchanged)
   bool delivered = true;              // Kafka acknowledged every tick of the cycle
 };
 

@@ -48,7 +48,9 @@ std::string malformed_message(std::uint64_t n, const std::string& valid_json, Si
     case 1: return "this is not json";
     case 2: return replace(amount, std::string(amount) + "-");                  // negative amount
     case 3: return replace(address, std::string(address) + "zz");              // bad address
-    case 4: return replace("\"id\":", "\"id_missing\":");                      // missing id
+    // A missing id (a tick's id is optional, derived from source, asset and time: its asset).
+    case 4: return tick ? replace("\"asset\":", "\"asset_missing\":")
+                        : replace("\"id\":", "\"id_missing\":");
     case 5: return "[" + valid_json + "]";                                     // not an object
     case 6: return valid_json + valid_json;                                    // two objects
     case 7: return replace(number, std::string(number) + "\"x\",\"b\":");      // mistyped

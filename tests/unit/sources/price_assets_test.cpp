@@ -26,12 +26,32 @@ TEST(PriceAssets, TheRegistryTableGivesSymbolsPairsAndContracts) {
   EXPECT_EQ(eth.symbol, "ETH");
   EXPECT_EQ(eth.binance_pair, "ETHUSDT");
   EXPECT_FALSE(eth.contract_address.has_value());  // native: no contract
+  // Beldex trades on neither venue: asked of CoinGecko only, unless a mapping file says so.
+  const auto& beldex = (*assets)[0];
+  EXPECT_EQ(beldex.symbol, "BDX");
+  EXPECT_TRUE(beldex.binance_pair.empty());
+  EXPECT_TRUE(beldex.coinbase_base.empty());
+}
+
+TEST(PriceAssets, SymbolsAndNonIdsAreRefusedWithTheIdMeant) {
+  auto usdc = resolve_price_assets({"USDC"}, {}, core::TokenRegistry::builtin());
+  ASSERT_FALSE(usdc.ok());
+  EXPECT_NE(usdc.error().message.find("did you mean 'usd-coin'?"), std::string::npos)
+      << usdc.error().message;
+  for (const char* bad : {"Bitcoin", "usd coin", "usd-coin&ids=ethereum"}) {
+    auto refused = resolve_price_assets({bad}, {}, core::TokenRegistry::builtin());
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.error().message.find("CoinGecko ids"), std::string::npos)
+        << refused.error().message;
+  }
+  EXPECT_TRUE(check_coingecko_id("wrapped-bitcoin").ok());
+  EXPECT_TRUE(check_coingecko_id("1inch").ok());
 }
 
 TEST(PriceAssets, AMappingFileAddsAndOverrides) {
   auto map = parse_asset_map(R"({"my-token":{"symbol":"MYT","binance":"mytbusd","coinbase":"",
       "chain_id":137,"contract_address":"0x3c499c542cef5e3811e1192ce70d8cc03d5c3359"},
-      "beldex":{"binance":""}})",
+      "beldex":{"coinbase":"BDX"}})",
                              "map.json");
   ASSERT_TRUE(map.ok()) << map.error().message;
   auto assets = resolve_price_assets({"my-token", "beldex", "unknown-coin"}, *map,
