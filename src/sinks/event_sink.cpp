@@ -123,7 +123,7 @@ core::Result<void> EventSink<Events>::run(const core::StopSignal& stop) {
       fatal_ = *fatal;
       break;
     }
-    if (options_.max_records != 0 && probe_.consumed.get() >= options_.max_records) break;
+    if (options_.max_records != 0 && consumed_once() >= options_.max_records) break;
 
     const auto now = Clock::now();
     milliseconds wait = kIdlePoll;
@@ -242,7 +242,7 @@ void EventSink<Events>::accept(const kafka::Message& message) {
 template <class Events>
 bool EventSink<Events>::batch_full() const {
   return filling_->messages >= options_.batch_size ||
-         (options_.max_records != 0 && probe_.consumed.get() >= options_.max_records &&
+         (options_.max_records != 0 && consumed_once() >= options_.max_records &&
           !filling_->empty());
 }
 
@@ -358,6 +358,7 @@ void EventSink<Events>::recycle(std::unique_ptr<Batch> batch) {
 template <class Events>
 void EventSink<Events>::discard(std::unique_ptr<Batch> batch) {
   probe_.reread.add(batch->messages);
+  consumed_then_dropped_ += batch->messages;
   recycle(std::move(batch));
 }
 

@@ -187,6 +187,12 @@ class EventSink final : public kafka::RebalanceListener {
 
   bool needs_resume_ = false;  // a write failed: resume_from_stored() before reading on
   std::uint64_t reread_logged_ = 0;  // probe_.reread when resume_from_stored() last said it
+  // Messages consumed into batches that were then dropped uncommitted (read again later):
+  // --max-records counts each message once, however often an outage makes it read.
+  std::uint64_t consumed_then_dropped_ = 0;
+  std::uint64_t consumed_once() const noexcept {
+    return probe_.consumed.get() - consumed_then_dropped_;
+  }
   std::optional<core::Error> fatal_;
   std::uint32_t failures_in_a_row_ = 0;
 };
