@@ -35,7 +35,8 @@ SourceCycle PriceFetcher::fetch_cycle(const core::StopSignal& stop) {
     spdlog::warn("prices: {} is rate limited for another {} s (its Retry-After); skipping it "
                  "this cycle",
                  name(),
-                 std::chrono::duration_cast<std::chrono::seconds>(paused_until_ - started).count());
+                 // Rounded up: "another 0 s" would read as "no longer".
+                 std::chrono::ceil<std::chrono::seconds>(paused_until_ - started).count());
     return out;
   }
   const auto& requests = api_->requests();
