@@ -98,6 +98,9 @@ core::Result<PriceTick> PriceTickDecoder::decode(std::string_view message) {
   if (!has_timestamp) {
     return make_error(errc::missing_field, "field 'timestamp' is missing (or null)");
   }
+  // A producer that names no source still gives its ticks a name of their own: the cache keys
+  // (<prefix>:price:<asset>:<source>) and the history's key need one.
+  if (tick.source.empty()) tick.source = std::string(kUnknownPriceSource);
   if (tick.id.empty()) tick.id = core::price_tick_id(tick.source, tick.asset, tick.timestamp);
   return tick;
 }

@@ -23,6 +23,9 @@ namespace tokenflow::codec {
 
 using PriceTick = core::PriceTick;
 
+// The source of a tick whose producer named none.
+inline constexpr std::string_view kUnknownPriceSource = "unknown";
+
 class PriceTickDecoder {
  public:
   static constexpr std::size_t kMaxMessageBytes = 16 * 1024;

@@ -88,5 +88,13 @@ TEST(PriceTickEncoder, TheDecoderReadsBackWhatWasEncoded) {
   EXPECT_TRUE(back->change_24h_pct->negative);
 }
 
+TEST(PriceTickDecoder, ATickWithoutASourceIsFromTheUnknownSource) {
+  PriceTickDecoder decoder;
+  auto tick = decoder.decode(R"({"asset":"usd-coin","price_usd":"1.0001","timestamp":1764763200})");
+  ASSERT_TRUE(tick.ok()) << tick.error().message;
+  EXPECT_EQ(tick->source, "unknown");
+  EXPECT_EQ(tick->id, "unknown:usd-coin:1764763200000");
+}
+
 }  // namespace
 }  // namespace tokenflow::codec
