@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "bench_support.hpp"
+#include "drain_clock.hpp"
 #include "codec/price_tick_encoder.hpp"
 #include "sink_measurement.hpp"
 #include "sinks/price_history_encoder.hpp"
@@ -134,29 +135,12 @@ double whole_sink(Connection& c, const std::string& url, const std::vector<Price
         return std::make_unique<tokenflow::sinks::PriceHistoryStore>(options);
       },
       **dlq);
-  tokenflow::core::StopSignal stop;
-  std::atomic<bool> finished{false};
-  tokenflow::core::Result<void> outcome = tokenflow::core::success();
-  std::thread runner([&] {
-    outcome = sink.run(stop);
-    finished.store(true, std::memory_order_release);
-  });
-  Clock::time_point start{};
-  const auto deadline = Clock::now() + std::chrono::seconds(300);
-  while (!finished.load(std::memory_order_acquire) && Clock::now() < deadline) {
-    if (start == Clock::time_point{} && sink.probe().consumed.get() > 0) start = Clock::now();
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
-  }
-  const auto end = Clock::now();
-  stop.request();
-  runner.join();
-  if (!outcome.ok()) fail("sink: " + outcome.error().message);
-  if (start == Clock::time_point{}) fail("sink: consumed nothing in 300 s");
+  const double seconds = time_drain(sink, "sink");
   check(c, ticks.size(), "sink");
   const auto positions = c.number(
       "SELECT coalesce(sum(next_offset), 0) FROM raw.tokenflow_offsets WHERE target_table = 'raw.price_history'");
   if (positions != ticks.size()) fail("sink: positions sum to " + std::to_string(positions));
-  return std::chrono::duration<double>(end - start).count();
+  return seconds;
 }
 
 }  // namespace

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "bench_support.hpp"
+#include "drain_clock.hpp"
 #include "codec/price_tick_encoder.hpp"
 #include "kafka/embedded_cluster.hpp"
 #include "kafka/producer.hpp"
@@ -174,24 +175,7 @@ double run_whole_sink(const testing::RedisServer& server, const std::vector<core
         return std::make_unique<sinks::RedisStore>(options);
       },
       **dlq);
-  core::StopSignal stop;
-  std::atomic<bool> finished{false};
-  core::Result<void> outcome = core::success();
-  std::thread runner([&] {
-    outcome = sink.run(stop);
-    finished.store(true, std::memory_order_release);
-  });
-  Clock::time_point start{};
-  const auto deadline = Clock::now() + std::chrono::seconds(300);
-  while (!finished.load(std::memory_order_acquire) && Clock::now() < deadline) {
-    if (start == Clock::time_point{} && sink.probe().consumed.get() > 0) start = Clock::now();
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
-  }
-  const auto end = Clock::now();
-  stop.request();
-  runner.join();
-  if (!outcome.ok()) fail("sink: " + outcome.error().message);
-  if (start == Clock::time_point{}) fail("sink: consumed nothing in 300 s");
+  const double seconds = bench::time_drain(sink, "sink");
   if (sink.probe().stored.get() != ticks.size() || sink.probe().dead_letters.get() != 0) {
     fail("sink: stored " + std::to_string(sink.probe().stored.get()) + " and dead-lettered " +
          std::to_string(sink.probe().dead_letters.get()) + " of " + std::to_string(ticks.size()));
@@ -209,7 +193,7 @@ double run_whole_sink(const testing::RedisServer& server, const std::vector<core
   auto keys = store.count_rows();
   if (!keys.ok() || *keys != kAssets + kAssets * kSources) fail("sink: unexpected number of price keys");
   check_last_ticks(server, ticks, prefix);
-  return static_cast<double>(ticks.size()) / std::chrono::duration<double>(end - start).count();
+  return static_cast<double>(ticks.size()) / seconds;
 }
 
 // redis-benchmark with the same script, one tick per call, pipelined: calls/s.
