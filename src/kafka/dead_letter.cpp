@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <span>
 
 namespace tokenflow::kafka {
 
@@ -17,12 +18,15 @@ core::Result<void> DeadLetterPublisher::publish(std::string_view original_bytes,
                                                 std::uint64_t tag) {
   const std::string partition_text = std::to_string(partition.value);
   const std::string offset_text = std::to_string(offset.value);
-  const std::array<Header, 4> headers = {
+  const std::array<Header, 5> all_headers = {
       Header{kReasonHeader, reason},
       Header{kSourceTopicHeader, source_topic},
       Header{kSourcePartitionHeader, partition_text},
       Header{kSourceOffsetHeader, offset_text},
+      Header{kConsumerGroupHeader, options_.group},
   };
+  const std::span<const Header> headers(all_headers.data(),
+                                        options_.group.empty() ? 4 : 5);
   auto produced = producer_.produce(options_.topic, key, original_bytes, headers, tag);
   if (!produced) {
     probe_.failed.add();

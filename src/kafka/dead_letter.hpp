@@ -30,12 +30,18 @@ inline constexpr std::string_view kReasonHeader = "tokenflow.reason";
 inline constexpr std::string_view kSourceTopicHeader = "tokenflow.source.topic";
 inline constexpr std::string_view kSourcePartitionHeader = "tokenflow.source.partition";
 inline constexpr std::string_view kSourceOffsetHeader = "tokenflow.source.offset";
+// The consumer group that found the message bad: each group reading a topic dead-letters its
+// bad messages, so one bad message is there once per group.
+inline constexpr std::string_view kConsumerGroupHeader = "tokenflow.group";
 
 struct DeadLetterOptions {
   std::string topic{kDeadLetterTopic};
   // A warning per message; off where the owner logs a summary instead (the statistics'
   // side topic tokenflow.late, where a replay can send thousands).
   bool log_each = true;
+  // The consumer group of the publisher's owner (a sink, the alert monitor, the statistics),
+  // in the tokenflow.group header; empty (a source): no such header.
+  std::string group;
 };
 
 class DeadLetterPublisher {

@@ -41,7 +41,8 @@ EventSink<Events>::EventSink(SinkOptions options, kafka::ClientConfig client,
       make_store_(std::move(make_store)),
       dlq_producer_(dead_letter_producer),
       // The sink logs its dead letters itself, a few per batch and then a count.
-      dead_letters_(dead_letter_producer, kafka::DeadLetterOptions{.log_each = false}) {
+      dead_letters_(dead_letter_producer,
+                    kafka::DeadLetterOptions{.log_each = false, .group = consumer_options_.group_id}) {
   if (consumer_options_.topics.empty()) consumer_options_.topics = {options_.topic};
   options_.batch_size = std::max<std::size_t>(options_.batch_size, 1);
   options_.writers = std::max<std::size_t>(options_.writers, 1);

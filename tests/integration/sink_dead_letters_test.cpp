@@ -157,6 +157,8 @@ TEST(SinkDeadLetters, EachPoisonMessageOnTheDeadLetterTopicOnceWithItsBytesReaso
     EXPECT_NE(reason.find(p.reason_has), std::string::npos)
         << "reason '" << reason << "' should say '" << p.reason_has << "'";
     EXPECT_EQ(header(kafka::kSourceTopicHeader), kPipelineTopic);
+    // The group that found it bad (the sink's default group).
+    EXPECT_EQ(header(kafka::kConsumerGroupHeader), "tokenflow-sink-postgres");
     const std::string partition = header(kafka::kSourcePartitionHeader);
     const std::string offset = header(kafka::kSourceOffsetHeader);
     std::pair<int, std::int64_t> where{-1, -1};

@@ -57,7 +57,8 @@ core::Result<void> AlertMonitor::run(const core::StopSignal& stop) {
   auto producer = kafka::Producer::create(config_, producer_options);
   if (!producer.ok()) return std::move(producer).error();
   producer_ = std::move(*producer);
-  dead_letters_ = std::make_unique<kafka::DeadLetterPublisher>(*producer_);
+  dead_letters_ = std::make_unique<kafka::DeadLetterPublisher>(
+      *producer_, kafka::DeadLetterOptions{.group = consumer_options_.group_id});
 
   restore_prices();
   consumer_options_.topics = topics_;

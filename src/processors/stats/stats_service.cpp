@@ -38,8 +38,10 @@ StatsService::StatsService(StatsServiceOptions options, kafka::ClientConfig clie
       consumer_options_(std::move(consumer_options)),
       store_(store),
       producer_(producer),
-      dead_letters_(producer),
-      late_(producer, kafka::DeadLetterOptions{options_.late_topic, false}),
+      dead_letters_(producer, kafka::DeadLetterOptions{.group = consumer_options_.group_id}),
+      late_(producer, kafka::DeadLetterOptions{.topic = options_.late_topic,
+                                               .log_each = false,
+                                               .group = consumer_options_.group_id}),
       checkpoints_(options_.state_dir),
       queue_(options_.queue_messages, options_.backpressure) {
   consumer_options_.topics = {options_.topic};
